@@ -1,0 +1,215 @@
+package authn
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+)
+
+// MaxTokenLength bounds the bearer tokens [BearerToken] passes on, in bytes.
+// A longer token is rejected as [ErrMalformed] before any authenticator
+// sees it. It leaves room for ID tokens with large group claims.
+const MaxTokenLength = 64 << 10
+
+// WebSocketProtocolPrefix is the Sec-WebSocket-Protocol entry prefix
+// Kubernetes accepts for a bearer token from browsers, which cannot set
+// Authorization on a WebSocket: the entry is the prefix followed by the
+// token in unpadded base64url.
+const WebSocketProtocolPrefix = "base64url.bearer.authorization.k8s.io."
+
+// BearerOptions configures [BearerTokenWith]. The zero value is what
+// [BearerToken] uses.
+type BearerOptions struct {
+	// KeepCredential leaves the Authorization header (or the WebSocket
+	// protocol entry) on the request after a token is accepted. By default
+	// it is removed, as Kubernetes does, so no handler is ever tempted to
+	// reuse the caller's credential.
+	KeepCredential bool
+	// DisableWebSocket ignores the Sec-WebSocket-Protocol form.
+	DisableWebSocket bool
+}
+
+// BearerToken returns an authenticator that reads a bearer token from the
+// request and hands it to t, as kube-apiserver does:
+//
+//   - Authorization: Bearer <token>, the scheme in any case (RFC 6750
+//     section 2.1), surrounding white space ignored;
+//   - for a WebSocket upgrade without such a header, a Sec-WebSocket-Protocol
+//     entry [WebSocketProtocolPrefix]<base64url token>, which needs at least
+//     one other protocol to echo back.
+//
+// No token, or an Authorization header of another scheme, is no opinion.
+// "Bearer" with an empty, too long, or space-separated value, or a
+// WebSocket entry that does not decode, is an error matching [ErrMalformed]
+// and [ErrInvalidToken]. A token t has no opinion on, or rejects, is an
+// error matching [ErrInvalidToken] (and t's own error kind); a failure of
+// kind [ErrUnavailable] is passed on as it is. On success the credential is
+// removed from the request: this is the one change an authenticator makes
+// to a request. Use [BearerTokenWith] to keep it.
+func BearerToken(t TokenAuthenticator) Authenticator {
+	return &bearer{t: t}
+}
+
+// BearerTokenWith is [BearerToken] with options.
+func BearerTokenWith(t TokenAuthenticator, opts BearerOptions) Authenticator {
+	return &bearer{t: t, opts: opts}
+}
+
+type bearer struct {
+	t    TokenAuthenticator
+	opts BearerOptions
+}
+
+var (
+	errEmptyToken     = fmt.Errorf("%w: %w: empty bearer token", ErrInvalidToken, ErrMalformed)
+	errTokenTooLong   = fmt.Errorf("%w: %w: bearer token longer than %d bytes", ErrInvalidToken, ErrMalformed, MaxTokenLength)
+	errTokenSpaces    = fmt.Errorf("%w: %w: bearer token contains white space", ErrInvalidToken, ErrMalformed)
+	errTokenControl   = fmt.Errorf("%w: %w: bearer token contains control characters", ErrInvalidToken, ErrMalformed)
+	errWSEncoding     = fmt.Errorf("%w: %w: websocket bearer protocol is not base64url", ErrInvalidToken, ErrMalformed)
+	errWSMultiple     = fmt.Errorf("%w: %w: more than one websocket bearer protocol", ErrInvalidToken, ErrMalformed)
+	errWSNoOther      = fmt.Errorf("%w: %w: websocket bearer protocol needs another subprotocol", ErrInvalidToken, ErrMalformed)
+	errWSInvalidUTF8  = fmt.Errorf("%w: %w: websocket bearer token is not UTF-8", ErrInvalidToken, ErrMalformed)
+	errWSProtocolSize = fmt.Errorf("%w: %w: websocket protocol header too long", ErrInvalidToken, ErrMalformed)
+)
+
+func (b *bearer) AuthenticateRequest(r *http.Request) (*Response, bool, error) {
+	token, found, err := ParseBearer(r.Header.Get("Authorization"))
+	if err != nil {
+		return nil, false, err
+	}
+	if found {
+		resp, ok, err := b.check(r, token)
+		if ok && !b.opts.KeepCredential {
+			r.Header.Del("Authorization")
+		}
+		return resp, ok, err
+	}
+	if b.opts.DisableWebSocket || !isWebSocket(r) {
+		return nil, false, nil
+	}
+	token, others, err := webSocketToken(r.Header.Values("Sec-WebSocket-Protocol"))
+	if err != nil || token == "" {
+		return nil, false, err
+	}
+	resp, ok, err := b.check(r, token)
+	if ok && !b.opts.KeepCredential {
+		r.Header.Set("Sec-WebSocket-Protocol", strings.Join(others, ","))
+	}
+	return resp, ok, err
+}
+
+func (b *bearer) check(r *http.Request, token string) (*Response, bool, error) {
+	resp, ok, err := b.t.AuthenticateToken(r.Context(), token)
+	switch {
+	case ok:
+		return resp, true, nil
+	case err == nil:
+		return nil, false, ErrInvalidToken
+	case IsUnavailable(err):
+		return nil, false, err
+	default:
+		return nil, false, fmt.Errorf("%w: %w", ErrInvalidToken, err)
+	}
+}
+
+// ParseBearer extracts the token from an Authorization header value. It
+// reports found=false with no error when the value is empty or of another
+// scheme; an error (matching [ErrMalformed] and [ErrInvalidToken]) when the
+// scheme is Bearer, in any case, but the token is empty, longer than
+// [MaxTokenLength], or contains white space or control characters.
+// Surrounding white space is ignored. It does not allocate.
+func ParseBearer(header string) (token string, found bool, err error) {
+	h := strings.TrimSpace(header)
+	if len(h) < len("bearer") || !strings.EqualFold(h[:len("bearer")], "bearer") {
+		return "", false, nil
+	}
+	rest := h[len("bearer"):]
+	if rest == "" {
+		return "", false, errEmptyToken
+	}
+	if rest[0] != ' ' && rest[0] != '\t' {
+		return "", false, nil // another scheme that starts with "bearer", e.g. "BearerX"
+	}
+	token = strings.TrimLeft(rest, " \t")
+	switch {
+	case token == "":
+		return "", false, errEmptyToken
+	case len(token) > MaxTokenLength:
+		return "", false, errTokenTooLong
+	}
+	for i := 0; i < len(token); i++ {
+		switch c := token[i]; {
+		case c == ' ' || c == '\t':
+			return "", false, errTokenSpaces
+		case c < 0x20 || c == 0x7f:
+			return "", false, errTokenControl
+		}
+	}
+	return token, true, nil
+}
+
+// isWebSocket reports whether r asks for a WebSocket upgrade, by the rule
+// Kubernetes uses: "upgrade" among the Connection tokens and Upgrade:
+// websocket.
+func isWebSocket(r *http.Request) bool {
+	if !strings.EqualFold(strings.TrimSpace(r.Header.Get("Upgrade")), "websocket") {
+		return false
+	}
+	for _, v := range r.Header.Values("Connection") {
+		for tok := range strings.SplitSeq(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(tok), "upgrade") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// webSocketToken finds the bearer entry among the Sec-WebSocket-Protocol
+// values (RFC 6455 section 11.3.4: repeated headers are one list) and
+// returns its decoded token and the other protocols. No entry: "", nil.
+func webSocketToken(values []string) (token string, others []string, err error) {
+	total := 0
+	for _, v := range values {
+		total += len(v)
+	}
+	if total > 2*MaxTokenLength {
+		return "", nil, errWSProtocolSize
+	}
+	seen := false
+	for _, v := range values {
+		for p := range strings.SplitSeq(v, ",") {
+			p = strings.TrimSpace(p)
+			enc, ok := strings.CutPrefix(p, WebSocketProtocolPrefix)
+			if !ok {
+				if p != "" {
+					others = append(others, p)
+				}
+				continue
+			}
+			if seen {
+				return "", nil, errWSMultiple
+			}
+			seen = true
+			raw, derr := base64.RawURLEncoding.DecodeString(enc)
+			switch {
+			case derr != nil:
+				return "", nil, errWSEncoding
+			case !utf8.Valid(raw):
+				return "", nil, errWSInvalidUTF8
+			case len(raw) > MaxTokenLength:
+				return "", nil, errTokenTooLong
+			}
+			token = string(raw)
+		}
+	}
+	if seen && token == "" {
+		return "", nil, errEmptyToken
+	}
+	if token != "" && len(others) == 0 {
+		return "", nil, errWSNoOther
+	}
+	return token, others, nil
+}

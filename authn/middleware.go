@@ -1,0 +1,140 @@
+package authn
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Challenge is an authentication scheme advertised in the WWW-Authenticate
+// header of a 401 answer (RFC 9110 section 11.6.1).
+type Challenge struct {
+	// Scheme is the auth-scheme, such as "Bearer" or "Basic".
+	Scheme string
+	// Realm is the protection space. Empty: no realm parameter, except for
+	// Basic, which requires one (RFC 7617) and gets "authnkit".
+	Realm string
+}
+
+// BearerChallenge and BasicChallenge are the challenges for the schemes
+// authnkit authenticators read.
+var (
+	BearerChallenge = Challenge{Scheme: "Bearer"}
+	BasicChallenge  = Challenge{Scheme: "Basic", Realm: "authnkit"}
+)
+
+// FailureHandler answers a request that failed authentication. err is nil
+// when the request carried no credential anyone recognised; otherwise it is
+// the authenticator's error (several joined, for a union). The handler must
+// not put err's text into the response if it may reach untrusted callers
+// and must never log a credential (authnkit's errors contain none).
+type FailureHandler func(w http.ResponseWriter, r *http.Request, err error)
+
+// MiddlewareOptions configures [Middleware]. The zero value is usable.
+type MiddlewareOptions struct {
+	// Audiences this server accepts (--api-audiences). When set, they are
+	// put in the request context ([WithAudiences]) for audience-aware
+	// authenticators, and a response whose Audiences are set but share
+	// none with them is refused with [ErrWrongAudience], as kube-apiserver
+	// does.
+	Audiences []string
+	// Challenges sent on 401 answers by the default failure handler. Nil:
+	// [BearerChallenge] alone. A Bearer challenge gets error="invalid_token"
+	// (RFC 6750 section 3.1) when the failure matches [ErrInvalidToken].
+	Challenges []Challenge
+	// RetryAfter is the delay advertised on 503 answers, which the default
+	// handler sends when every failure is [ErrUnavailable]. Zero: 1s.
+	RetryAfter time.Duration
+	// OnFailure replaces the default failure handler ([DefaultFailureHandler]
+	// built from Challenges and RetryAfter).
+	OnFailure FailureHandler
+}
+
+// Middleware returns HTTP middleware that authenticates each request with
+// a. On success it stores the [Response] in the request's context
+// ([ResponseFrom], [UserFrom]) and calls the next handler. Otherwise it calls
+// opts.OnFailure, by default [DefaultFailureHandler]: 401 with a Kubernetes
+// Status body and WWW-Authenticate challenges, or 503 with Retry-After
+// when the credential could not be checked at all. The returned middleware
+// is safe for concurrent use.
+func Middleware(a Authenticator, opts MiddlewareOptions) func(http.Handler) http.Handler {
+	auds := slices.Clone(opts.Audiences)
+	fail := opts.OnFailure
+	if fail == nil {
+		fail = DefaultFailureHandler(opts.Challenges, opts.RetryAfter)
+	}
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if len(auds) > 0 {
+				r = r.WithContext(WithAudiences(r.Context(), auds))
+			}
+			resp, ok, err := a.AuthenticateRequest(r)
+			if !ok || err != nil || resp == nil {
+				fail(w, r, err)
+				return
+			}
+			if len(auds) > 0 && len(resp.Audiences) > 0 && len(Intersect(auds, resp.Audiences)) == 0 {
+				fail(w, r, ErrWrongAudience)
+				return
+			}
+			next.ServeHTTP(w, r.WithContext(WithResponse(r.Context(), resp)))
+		})
+	}
+}
+
+// DefaultFailureHandler returns the failure handler [Middleware] uses by
+// default. When err [IsUnavailable], it answers 503 with Retry-After
+// (retryAfter rounded up to seconds; zero means one second) and a Status of
+// reason ServiceUnavailable. Otherwise it answers 401 with a Status of
+// reason Unauthorized and message "Unauthorized", exactly as kube-apiserver
+// does, plus one WWW-Authenticate header per challenge (nil: Bearer).
+func DefaultFailureHandler(challenges []Challenge, retryAfter time.Duration) FailureHandler {
+	if challenges == nil {
+		challenges = []Challenge{BearerChallenge}
+	}
+	challenges = slices.Clone(challenges)
+	secs := int64((retryAfter + time.Second - 1) / time.Second)
+	if secs <= 0 {
+		secs = 1
+	}
+	retry := strconv.FormatInt(secs, 10)
+	return func(w http.ResponseWriter, _ *http.Request, err error) {
+		if IsUnavailable(err) {
+			w.Header().Set("Retry-After", retry)
+			WriteStatus(w, NewStatus(http.StatusServiceUnavailable, "ServiceUnavailable", "authentication is temporarily unavailable"))
+			return
+		}
+		invalid := errors.Is(err, ErrInvalidToken)
+		for _, c := range challenges {
+			w.Header().Add("WWW-Authenticate", c.header(invalid))
+		}
+		WriteStatus(w, NewStatus(http.StatusUnauthorized, "Unauthorized", "Unauthorized"))
+	}
+}
+
+func (c Challenge) header(invalidToken bool) string {
+	var b strings.Builder
+	b.WriteString(c.Scheme)
+	var params []string
+	realm := c.Realm
+	if realm == "" && strings.EqualFold(c.Scheme, "Basic") {
+		realm = "authnkit"
+	}
+	if realm != "" {
+		params = append(params, "realm="+strconv.Quote(realm))
+	}
+	if strings.EqualFold(c.Scheme, "Basic") {
+		params = append(params, `charset="UTF-8"`)
+	}
+	if invalidToken && strings.EqualFold(c.Scheme, "Bearer") {
+		params = append(params, `error="invalid_token"`)
+	}
+	if len(params) > 0 {
+		b.WriteByte(' ')
+		b.WriteString(strings.Join(params, ", "))
+	}
+	return b.String()
+}

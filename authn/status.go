@@ -1,0 +1,42 @@
+package authn
+
+import (
+	"encoding/json"
+	"net/http"
+)
+
+// Status is the Kubernetes meta/v1 Status object that kube-apiserver sends
+// as the body of a failed request, for example:
+//
+//	{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure",
+//	 "message":"Unauthorized","reason":"Unauthorized","code":401}
+//
+// kubectl and client-go read it to print their error messages.
+type Status struct {
+	Kind       string   `json:"kind"`
+	APIVersion string   `json:"apiVersion"`
+	Metadata   struct{} `json:"metadata"`
+	Status     string   `json:"status"`
+	Message    string   `json:"message,omitempty"`
+	Reason     string   `json:"reason,omitempty"`
+	Code       int      `json:"code"`
+}
+
+// NewStatus returns a failure Status with the given HTTP code, reason (a
+// Kubernetes StatusReason such as "Unauthorized" or "ServiceUnavailable")
+// and message.
+func NewStatus(code int, reason, message string) Status {
+	return Status{Kind: "Status", APIVersion: "v1", Status: "Failure", Message: message, Reason: reason, Code: code}
+}
+
+// WriteStatus writes st as a JSON body with st.Code as the HTTP status.
+// Headers must be set before calling it.
+func WriteStatus(w http.ResponseWriter, st Status) {
+	body, _ := json.Marshal(st) // a Status always marshals
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(st.Code)
+	_, _ = w.Write(append(body, '\n'))
+}
