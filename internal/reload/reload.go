@@ -1,0 +1,427 @@
+package reload
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+)
+
+// Defaults applied by [New] to zero [Options] fields.
+const (
+	// DefaultInterval is the periodic re-check interval used when
+	// [Options.Interval] is zero.
+	DefaultInterval = time.Minute
+	// DefaultMaxSize is the read limit used when [Options.MaxSize] is zero.
+	DefaultMaxSize = 16 << 20
+)
+
+// defaultDebounce is how long the watcher waits after the last relevant
+// file-system event before it reads the file: editors and Kubernetes'
+// atomic writer produce bursts of events for one logical change.
+const defaultDebounce = 100 * time.Millisecond
+
+// Options configures a [File]. The zero value is usable: a one-minute
+// periodic check, a 16 MiB read limit, logging to [slog.Default] and no
+// callbacks.
+type Options struct {
+	// Name is the component that owns the file, such as "tokenfile". It
+	// prefixes errors that this package creates ("tokenfile: open …").
+	// Empty means "reload".
+	Name string
+	// Interval is how often the file is re-checked in addition to
+	// fsnotify, as a fallback for file systems without notifications. The
+	// check reads and hashes the file and parses it only when the content
+	// changed. Zero means [DefaultInterval]; a negative value disables the
+	// periodic check.
+	Interval time.Duration
+	// MaxSize bounds how many bytes are read. A larger file is an error
+	// (the previous snapshot is kept). Zero means [DefaultMaxSize]; a
+	// negative value is an error from [New].
+	MaxSize int64
+	// Logger receives reload failures (Warn) and successful reloads
+	// (Debug). It is used as is: the owning component tags it. Nil means
+	// [slog.Default], resolved once in [New].
+	Logger *slog.Logger
+	// OnError, when set, is called with every reload failure after it has
+	// been logged, on the goroutine that reloaded (the watcher, or the
+	// caller of [File.Reload]). It is not called for the failure New
+	// returns. It must not call [File.Close].
+	OnError func(error)
+	// OnReload, when set, is called after a new snapshot has been stored
+	// (not for the first one, which New stores), on the goroutine that
+	// reloaded. Useful for tests and metrics. It must not call
+	// [File.Close].
+	OnReload func()
+}
+
+// File holds the parsed snapshot of one file behind an atomic pointer and
+// keeps it current. Create it with [New]; the zero value is not usable.
+// All methods are safe for concurrent use.
+type File[T any] struct {
+	cur atomic.Pointer[T]
+
+	path     string
+	dir      string
+	base     string
+	symlink  bool // path was a symbolic link when New ran
+	name     string
+	parse    func(path string, data []byte) (*T, error)
+	maxSize  int64
+	logger   *slog.Logger
+	onError  func(error)
+	onReload func()
+
+	mu   sync.Mutex // serializes reads and parses; guards seen
+	seen seenState  // outcome of the last read, to skip unchanged content
+
+	watcher   *fsnotify.Watcher // nil when notifications are off or unavailable
+	stop      chan struct{}
+	done      chan struct{} // closed when the watch goroutine has returned
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// seenState identifies what the last check found: the content's SHA-256,
+// or the text of the read failure. Equal states mean nothing changed.
+type seenState struct {
+	sum     [sha256.Size]byte
+	readErr string
+}
+
+// knobs are test-only settings that New leaves at their defaults.
+type knobs struct {
+	debounce time.Duration         // zero means defaultDebounce
+	noNotify bool                  // do not start fsnotify (synctest bubbles)
+	events   <-chan fsnotify.Event // with noNotify: events fed by the test
+}
+
+// New reads and parses path once and returns a File holding the result, or
+// the read or parse failure (naming the file). parse receives the path, for
+// its error messages, and the file's bytes; it must return a non-nil
+// snapshot or an error, and must not keep data. Errors from parse are
+// returned as they are when they mention path, and prefixed with
+// "name: path: " otherwise; a missing file matches [io/fs.ErrNotExist].
+//
+// Then New watches: fsnotify on the file's directory, so that rename-over,
+// delete and re-create, and Kubernetes' "..data" symlink swaps are all seen
+// (events are debounced), plus the periodic check of [Options.Interval].
+// If notifications cannot be set up (for example the inotify watch limit
+// is reached), New logs a warning and relies on the periodic check.
+//
+// The File owns a goroutine until [File.Close] is called.
+func New[T any](path string, parse func(path string, data []byte) (*T, error), opts Options) (*File[T], error) {
+	return newFile(path, parse, opts, knobs{})
+}
+
+func newFile[T any](path string, parse func(path string, data []byte) (*T, error), opts Options, k knobs) (*File[T], error) {
+	name := opts.Name
+	if name == "" {
+		name = "reload"
+	}
+	switch {
+	case path == "":
+		return nil, fmt.Errorf("%s: empty file path", name)
+	case parse == nil:
+		return nil, fmt.Errorf("%s: nil parse function", name)
+	case opts.MaxSize < 0:
+		return nil, fmt.Errorf("%s: negative MaxSize %d", name, opts.MaxSize)
+	}
+	f := &File[T]{
+		path:     path,
+		dir:      filepath.Dir(path),
+		base:     filepath.Base(path),
+		name:     name,
+		parse:    parse,
+		maxSize:  opts.MaxSize,
+		logger:   opts.Logger,
+		onError:  opts.OnError,
+		onReload: opts.OnReload,
+		stop:     make(chan struct{}),
+		done:     make(chan struct{}),
+	}
+	if f.maxSize == 0 {
+		f.maxSize = DefaultMaxSize
+	}
+	if f.logger == nil {
+		f.logger = slog.Default()
+	}
+	if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+		f.symlink = true
+	}
+
+	// The first load: no skipping, no callbacks, the error goes to the caller.
+	f.mu.Lock()
+	snap, err := f.load()
+	f.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	f.cur.Store(snap)
+
+	interval := opts.Interval
+	if interval == 0 {
+		interval = DefaultInterval
+	}
+	debounce := k.debounce
+	if debounce <= 0 {
+		debounce = defaultDebounce
+	}
+	if !k.noNotify {
+		f.watcher = f.startNotify()
+	}
+	var events <-chan fsnotify.Event
+	var errs <-chan error
+	if f.watcher != nil {
+		events, errs = f.watcher.Events, f.watcher.Errors
+	} else {
+		events = k.events
+	}
+	if events == nil && interval < 0 {
+		close(f.done) // nothing to run
+		return f, nil
+	}
+	go f.run(events, errs, interval, debounce)
+	return f, nil
+}
+
+// startNotify watches the file's directory, or logs why it cannot and
+// returns nil. A watcher whose Add failed is kept: the periodic check
+// retries the Add.
+func (f *File[T]) startNotify() *fsnotify.Watcher {
+	w, err := fsnotify.NewWatcher()
+	if err != nil {
+		f.logger.Warn("file notifications unavailable, relying on the periodic check",
+			"path", f.path, "err", err)
+		return nil
+	}
+	if err := w.Add(f.dir); err != nil {
+		f.logger.Warn("cannot watch directory, relying on the periodic check",
+			"path", f.path, "err", err)
+	}
+	return w
+}
+
+// Load returns the current snapshot without locking. It is never nil once
+// [New] has succeeded. The snapshot is shared: callers must not modify it.
+func (f *File[T]) Load() *T { return f.cur.Load() }
+
+// Reload reads and parses the file now, on the calling goroutine, even if
+// its content has not changed, and stores the result. On failure the
+// previous snapshot is kept, and the error (naming the file) is logged at
+// Warn, passed to [Options.OnError] and returned. Reload still works after
+// [File.Close].
+func (f *File[T]) Reload() error {
+	return f.check(context.Background(), true)
+}
+
+// Close stops watching and waits for the watcher goroutine to return. It is
+// idempotent and returns the same error each time. The last snapshot stays
+// available through [File.Load]. Close must not be called from OnError or
+// OnReload.
+func (f *File[T]) Close() error {
+	f.closeOnce.Do(func() {
+		close(f.stop)
+		<-f.done
+		if f.watcher != nil {
+			if err := f.watcher.Close(); err != nil {
+				f.closeErr = fmt.Errorf("%s: close watcher for %s: %w", f.name, f.path, err)
+			}
+		}
+	})
+	return f.closeErr
+}
+
+// check reads the file and, when force is set or the outcome differs from
+// the last check's, parses it and stores or reports the result. Unforced
+// checks of unchanged content, or of a failure already reported, do
+// nothing and return nil.
+func (f *File[T]) check(ctx context.Context, force bool) error {
+	f.mu.Lock()
+	data, err := f.read()
+	var now seenState
+	if err != nil {
+		now.readErr = err.Error()
+	} else {
+		now.sum = sha256.Sum256(data)
+	}
+	if !force && now == f.seen {
+		f.mu.Unlock()
+		return nil
+	}
+	f.seen = now
+	var snap *T
+	if err == nil {
+		snap, err = f.parseData(data)
+	}
+	if err == nil {
+		f.cur.Store(snap)
+	}
+	f.mu.Unlock()
+
+	if err != nil {
+		f.logger.WarnContext(ctx, "reload failed, keeping previous snapshot", "path", f.path, "err", err)
+		if f.onError != nil {
+			f.onError(err)
+		}
+		return err
+	}
+	f.logger.DebugContext(ctx, "reloaded", "path", f.path)
+	if f.onReload != nil {
+		f.onReload()
+	}
+	return nil
+}
+
+// load reads and parses the file and records what it saw. f.mu is held.
+func (f *File[T]) load() (*T, error) {
+	data, err := f.read()
+	if err != nil {
+		f.seen = seenState{readErr: err.Error()}
+		return nil, err
+	}
+	f.seen = seenState{sum: sha256.Sum256(data)}
+	return f.parseData(data)
+}
+
+// parseData runs parse and makes sure its error names the file.
+func (f *File[T]) parseData(data []byte) (*T, error) {
+	snap, err := f.parse(f.path, data)
+	switch {
+	case err != nil:
+		if !strings.Contains(err.Error(), f.path) {
+			err = fmt.Errorf("%s: %s: %w", f.name, f.path, err)
+		}
+		return nil, err
+	case snap == nil:
+		return nil, fmt.Errorf("%s: %s: parse returned no snapshot", f.name, f.path)
+	}
+	return snap, nil
+}
+
+// errNotRegular reports a path that is not a regular file (a directory, a
+// FIFO that would block, a device).
+var errNotRegular = errors.New("not a regular file")
+
+// read returns the file's content, at most f.maxSize bytes.
+func (f *File[T]) read() ([]byte, error) {
+	fi, err := os.Stat(f.path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", f.name, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: %s: %w", f.name, f.path, errNotRegular)
+	}
+	if fi.Size() > f.maxSize {
+		return nil, fmt.Errorf("%s: %s: file is %d bytes, more than the limit of %d", f.name, f.path, fi.Size(), f.maxSize)
+	}
+	fh, err := os.Open(f.path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", f.name, err)
+	}
+	defer fh.Close()
+	var buf bytes.Buffer
+	buf.Grow(int(fi.Size()) + bytes.MinRead)
+	// The file may have grown since Stat: read one byte past the limit.
+	if _, err := buf.ReadFrom(io.LimitReader(fh, f.maxSize+1)); err != nil {
+		return nil, fmt.Errorf("%s: read %s: %w", f.name, f.path, err)
+	}
+	if int64(buf.Len()) > f.maxSize {
+		return nil, fmt.Errorf("%s: %s: file is more than the limit of %d bytes", f.name, f.path, f.maxSize)
+	}
+	return buf.Bytes(), nil
+}
+
+// run is the watch goroutine: it debounces relevant fsnotify events and
+// runs the periodic check until Close. events and errs may be nil;
+// interval may be negative (no periodic check).
+func (f *File[T]) run(events <-chan fsnotify.Event, errs <-chan error, interval, debounce time.Duration) {
+	defer close(f.done)
+	ctx := context.Background()
+	var tick <-chan time.Time
+	if interval > 0 {
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		tick = t.C
+	}
+	var timer *time.Timer
+	var fire <-chan time.Time
+	schedule := func() {
+		if timer == nil {
+			timer = time.NewTimer(debounce)
+		} else {
+			timer.Reset(debounce) // Go ≥ 1.23 timers: no stale fire after Reset
+		}
+		fire = timer.C
+	}
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
+
+	for {
+		select {
+		case <-f.stop:
+			return
+		case ev, ok := <-events:
+			if !ok {
+				events = nil
+				continue
+			}
+			if f.relevant(ev) {
+				schedule()
+			}
+		case err, ok := <-errs:
+			if !ok {
+				errs = nil
+				continue
+			}
+			// For example an event queue overflow: events may have been
+			// lost, so look at the file.
+			f.logger.WarnContext(ctx, "file watch error", "path", f.path, "err", err)
+			schedule()
+		case <-fire:
+			fire = nil
+			_ = f.check(ctx, false) // reported by check
+		case <-tick:
+			f.rewatch(ctx)
+			_ = f.check(ctx, false)
+		}
+	}
+}
+
+// relevant reports whether ev may have changed the file's content: an
+// event on the file's own name, on a Kubernetes atomic-writer entry
+// ("..data", "..2024_…"), on the directory itself, or on anything in the
+// directory when the path is a symbolic link (whose target may be any
+// sibling).
+func (f *File[T]) relevant(ev fsnotify.Event) bool {
+	if f.symlink || filepath.Clean(ev.Name) == filepath.Clean(f.dir) {
+		return true
+	}
+	b := filepath.Base(ev.Name)
+	return b == f.base || strings.HasPrefix(b, "..")
+}
+
+// rewatch adds the directory watch again when it was lost (the directory
+// was removed and re-created, or the first Add failed).
+func (f *File[T]) rewatch(ctx context.Context) {
+	if f.watcher == nil || len(f.watcher.WatchList()) > 0 {
+		return
+	}
+	if err := f.watcher.Add(f.dir); err == nil {
+		f.logger.InfoContext(ctx, "watching directory again", "path", f.path)
+	}
+}

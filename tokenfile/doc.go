@@ -1,0 +1,131 @@
+// Package tokenfile authenticates static bearer tokens listed in a CSV
+// file, the format of kube-apiserver's --token-auth-file.
+//
+//	tokens, err := tokenfile.New("/etc/kubernetes/tokens.csv", tokenfile.Options{})
+//	if err != nil { … }
+//	defer tokens.Close()
+//	mw := authn.Middleware(authn.BearerToken(tokens), authn.MiddlewareOptions{})
+//
+// A known token yields its row's user; any other token yields no opinion
+// (nil, false, nil), so that a union tries its next authenticator. The
+// Authenticator never returns an error.
+//
+// # Format
+//
+// Each row is token,user,uid followed by an optional groups column:
+//
+//	31ada4fd-adec-460c-809a-9e56ceb75269,alice,1001,"system:masters,dev"
+//	sha256:5b1e…(64 hex digits),bob,1002
+//	ci-token,ci,1003
+//
+// The rules, which are Kubernetes' (see below for the few additions):
+//
+//   - The file is RFC 4180 CSV as Go's [encoding/csv] reads it, with its
+//     defaults: comma separated; fields may be double-quoted, and a quoted
+//     field may contain commas, doubled quotes ("") and line breaks; a bare
+//     quote in an unquoted field or an unterminated quote is an error;
+//     CRLF line ends are accepted.
+//   - Empty lines are skipped. There are no comments: a line "# note" is a
+//     one-column row, which is an error.
+//   - Rows may have different lengths. A row with fewer than 3 columns is an
+//     error. Columns after the fourth are ignored.
+//   - Nothing is trimmed: "tok, alice" makes the user " alice" (with the
+//     space). authnkit logs a warning for white space around a value.
+//   - Column 1 is the token, compared byte for byte (case-sensitive). A row
+//     with an empty token is skipped with a warning.
+//   - Column 2 is the user name, column 3 the UID; either may be empty
+//     (authnkit warns about an empty user name).
+//   - Column 4, when present, is split on every comma into groups, with no
+//     trimming and no dropping: "a, b" gives "a" and " b"; an empty fourth
+//     column gives one empty group name (authnkit warns about both). Without
+//     a fourth column the user has no groups. To put several groups in one
+//     column, quote it. Responses carry no Extra and no Audiences.
+//   - If a token appears on several rows, the last row wins, with a warning
+//     naming both lines.
+//   - Bytes that are not valid UTF-8 are accepted as they are (authnkit
+//     warns, naming the line and column): names are Go strings of bytes.
+//   - A UTF-8 byte order mark at the start of the file is not removed: it
+//     becomes part of the first token (authnkit warns).
+//
+// Errors name the file and line, as in
+//
+//	tokenfile: /etc/tokens.csv:3: need at least 3 columns (token,user,uid), got 2
+//	tokenfile: /etc/tokens.csv:7: column 12: bare " in non-quoted-field
+//
+// and never contain a token or any other column's value.
+//
+// # Kubernetes compatibility
+//
+// The rules above are those of kube-apiserver's token file
+// (k8s.io/apiserver/pkg/authentication/token/tokenfile, NewCSV), so a file
+// that kube-apiserver accepts gives the same users, UIDs and groups here,
+// except for the limits and the "sha256:" prefix below. authnkit goes beyond
+// it in these ways:
+//
+//   - Hashed tokens: a token column of the form "sha256:" followed by 64
+//     hexadecimal digits ([HashPrefix]) holds the SHA-256 of the token
+//     rather than the token, so the file need not contain secrets (create
+//     one with: printf %s "$TOKEN" | sha256sum). A malformed one (wrong
+//     length, not hexadecimal) is an error. The prefix is lower-case only.
+//     Consequently a plain token that itself starts with "sha256:" cannot be
+//     expressed; no real token looks like that, but a file that has one is
+//     read differently from kube-apiserver (as a hash, or an error).
+//   - Limits: the file may be at most [DefaultMaxSize] bytes (configurable)
+//     and a token at most [authn.MaxTokenLength] bytes; beyond either, the
+//     file is an error. Kubernetes has no limits.
+//   - Warnings: rows that Kubernetes accepts silently but that are most
+//     likely mistakes are logged with their line: tokens with spaces or
+//     control characters (no bearer token can match them), white space
+//     around values, empty user or group names, invalid UTF-8, a byte order
+//     mark. Nothing about how they are read changes.
+//   - Errors name both the file and the line (Kubernetes' column-count
+//     error names only the file, and its CSV syntax errors only the line).
+//   - Reloading: kube-apiserver reads the file once at start-up; see below.
+//
+// Like kube-apiserver's static token authenticator, this one is not
+// audience-aware: a response's Audiences are nil. (kube-apiserver wraps
+// such authenticators so that their responses carry the server's own API
+// audiences; whoever wires this one in does the same where audiences
+// matter.)
+//
+// # Reloading
+//
+// [New] watches the file: fsnotify on its directory (so editors that
+// rename a new file over the old one, deleting and re-creating the file,
+// and Kubernetes ConfigMap and Secret volume updates are all noticed), and
+// a periodic check ([Options.Interval], one minute by default) as a
+// fallback. A changed file is parsed into a new table which replaces the
+// old one at once; requests never wait for a reload. A file that cannot be
+// read (deleted, unreadable, too large) or parsed keeps the previous table
+// serving; the failure is logged at Warn and passed to [Options.OnError].
+// Write the file atomically (write a temporary file, then rename it over
+// the old one): a reader may otherwise see a half-written file, which
+// parses as a shorter table or fails. [NewFromCSV] builds a table that
+// never changes.
+//
+// # Concurrency
+//
+// AuthenticateToken is safe for concurrent use and lock-free: the table is
+// an immutable snapshot behind an atomic pointer. One *authn.Response is
+// built per row when the file is loaded and shared by all requests: a
+// lookup does not allocate (plaintext, or hashed for tokens up to 512
+// bytes), and callers must treat the response as read-only.
+//
+// # Security
+//
+// Plaintext tokens are looked up in a Go map, as kube-apiserver does. A map
+// lookup is not constant-time: it ends with an ordinary comparison of the
+// presented token with a stored key that stops at the first differing
+// byte, so response timing could in principle tell something about stored
+// tokens. The map's per-process random hash seed makes such a measurement
+// very hard in practice; where it matters, use hashed rows, whose lookup key
+// is the SHA-256 of the presented token: timing can then reveal something
+// about hashes only, which does not help guess a token. Hashed rows also
+// keep tokens out of the file, its backups and its version history. Tokens
+// should be long and random (at least 128 bits, for example 32 hexadecimal
+// digits from a CSPRNG); a fast hash such as SHA-256 does not protect short
+// or guessable tokens.
+//
+// No error or log line contains a token; warnings name the file and line.
+// The token file itself should be readable only by the server.
+package tokenfile

@@ -1,0 +1,346 @@
+package tokenfile
+
+import (
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/authnkit/authnkit/authn"
+	"github.com/authnkit/authnkit/authn/authntest"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func newTestAuthenticator(t testing.TB, content string) *Authenticator {
+	t.Helper()
+	a, err := NewFromCSV(strings.NewReader(content))
+	require.NoError(t, err)
+	return a
+}
+
+func TestAuthenticateToken(t *testing.T) {
+	a := newTestAuthenticator(t, "s3cret,alice,1001,\"admins,dev\"\n"+hashed("h1dden")+",bob,1002\n")
+	tests := []struct {
+		name, token string
+		wantUser    *authn.UserInfo
+	}{
+		{name: "known", token: "s3cret", wantUser: user("alice", "1001", "admins", "dev")},
+		{name: "known hashed", token: "h1dden", wantUser: userNoGroups("bob", "1002")},
+		{name: "unknown is no opinion", token: "nope"},
+		{name: "empty is no opinion", token: ""},
+		{name: "hash itself is no opinion", token: hashed("h1dden")},
+		{name: "too long is no opinion", token: strings.Repeat("s", authn.MaxTokenLength+1)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			resp, ok, err := a.AuthenticateToken(t.Context(), tt.token)
+			if tt.wantUser == nil {
+				authntest.CheckOutcome(t, resp, ok, err)
+				require.NoError(t, err)
+				require.False(t, ok)
+				return
+			}
+			authntest.AssertUser(t, *tt.wantUser, resp, ok, err)
+			assert.Equal(t, authn.Response{User: *tt.wantUser}, *resp)
+		})
+	}
+}
+
+func TestSharedResponse(t *testing.T) {
+	a := newTestAuthenticator(t, "s3cret,alice,1001\n")
+	r1, _, _ := a.AuthenticateToken(t.Context(), "s3cret")
+	r2, _, _ := a.AuthenticateToken(t.Context(), "s3cret")
+	assert.Same(t, r1, r2, "one pre-built response per row")
+}
+
+func TestStaticCloseAndReload(t *testing.T) {
+	a := newTestAuthenticator(t, "s3cret,alice,1001\n")
+	require.NoError(t, a.Reload())
+	require.NoError(t, a.Close())
+	require.NoError(t, a.Close())
+	_, ok, _ := a.AuthenticateToken(t.Context(), "s3cret")
+	assert.True(t, ok)
+}
+
+// reloadEvents collects the callbacks of an Authenticator made by New.
+type reloadEvents struct {
+	reloads chan struct{}
+	errs    chan error
+}
+
+func newReloadEvents() *reloadEvents {
+	return &reloadEvents{reloads: make(chan struct{}, 16), errs: make(chan error, 16)}
+}
+
+func (e *reloadEvents) options() Options {
+	return Options{
+		Interval: -1, // fsnotify only: the periodic path is tested in internal/reload
+		Logger:   slog.New(slog.DiscardHandler),
+		OnReload: func() { e.reloads <- struct{}{} },
+		OnError:  func(err error) { e.errs <- err },
+	}
+}
+
+// waitTimeout is a deadline for failure messages, not an assertion on time.
+const waitTimeout = 10 * time.Second
+
+func (e *reloadEvents) waitReload(t *testing.T) {
+	t.Helper()
+	select {
+	case <-e.reloads:
+	case err := <-e.errs:
+		t.Fatalf("want a reload, got %v", err)
+	case <-time.After(waitTimeout):
+		t.Fatal("no reload seen")
+	}
+}
+
+func (e *reloadEvents) waitError(t *testing.T) error {
+	t.Helper()
+	select {
+	case err := <-e.errs:
+		return err
+	case <-e.reloads:
+		t.Fatal("want a reload error, got a reload")
+	case <-time.After(waitTimeout):
+		t.Fatal("no reload error seen")
+	}
+	return nil
+}
+
+// replaceTokenFile writes content atomically over path.
+func replaceTokenFile(t *testing.T, path, content string) {
+	t.Helper()
+	tmp := path + ".tmp"
+	require.NoError(t, os.WriteFile(tmp, []byte(content), 0o600))
+	require.NoError(t, os.Rename(tmp, path))
+}
+
+func assertToken(t *testing.T, a *Authenticator, token string, want *authn.UserInfo) {
+	t.Helper()
+	resp, ok, err := a.AuthenticateToken(t.Context(), token)
+	if want == nil {
+		authntest.CheckOutcome(t, resp, ok, err)
+		assert.False(t, ok, "token must not authenticate")
+		return
+	}
+	authntest.AssertUser(t, *want, resp, ok, err)
+}
+
+func TestReloadOnChange(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	path := writeTokenFile(t, "old-token,alice,1001,dev\n")
+	ev := newReloadEvents()
+	a, err := New(path, ev.options())
+	require.NoError(t, err)
+	defer a.Close()
+	assertToken(t, a, "old-token", user("alice", "1001", "dev"))
+
+	replaceTokenFile(t, path, "new-token,bob,1002,ops\n"+hashed("new-hashed")+",carol,1003\n")
+	ev.waitReload(t)
+	assertToken(t, a, "new-token", user("bob", "1002", "ops"))
+	assertToken(t, a, "new-hashed", userNoGroups("carol", "1003"))
+	assertToken(t, a, "old-token", nil)
+
+	// Written in place (not atomically) works too.
+	require.NoError(t, os.WriteFile(path, []byte("third,dave,1004\n"), 0o600))
+	ev.waitReload(t)
+	assertToken(t, a, "third", userNoGroups("dave", "1004"))
+	assertToken(t, a, "new-token", nil)
+}
+
+func TestReloadBrokenKeepsOld(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	path := writeTokenFile(t, "old-token,alice,1001\n")
+	ev := newReloadEvents()
+	a, err := New(path, ev.options())
+	require.NoError(t, err)
+	defer a.Close()
+
+	replaceTokenFile(t, path, "new-token,bob,1002\nSECRET-broken,carol\n")
+	err = ev.waitError(t)
+	require.EqualError(t, err, "tokenfile: "+path+":2: need at least 3 columns (token,user,uid), got 2")
+	assert.NotContains(t, err.Error(), "SECRET")
+	assertToken(t, a, "old-token", userNoGroups("alice", "1001"))
+	assertToken(t, a, "new-token", nil)
+
+	// Reload reports the same failure to its caller and to OnError.
+	require.EqualError(t, a.Reload(), err.Error())
+	require.EqualError(t, ev.waitError(t), err.Error())
+	assertToken(t, a, "old-token", userNoGroups("alice", "1001"))
+
+	replaceTokenFile(t, path, "new-token,bob,1002\n")
+	ev.waitReload(t)
+	assertToken(t, a, "new-token", userNoGroups("bob", "1002"))
+	assertToken(t, a, "old-token", nil)
+}
+
+func TestReloadDeletedAndRestored(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	path := writeTokenFile(t, "old-token,alice,1001\n")
+	ev := newReloadEvents()
+	a, err := New(path, ev.options())
+	require.NoError(t, err)
+	defer a.Close()
+
+	require.NoError(t, os.Remove(path))
+	err = ev.waitError(t)
+	require.ErrorIs(t, err, fs.ErrNotExist)
+	assert.Contains(t, err.Error(), path)
+	assertToken(t, a, "old-token", userNoGroups("alice", "1001"))
+
+	require.NoError(t, os.WriteFile(path, []byte("restored,bob,1002\n"), 0o600))
+	ev.waitReload(t)
+	assertToken(t, a, "restored", userNoGroups("bob", "1002"))
+	assertToken(t, a, "old-token", nil)
+}
+
+func TestNewErrors(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	dir := t.TempDir()
+	_, err := New(filepath.Join(dir, "missing.csv"), Options{Logger: slog.New(slog.DiscardHandler)})
+	require.ErrorIs(t, err, fs.ErrNotExist)
+	assert.Contains(t, err.Error(), "tokenfile: ")
+	assert.Contains(t, err.Error(), filepath.Join(dir, "missing.csv"))
+
+	path := writeTokenFile(t, strings.Repeat("t,u,1\n", 100))
+	_, err = New(path, Options{MaxSize: 100, Logger: slog.New(slog.DiscardHandler)})
+	require.ErrorContains(t, err, path)
+	require.ErrorContains(t, err, "limit of 100")
+
+	_, err = New(path, Options{MaxSize: -1})
+	require.Error(t, err)
+}
+
+func TestConcurrentAuthenticateDuringReload(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	path := writeTokenFile(t, "stable,alice,1001\nv0,bob,0\n")
+	a, err := New(path, Options{Interval: -1, Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	defer a.Close()
+
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				resp, ok, err := a.AuthenticateToken(t.Context(), "stable")
+				if !ok || err != nil || resp.User.Name != "alice" {
+					t.Error("stable token failed during reload")
+					return
+				}
+			}
+		})
+	}
+	for i := range 50 {
+		replaceTokenFile(t, path, "stable,alice,1001\nv"+strconv.Itoa(i)+",bob,0\n")
+		require.NoError(t, a.Reload())
+	}
+	close(stop)
+	wg.Wait()
+}
+
+func TestAllocs(t *testing.T) {
+	ctx := t.Context()
+	plain := newTestAuthenticator(t, "s3cret,alice,1001,\"admins,dev\"\n")
+	mixed := newTestAuthenticator(t, "s3cret,alice,1001\n"+hashed("h1dden-token-longer-than-32-bytes-0123456789")+",bob,1002\n")
+	for _, tc := range []struct {
+		name  string
+		a     *Authenticator
+		token string
+	}{
+		{"plaintext hit", plain, "s3cret"},
+		{"miss without hashed rows", plain, "absent"},
+		{"plaintext hit with hashed rows", mixed, "s3cret"},
+		{"hashed hit", mixed, "h1dden-token-longer-than-32-bytes-0123456789"},
+		{"miss with hashed rows", mixed, "absent-token-longer-than-32-bytes-0123456789"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			allocs := testing.AllocsPerRun(100, func() {
+				_, _, _ = tc.a.AuthenticateToken(ctx, tc.token)
+			})
+			assert.Zero(t, allocs)
+		})
+	}
+}
+
+// newBenchAuthenticator builds a table of n plaintext tokens "tok-<i>" and,
+// with hashedRows, n hashed tokens "hid-<i>".
+func newBenchAuthenticator(b *testing.B, n int, hashedRows bool) *Authenticator {
+	b.Helper()
+	var sb strings.Builder
+	for i := range n {
+		fmt.Fprintf(&sb, "tok-%d-0123456789abcdef0123456789abcdef,user%d,%d,\"system:authenticated,group%d\"\n", i, i, i, i%7)
+		if hashedRows {
+			fmt.Fprintf(&sb, "%s,huser%d,%d\n", hashed(fmt.Sprintf("hid-%d-0123456789abcdef0123456789abcdef", i)), i, i)
+		}
+	}
+	return newTestAuthenticator(b, sb.String())
+}
+
+func BenchmarkAuthenticateToken(b *testing.B) {
+	for _, n := range []int{10, 10_000} {
+		for _, hashedRows := range []bool{false, true} {
+			a := newBenchAuthenticator(b, n, hashedRows)
+			cases := []struct{ name, token string }{
+				{"hit", fmt.Sprintf("tok-%d-0123456789abcdef0123456789abcdef", n/2)},
+				{"miss", "absent-0123456789abcdef0123456789abcdef"},
+			}
+			if hashedRows {
+				cases = append(cases, struct{ name, token string }{"hashed_hit", fmt.Sprintf("hid-%d-0123456789abcdef0123456789abcdef", n/2)})
+			}
+			for _, bc := range cases {
+				name := fmt.Sprintf("n=%d/hashed_rows=%t/%s", n, hashedRows, bc.name)
+				b.Run(name+"/serial", func(b *testing.B) {
+					ctx := b.Context()
+					b.ReportAllocs()
+					for b.Loop() {
+						_, _, _ = a.AuthenticateToken(ctx, bc.token)
+					}
+				})
+				b.Run(name+"/parallel", func(b *testing.B) {
+					ctx := b.Context()
+					b.ReportAllocs()
+					b.RunParallel(func(pb *testing.PB) {
+						for pb.Next() {
+							_, _, _ = a.AuthenticateToken(ctx, bc.token)
+						}
+					})
+				})
+			}
+		}
+	}
+}
+
+func BenchmarkParse(b *testing.B) {
+	var sb strings.Builder
+	for i := range 10_000 {
+		fmt.Fprintf(&sb, "tok-%d,user%d,%d,\"system:authenticated,group%d\"\n", i, i, i, i%7)
+	}
+	data := []byte(sb.String())
+	logger := slog.New(slog.DiscardHandler)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, err := parse(b.Context(), "bench", data, logger); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
