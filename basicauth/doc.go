@@ -1,0 +1,128 @@
+// Package basicauth authenticates HTTP Basic credentials (RFC 7617)
+// against a password file in the format of kube-apiserver's
+// --basic-auth-file, with bcrypt and argon2id hashes in place of plaintext
+// passwords.
+//
+// An [Authenticator] reads "Authorization: Basic base64(user:password)",
+// looks the user name up in the file and checks the password. It implements
+// [authn.Authenticator]: no Authorization header, or another scheme, is no
+// opinion; credentials that are wrong or cannot be parsed are an error.
+//
+// # Format
+//
+// The file is CSV (RFC 4180, as encoding/csv reads it), one user a row:
+//
+//	password,user,uid
+//	password,user,uid,"group1,group2"
+//
+// Columns are, in order: the password (plaintext or a hash, below), the
+// user name, the user's UID, and optionally the groups, comma-separated
+// inside one quoted field. Rules, as Kubernetes had them:
+//
+//   - every row has at least 3 columns; rows may differ in length, and
+//     columns after the fourth are ignored;
+//   - fields are taken as they are: white space is not trimmed, and there
+//     are no comment lines; blank lines are skipped, CRLF line ends work;
+//   - the table is keyed by user name: when a name appears twice, the later
+//     row wins and a warning is logged.
+//
+// Beyond Kubernetes, a row is an error (naming file and line) when its user
+// name is empty, contains a colon or a control character, or is not UTF-8;
+// when its password is empty, or plaintext with a control character or not
+// UTF-8; or when its hash does not parse. One error rejects the whole file.
+// Empty group names are dropped ("a,,b" is a and b), and a leading UTF-8
+// byte order mark is ignored.
+//
+// # Hashes
+//
+// The password column holds one of:
+//
+//   - bcrypt, in modular crypt form "$2a$", "$2b$" or "$2y$" followed by a
+//     two-digit cost (4 to 31), 22 characters of salt and 31 of hash, as
+//     htpasswd -B or bcrypt.GenerateFromPassword produce it;
+//   - argon2id, in PHC string form
+//     "$argon2id$v=19$m=65536,t=3,p=4$<salt>$<hash>", salt and hash in
+//     unpadded standard base64, parameters in that order, as [HashArgon2id]
+//     or the reference argon2 tool produce it. Since it contains commas, the
+//     field must be quoted in the CSV file;
+//   - a plaintext password: anything that does not start with "$<id>$".
+//     It is accepted, for compatibility, and a warning naming the file and
+//     line (never the password) is logged at every load.
+//
+// A value shaped "$<id>$…" with any other id (MD5-crypt, SHA-crypt,
+// scrypt, argon2i …) is an error: it is never mistaken for a plaintext
+// password. Hashes are fully validated when the file loads, so that a bad
+// cost or a truncated hash fails at load rather than at every login.
+// Argon2id parameters must lie within [MaxArgon2Memory], [MaxArgon2Time],
+// 8–64 bytes of salt and 16–64 bytes of hash. bcrypt uses only the first 72
+// bytes of a password; a longer password never matches a bcrypt row.
+//
+// The program examples/hashpassword prints ready rows.
+//
+// # Kubernetes compatibility
+//
+// kube-apiserver read this file with --basic-auth-file until Kubernetes
+// 1.19 removed it (k8s.io/apiserver's passwordfile package, deprecated in
+// 1.16); it only knew plaintext passwords. A file that Kubernetes accepted
+// loads here and yields the same users, UIDs and groups, with these
+// exceptions, all of them rows no sensible file has: an empty user name,
+// or an empty password (Kubernetes let those log in with an empty name or
+// password); a user name that could never be sent (colon, control
+// character, not UTF-8); a plaintext password that could never be sent
+// (control character, not UTF-8); and a plaintext password shaped like a
+// hash ("$id$…"), which is now read as one. Empty group names are dropped
+// instead of kept. Where Kubernetes answered "no opinion" to a wrong
+// password or to Basic credentials it could not decode, this package
+// answers with an error matching [authn.ErrInvalidCredentials] (and
+// [authn.ErrMalformed] for undecodable credentials), as the authn contract
+// requires.
+//
+// Header parsing follows RFC 7617: the scheme name in any case, canonical
+// padded standard base64, the user name up to the first colon. Credentials that
+// are not UTF-8 or contain control characters (RFC 7617 section 2), or
+// that exceed [MaxCredentialsLength], are refused. Names and passwords are
+// compared byte for byte, without Unicode normalization.
+//
+// # Caching and concurrency
+//
+// bcrypt at cost 10 takes about 50–70 ms of CPU, and argon2id at
+// [DefaultArgon2Params] about as much, which is the point of them. Two
+// mechanisms keep that affordable:
+//
+//   - successful checks of hashed rows are cached for [Options.CacheTTL]
+//     (default one minute), at most [Options.MaxCacheEntries] of them. The
+//     cache key is HMAC-SHA256, under a random per-Authenticator key, of
+//     user name and password: the cache never holds a password. Failures
+//     are not cached, so a correct password right after a typo works. A
+//     reload empties the cache;
+//   - at most [Options.MaxConcurrentChecks] hashes run at once (default:
+//     half the CPUs), so a flood of wrong passwords cannot take every core.
+//     A request waiting for a slot gives up when its context is done, with
+//     an error matching [authn.ErrUnavailable].
+//
+// Plaintext rows need neither: they are compared at once.
+//
+// # Reloading
+//
+// An Authenticator from [New] watches its file (file-system notifications,
+// plus a periodic check every [Options.Interval]) and loads it again when it
+// changes. A file that fails to load leaves the previous table in use; the
+// failure is logged and passed to [Options.OnError]. Requests read the
+// current table through an atomic pointer, never waiting for a lock on it.
+// [Authenticator.Close] stops the watcher. [NewFromCSV] builds a fixed
+// Authenticator from bytes.
+//
+// # Security
+//
+// An unknown user name and a wrong password give the same error after the
+// same work: an unknown name is checked against a dummy hash of the kind
+// and cost most rows of the file use (or, for a file of plaintext rows, a
+// dummy plaintext comparison). With rows of mixed kinds, timing can still
+// tell which kind a user's row has. Plaintext passwords are compared as
+// SHA-256 digests with crypto/subtle, so neither their content nor their
+// length leaks through timing; hashes use their own constant-time
+// comparison. Hashing starts only after the request's context has been
+// checked. Errors and log lines name the file and line, never a password,
+// and never any column's value. Basic credentials travel in clear text:
+// serve them over TLS only.
+package basicauth
