@@ -8,8 +8,11 @@ var anonymousResponse = &Response{User: UserInfo{Name: AnonymousUser, Groups: []
 
 // Anonymous returns an authenticator that accepts every request as user
 // [AnonymousUser] in group [UnauthenticatedGroup], as kube-apiserver does
-// with --anonymous-auth=true. Put it last in a union: it always succeeds.
-// [AddAuthenticatedGroup] leaves its response alone.
+// with --anonymous-auth=true. It always succeeds, so put it last, behind a
+// fail-fast union (union.NewWith with FailFast) of the real authenticators:
+// then only a request that carries no credential anyone recognises becomes
+// anonymous, and a presented credential that is rejected stays rejected,
+// as in kube-apiserver. [AddAuthenticatedGroup] leaves its response alone.
 func Anonymous() Authenticator {
 	return AuthenticatorFunc(func(*http.Request) (*Response, bool, error) {
 		return anonymousResponse, true, nil

@@ -1,0 +1,421 @@
+package union
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+
+	"github.com/authnkit/authnkit/authn"
+)
+
+// Defaults of [CacheOptions], and the values kube-apiserver uses.
+const (
+	// DefaultSuccessTTL is how long a success is kept when
+	// [CacheOptions.SuccessTTL] is zero: 10s, kube-apiserver's
+	// TokenSuccessCacheTTL (NewBuiltInAuthenticationOptions in
+	// k8s.io/kubernetes/pkg/kubeapiserver/options/authentication.go), which
+	// it applies to the union of all its token authenticators.
+	DefaultSuccessTTL = 10 * time.Second
+	// DefaultFailureTTL is how long a failure is kept when
+	// [CacheOptions.FailureTTL] is zero: 0, failures are not cached, as
+	// kube-apiserver's TokenFailureCacheTTL (same file).
+	DefaultFailureTTL time.Duration = 0
+	// WebhookDefaultTTL is kube-apiserver's default for
+	// --authentication-token-webhook-cache-ttl: 2m (WithWebHook in the same
+	// file). Kubernetes caches the webhook's successes and its
+	// "authenticated: false" answers for this long, in a cache of its own in
+	// front of the webhook (k8s.io/kubernetes/pkg/kubeapiserver/authenticator/config.go,
+	// newWebhookTokenAuthenticator), and does not cache its errors. Use it
+	// for both [CacheOptions.SuccessTTL] and [CacheOptions.FailureTTL] to
+	// match.
+	WebhookDefaultTTL = 2 * time.Minute
+	// DefaultMaxEntries bounds the cache when [CacheOptions.MaxEntries] is
+	// zero: 32768 entries, a few MiB. Kubernetes' token cache has no bound;
+	// 32k entries is the size a comment in its source calls a 2x safety
+	// margin over the 5k nodes and 10k namespaces Kubernetes supports
+	// (k8s.io/apiserver/pkg/authentication/token/cache/cached_token_authenticator.go).
+	DefaultMaxEntries = 32 << 10
+	// DefaultTimeout bounds the shared upstream call of a cache miss when
+	// [CacheOptions.Timeout] is zero: 30s, Kubernetes' sharedLookupTimeout
+	// (k8s.io/apiserver/pkg/authentication/token/cache/cached_token_authenticator.go).
+	DefaultTimeout = 30 * time.Second
+)
+
+// CacheOptions configures [NewCache]. The zero value caches successes for
+// [DefaultSuccessTTL], does not cache failures, and holds at most
+// [DefaultMaxEntries] entries: kube-apiserver's token cache, bounded.
+// Negative values are refused by NewCache.
+type CacheOptions struct {
+	// SuccessTTL is how long (resp, true, nil) is kept, and never past
+	// resp.Expiry when that is set. Zero: [DefaultSuccessTTL]. To cache no
+	// successes, use the token authenticator directly.
+	SuccessTTL time.Duration
+	// FailureTTL is how long no opinion (nil, false, nil) and errors
+	// (nil, false, err) are kept. Errors that are [authn.IsUnavailable], or
+	// that match context.Canceled or context.DeadlineExceeded, are never
+	// kept. Zero: [DefaultFailureTTL], which caches no failures.
+	FailureTTL time.Duration
+	// MaxEntries bounds the number of cached answers. When the cache is
+	// full, an insert first drops expired entries and otherwise the entry
+	// closest to expiry, both among a few picked at random, so inserting
+	// stays O(1). Zero: [DefaultMaxEntries].
+	MaxEntries int
+	// Timeout bounds the upstream call a miss makes on behalf of all
+	// concurrent callers of the same token. Zero: [DefaultTimeout].
+	Timeout time.Duration
+	// Logger receives lifecycle events (the cache filling up, a panic in
+	// the wrapped authenticator); never a token. Nil: slog.Default(),
+	// resolved once in NewCache.
+	Logger *slog.Logger
+}
+
+// Cache is an [authn.TokenAuthenticator] that remembers the answers of
+// another one, as kube-apiserver's token cache does. Create it with
+// [NewCache]. It is safe for concurrent use.
+//
+// Answers are keyed by HMAC-SHA256, under a random 32-byte key of this
+// Cache, of the accepted audiences ([authn.AudiencesFrom]) and the token:
+// the cache never holds a token, and the same token presented for other
+// audiences is a different entry. A hit does not allocate: it costs one
+// such hash, a clock read, a read lock and a map lookup.
+//
+// Concurrent misses for the same key make one upstream call, which runs
+// under the first caller's context values without its cancellation, bounded
+// by [CacheOptions.Timeout]. Each caller waits only as long as its own
+// context allows: one whose context ends first gets an error matching
+// [authn.ErrUnavailable] and its context's error, and the shared call goes
+// on for the others. An answer cut short by that timeout or by Close is
+// passed on, never cached.
+//
+// The wrapped authenticator's answers are held to the three shapes as in
+// [Requests.AuthenticateRequest]; responses are returned shared and read-only,
+// errors as they are. A panic (or runtime.Goexit) in it is recovered,
+// logged without the token, and returned as an error to every waiter;
+// it is never cached.
+//
+// An expired entry counts as a miss and is dropped lazily, when its key is
+// stored again or an insert into the full cache needs room: the Cache runs
+// no background goroutine. Only a miss starts goroutines, for its
+// shared call, and they end with it; Close cancels the calls in flight and
+// waits for them.
+type Cache struct {
+	t          authn.TokenAuthenticator
+	successTTL time.Duration
+	failureTTL time.Duration
+	timeout    time.Duration
+	maxEntries int
+	logger     *slog.Logger
+
+	keys *hasher
+
+	mu       sync.RWMutex
+	entries  map[[sha256.Size]byte]entry
+	warnFull bool // guarded by mu: the "cache full" warning was logged
+
+	group singleflight.Group
+
+	closed   atomic.Bool // fast check on the miss path
+	flightMu sync.Mutex  // guards the fields below and, with closed, flights.Add
+	flights  sync.WaitGroup
+	cancels  map[uint64]context.CancelFunc
+	nextID   uint64
+}
+
+var (
+	_ authn.TokenAuthenticator = (*Cache)(nil)
+	_ io.Closer                = (*Cache)(nil)
+)
+
+// entry is one cached answer, in one of the three shapes.
+type entry struct {
+	resp *authn.Response
+	err  error
+	// expires always carries a monotonic clock reading, so that a hit can
+	// check it with time.Until, which reads only the monotonic clock.
+	expires time.Time
+	ok      bool
+}
+
+var (
+	errClosed   = errors.New("union: token cache closed")
+	errPanicked = errors.New("union: token authenticator panicked or called runtime.Goexit")
+)
+
+// NewCache returns a Cache in front of t. It fails, with an error that
+// matches no authn sentinel, if t is nil or an option is negative. It makes
+// no call to t and starts no goroutine.
+func NewCache(t authn.TokenAuthenticator, opts CacheOptions) (*Cache, error) {
+	switch {
+	case t == nil:
+		return nil, errors.New("union: token cache needs a token authenticator")
+	case opts.SuccessTTL < 0:
+		return nil, fmt.Errorf("union: negative SuccessTTL %v", opts.SuccessTTL)
+	case opts.FailureTTL < 0:
+		return nil, fmt.Errorf("union: negative FailureTTL %v", opts.FailureTTL)
+	case opts.MaxEntries < 0:
+		return nil, fmt.Errorf("union: negative MaxEntries %d", opts.MaxEntries)
+	case opts.Timeout < 0:
+		return nil, fmt.Errorf("union: negative Timeout %v", opts.Timeout)
+	}
+	c := &Cache{
+		t:          t,
+		successTTL: cmpOr(opts.SuccessTTL, DefaultSuccessTTL),
+		failureTTL: cmpOr(opts.FailureTTL, DefaultFailureTTL),
+		timeout:    cmpOr(opts.Timeout, DefaultTimeout),
+		maxEntries: cmpOr(opts.MaxEntries, DefaultMaxEntries),
+		logger:     opts.Logger,
+		entries:    make(map[[sha256.Size]byte]entry),
+		cancels:    make(map[uint64]context.CancelFunc),
+	}
+	if c.logger == nil {
+		c.logger = slog.Default()
+	}
+	c.logger = c.logger.With("authenticator", "tokencache")
+	var key [32]byte
+	if _, err := rand.Read(key[:]); err != nil {
+		return nil, fmt.Errorf("union: token cache key: %w", err)
+	}
+	var err error
+	if c.keys, err = newHasher(key[:]); err != nil {
+		return nil, fmt.Errorf("union: token cache key: %w", err)
+	}
+	return c, nil
+}
+
+func cmpOr[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
+}
+
+// AuthenticateToken returns the cached answer for token and ctx's
+// audiences, or asks the wrapped authenticator once for all concurrent
+// callers and caches its answer: successes for SuccessTTL but never past
+// resp.Expiry (an already expired success is returned, not cached);
+// no opinion and errors for FailureTTL, except unavailable and
+// cancellation errors, which are never cached.
+//
+// When ctx ends before the answer arrives, or after Close on a miss, the
+// error matches [authn.ErrUnavailable] (and, for ctx, context.Canceled or
+// context.DeadlineExceeded). Other errors are the wrapped authenticator's.
+func (c *Cache) AuthenticateToken(ctx context.Context, token string) (*authn.Response, bool, error) {
+	auds := authn.AudiencesFrom(ctx)
+	key := c.keys.key(auds, token)
+	if e, ok := c.lookup(key); ok {
+		return e.resp, e.ok, e.err
+	}
+	if !c.keys.known(auds) {
+		// Later keys for these audiences start from a saved state. Failing
+		// to save one only costs speed.
+		_ = c.keys.remember(auds)
+	}
+	return c.miss(ctx, key, token)
+}
+
+// Len reports the number of cached answers, counting expired ones that
+// have not been dropped yet. It is at most [CacheOptions.MaxEntries].
+func (c *Cache) Len() int {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return len(c.entries)
+}
+
+// Close cancels the upstream calls in flight, waits for them to return and
+// reports nil. Afterwards cached answers are still served, and a miss
+// returns an error matching [authn.ErrUnavailable]. Close is idempotent and
+// safe to call concurrently with AuthenticateToken.
+func (c *Cache) Close() error {
+	c.flightMu.Lock()
+	c.closed.Store(true)
+	for _, cancel := range c.cancels {
+		cancel()
+	}
+	c.flightMu.Unlock()
+	c.flights.Wait()
+	return nil
+}
+
+// lookup returns the live entry for key, if any.
+func (c *Cache) lookup(key [sha256.Size]byte) (entry, bool) {
+	c.mu.RLock()
+	e, found := c.entries[key]
+	c.mu.RUnlock()
+	return e, found && time.Until(e.expires) > 0
+}
+
+// miss runs, or joins, the one upstream call for key and waits for it as
+// long as ctx allows.
+func (c *Cache) miss(ctx context.Context, key [sha256.Size]byte, token string) (*authn.Response, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, false, &authn.UnavailableError{Err: context.Cause(ctx)}
+	}
+	if c.closed.Load() {
+		return nil, false, &authn.UnavailableError{Err: errClosed}
+	}
+	ch := c.group.DoChan(string(key[:]), func() (any, error) {
+		return c.fetch(ctx, key, token), nil
+	})
+	select {
+	case res := <-ch:
+		e, _ := res.Val.(entry) // fetch returns nothing else, and never panics
+		return e.resp, e.ok, e.err
+	case <-ctx.Done():
+		return nil, false, &authn.UnavailableError{Err: context.Cause(ctx)}
+	}
+}
+
+// fetch is the shared upstream call of a miss. It runs on singleflight's
+// goroutine, under ctx's values but not its cancellation.
+func (c *Cache) fetch(ctx context.Context, key [sha256.Size]byte, token string) entry {
+	// An earlier flight for key may have finished between our lookup and
+	// the start of this one.
+	if e, ok := c.lookup(key); ok {
+		return e
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.timeout)
+	defer cancel()
+	id, open := c.beginFlight(cancel)
+	if !open {
+		return entry{err: &authn.UnavailableError{Err: errClosed}}
+	}
+	defer c.endFlight(id)
+
+	answer, crashed := c.call(sctx, token)
+	if crashed {
+		return entry{err: errPanicked} // a bug, not an answer: never cached
+	}
+	resp, ok, err := normalize(answer.resp, answer.ok, answer.err)
+	e := entry{resp: resp, ok: ok, err: err}
+	if !ok && (sctx.Err() != nil || !cacheable(err)) {
+		return e // cut short, or could not check: the next call retries
+	}
+	now := time.Now()
+	if ok {
+		e.expires = now.Add(c.successTTL)
+		if !resp.Expiry.IsZero() && resp.Expiry.Before(e.expires) {
+			// Expiry is a wall-clock time; keep the monotonic reading.
+			e.expires = now.Add(resp.Expiry.Sub(now))
+		}
+	} else {
+		e.expires = now.Add(c.failureTTL)
+	}
+	if now.Before(e.expires) {
+		c.store(sctx, key, e, now)
+	}
+	return e
+}
+
+// call asks the wrapped authenticator on a goroutine of its own, so that a
+// panic or runtime.Goexit in it is reported as crashed rather than reaching
+// singleflight, which would crash the process on a panic and leave the
+// waiters blocked on a Goexit.
+func (c *Cache) call(ctx context.Context, token string) (answer entry, crashed bool) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		returned := false
+		defer func() {
+			if returned {
+				return
+			}
+			// The panic value may hold anything, the token included: log
+			// its type and the stack only.
+			r := recover()
+			c.logger.ErrorContext(ctx, "token authenticator panicked or exited its goroutine",
+				"panic_type", fmt.Sprintf("%T", r), "stack", string(debug.Stack()))
+			crashed = true
+		}()
+		answer.resp, answer.ok, answer.err = c.t.AuthenticateToken(ctx, token)
+		returned = true
+	}()
+	<-done
+	return answer, crashed
+}
+
+// cacheable reports whether a failure may be cached: not when its error
+// says the token could not be checked, which the next call must retry.
+func cacheable(err error) bool {
+	if err == nil {
+		return true
+	}
+	return !authn.IsUnavailable(err) &&
+		!errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
+}
+
+// beginFlight registers a shared call's cancel func so that Close can stop
+// it, unless the Cache is closed. It returns the flight's id for endFlight.
+func (c *Cache) beginFlight(cancel context.CancelFunc) (uint64, bool) {
+	c.flightMu.Lock()
+	defer c.flightMu.Unlock()
+	if c.closed.Load() {
+		return 0, false
+	}
+	c.flights.Add(1)
+	c.nextID++
+	c.cancels[c.nextID] = cancel
+	return c.nextID, true
+}
+
+func (c *Cache) endFlight(id uint64) {
+	c.flightMu.Lock()
+	delete(c.cancels, id)
+	c.flightMu.Unlock()
+	c.flights.Done()
+}
+
+// evictionSample is how many entries an insert into a full cache looks at.
+const evictionSample = 8
+
+// store inserts e under key, making room first when the cache is full.
+func (c *Cache) store(ctx context.Context, key [sha256.Size]byte, e entry, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, exists := c.entries[key]; !exists && len(c.entries) >= c.maxEntries {
+		if !c.warnFull {
+			c.warnFull = true
+			c.logger.WarnContext(ctx, "token cache full, evicting entries", "max_entries", c.maxEntries)
+		}
+		c.evictLocked(now)
+	}
+	c.entries[key] = e
+}
+
+// evictLocked drops the expired entries among a few picked at random
+// (map iteration starts at a random place) or, if none has expired, the
+// one of them closest to expiry. c.mu must be held for writing.
+func (c *Cache) evictLocked(now time.Time) {
+	var (
+		victim    [sha256.Size]byte
+		victimExp time.Time
+		haveLive  bool
+		dropped   bool
+		seen      int
+	)
+	for k, e := range c.entries {
+		switch {
+		case !now.Before(e.expires):
+			delete(c.entries, k)
+			dropped = true
+		case !haveLive || e.expires.Before(victimExp):
+			victim, victimExp, haveLive = k, e.expires, true
+		}
+		if seen++; seen == evictionSample {
+			break
+		}
+	}
+	if !dropped && haveLive {
+		delete(c.entries, victim)
+	}
+}

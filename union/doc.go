@@ -1,0 +1,81 @@
+// Package union composes authenticators: ordered unions of request
+// authenticators ([New]) and of token authenticators ([NewTokens]), and a
+// cache in front of a token authenticator ([NewCache]).
+//
+// # Unions
+//
+// A union asks its members in order. The first success wins and is
+// returned as it is; no opinion moves on to the next member; an error is
+// remembered and the next member is asked. When nobody succeeds, the
+// members' errors come back joined ([errors.Join]), so [errors.Is] finds
+// each member's sentinel and [authn.IsUnavailable] is true only when every
+// member that failed was unavailable. [Options.FailFast] returns the first
+// error at once instead. A member that returns a mixed shape (a response
+// with an error, or success without a response) is held to the three
+// shapes of [authn.Authenticator]; see [Requests.AuthenticateRequest].
+//
+//	a := union.New(x509Auth, authn.BearerToken(union.NewTokens(tokenFile, serviceAccounts, oidcAuth)))
+//
+// Anonymous access goes behind a FailFast union, as kube-apiserver puts it
+// behind union.NewFailOnError: in a plain union, a rejected credential
+// would fall through to [authn.Anonymous] and the caller would be let in
+// as system:anonymous.
+//
+//	a = union.NewWith(union.Options{FailFast: true}, a, authn.Anonymous())
+//
+// # Token cache
+//
+// [Cache] remembers a token authenticator's answers: successes for
+// [CacheOptions.SuccessTTL] (but never past [authn.Response.Expiry]),
+// failures for [CacheOptions.FailureTTL]. Entries are keyed by HMAC-SHA256
+// of the accepted audiences and the token under a random per-Cache key, so
+// the cache holds no token and the same token sent for other audiences is
+// looked up apart. Concurrent misses for one key make one upstream call
+// (golang.org/x/sync/singleflight), detached from any one caller's
+// cancellation and bounded by [CacheOptions.Timeout]; each caller waits only
+// as long as its own context allows, and a caller that gives up never
+// poisons the entry. A hit takes one keyed hash, a clock read, a read lock
+// and a map lookup, and does not allocate.
+//
+// # Kubernetes compatibility, and where authnkit goes beyond it
+//
+// [Requests] and [Tokens] follow k8s.io/apiserver's request and token unions,
+// and [Options.FailFast] its union.NewFailOnError.
+//
+// kube-apiserver puts the union of its token authenticators behind a
+// cache with a 10s success TTL and no failure caching; [CacheOptions]'s
+// zero value does the same ([DefaultSuccessTTL], [DefaultFailureTTL]). Its
+// webhook authenticator has a cache of its own, set by
+// --authentication-token-webhook-cache-ttl (default 2m,
+// [WebhookDefaultTTL]), which keeps both successes and "authenticated:
+// false" answers that long. The shared upstream call has Kubernetes' 30s
+// timeout ([DefaultTimeout]). Where authnkit goes further:
+//
+//   - the cache is bounded ([CacheOptions.MaxEntries], 32768 by default),
+//     so a flood of distinct bad tokens cannot grow memory without limit;
+//     Kubernetes' is not;
+//   - a success is never kept past the Expiry its authenticator reported;
+//   - an error that [authn.IsUnavailable], or that comes from a cancelled
+//     or timed-out context, is never cached, whatever FailureTTL says, so the
+//     next request retries a dependency that was down;
+//   - other errors are cached like no opinion, for FailureTTL. Kubernetes'
+//     webhook cache never caches errors; its outer cache does, for its
+//     failure TTL;
+//   - a caller whose context ends while waiting gets an error matching
+//     [authn.ErrUnavailable] (so a 503, not a 401), and the cache key is
+//     computed without allocating.
+//
+// # Concurrency
+//
+// Unions are immutable and safe for concurrent use when their members are.
+// A [Cache] is safe for concurrent use; [Cache.Close] stops and waits for
+// the upstream calls in flight.
+//
+// # Security
+//
+// No token appears in an error, a log line or the cache: a [Cache] holds
+// only 32-byte keyed digests and the answers. Its HMAC key comes from
+// crypto/rand and never leaves the Cache, so digests cannot be precomputed
+// or compared across processes, and untrusted tokens cannot be chosen to
+// collide in the map.
+package union
