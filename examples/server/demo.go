@@ -1,0 +1,165 @@
+package main
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/authnkit/authnkit/authn/authntest"
+)
+
+// demo is the throwaway setup of a flagless run: files in a temporary
+// folder, and the secrets to print.
+type demo struct {
+	dir         string
+	ownDir      bool   // dir was created here and is removed by cleanup
+	aliceToken  string // plaintext row in the token file
+	bobToken    string // stored as sha256:<hex> in the token file
+	carolPasswd string // stored as a bcrypt hash in the password file
+}
+
+// newDemo writes the demo's files into dir (a new temporary folder when
+// dir is empty).
+func newDemo(dir string) (*demo, error) {
+	d := &demo{dir: dir, aliceToken: randomHex(16), bobToken: randomHex(16), carolPasswd: randomHex(8)}
+	if dir == "" {
+		var err error
+		if d.dir, err = os.MkdirTemp("", "authnkit-demo-"); err != nil {
+			return nil, err
+		}
+		d.ownDir = true
+	}
+	ca, serving := newServingCert("127.0.0.1")
+	bobSum := sha256.Sum256([]byte(d.bobToken))
+	hash, err := bcrypt.GenerateFromPassword([]byte(d.carolPasswd), bcrypt.DefaultCost)
+	if err != nil {
+		return nil, err
+	}
+	files := map[string]string{
+		"ca.crt":     string(ca.CertPEM),
+		"server.crt": string(serving.CertPEM),
+		"server.key": string(serving.KeyPEM),
+		// token,user,uid,"group1,group2" — kube-apiserver's format; the
+		// second row stores only the token's SHA-256 (an authnkit extension).
+		"tokens.csv": fmt.Sprintf("%s,alice,1001,\"dev,ops\"\nsha256:%s,bob,1002,viewers\n", d.aliceToken, hex.EncodeToString(bobSum[:])),
+		// password,user,uid,"group1,group2" with a bcrypt hash in place of
+		// the plaintext password (an authnkit extension).
+		"passwords.csv": fmt.Sprintf("%s,carol,1003,\"dev\"\n", hash),
+	}
+	for name, content := range files {
+		mode := os.FileMode(0o600)
+		if strings.HasSuffix(name, ".crt") {
+			mode = 0o644
+		}
+		if err := os.WriteFile(filepath.Join(d.dir, name), []byte(content), mode); err != nil {
+			d.cleanup()
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+// args are the flags that run the demo's configuration.
+func (d *demo) args() []string {
+	return []string{
+		"--token-auth-file=" + d.path("tokens.csv"),
+		"--basic-auth-file=" + d.path("passwords.csv"),
+		"--tls-cert-file=" + d.path("server.crt"),
+		"--tls-private-key-file=" + d.path("server.key"),
+		"--anonymous-auth=false",
+	}
+}
+
+func (d *demo) path(name string) string { return filepath.Join(d.dir, name) }
+
+func (d *demo) cleanup() {
+	if d.ownDir {
+		_ = os.RemoveAll(d.dir)
+	}
+}
+
+// writeKubeconfig writes a kubeconfig for the server at addr with one
+// context per demo user, alice's current.
+func (d *demo) writeKubeconfig(addr string) (string, error) {
+	kc := fmt.Sprintf(`apiVersion: v1
+kind: Config
+clusters:
+- name: authnkit-demo
+  cluster:
+    server: https://%s
+    certificate-authority: %s
+users:
+- name: alice
+  user:
+    token: %s
+- name: bob
+  user:
+    token: %s
+- name: carol
+  user:
+    username: carol
+    password: %s
+contexts:
+- name: alice
+  context: {cluster: authnkit-demo, user: alice}
+- name: bob
+  context: {cluster: authnkit-demo, user: bob}
+- name: carol
+  context: {cluster: authnkit-demo, user: carol}
+current-context: alice
+`, addr, d.path("ca.crt"), d.aliceToken, d.bobToken, d.carolPasswd)
+	path := d.path("kubeconfig")
+	return path, os.WriteFile(path, []byte(kc), 0o600)
+}
+
+func (d *demo) printInstructions(w io.Writer, addr string) {
+	kubeconfig, err := d.writeKubeconfig(addr)
+	if err != nil {
+		fmt.Fprintln(w, "could not write the kubeconfig:", err)
+	}
+	url := "https://" + addr + "/apis/authentication.k8s.io/v1/selfsubjectreviews"
+	fmt.Fprintf(w, `authnkit demo serving on https://%[1]s
+files in %[2]s (removed on exit): ca.crt, tokens.csv, passwords.csv, kubeconfig
+
+Bearer token (alice, plaintext row of tokens.csv):
+  curl --cacert %[3]s -X POST -H 'Authorization: Bearer %[4]s' %[5]s
+Bearer token (bob, stored only as its SHA-256):
+  curl --cacert %[3]s -X POST -H 'Authorization: Bearer %[6]s' %[5]s
+HTTP Basic (carol, bcrypt hash in passwords.csv):
+  curl --cacert %[3]s -X POST -u 'carol:%[7]s' %[5]s
+A rejected token (401 with a Kubernetes Status):
+  curl --cacert %[3]s -X POST -H 'Authorization: Bearer wrong' %[5]s
+
+kubectl (contexts alice, bob, carol):
+  kubectl --kubeconfig %[8]s auth whoami
+  kubectl --kubeconfig %[8]s --context bob auth whoami -o json
+  kubectl --kubeconfig %[8]s --context carol auth whoami
+
+Stop with Ctrl-C.
+`, addr, d.dir, d.path("ca.crt"), d.aliceToken, url, d.bobToken, d.carolPasswd, kubeconfig)
+}
+
+// newServingCert returns a throwaway CA and a serving certificate for
+// host, localhost and the loopback addresses.
+func newServingCert(host string) (*authntest.CA, *authntest.Cert) {
+	ca := authntest.NewCA()
+	hosts := []string{"localhost", "127.0.0.1", "::1"}
+	if host != "" && net.ParseIP(host) != nil && !net.ParseIP(host).IsUnspecified() {
+		hosts = append(hosts, host)
+	}
+	return ca, ca.IssueServer(hosts...)
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails
+	return hex.EncodeToString(b)
+}

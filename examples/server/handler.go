@@ -1,0 +1,231 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/authnkit/authnkit/authn"
+	"github.com/authnkit/authnkit/options"
+)
+
+// kubeMinor is the Kubernetes minor version /version reports. kubectl
+// clients (and the dispatcher in front of them on some machines) choose
+// their behaviour by it; SelfSubjectReview is GA since 1.28.
+const kubeMinor = "33"
+
+// maxBodyBytes bounds request bodies (TokenReview, SelfSubjectReview).
+const maxBodyBytes = 1 << 20
+
+// requestLog collects what the access log line says about one request.
+type requestLog struct {
+	user   string
+	reason string
+}
+
+type logKey struct{}
+
+// newHandler returns the server's handler: access logging around
+// authentication around the routes.
+func newHandler(auth *options.Authenticator, logger *slog.Logger) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /version", serveVersion)
+	for _, v := range []string{"v1", "v1beta1"} {
+		mux.HandleFunc("POST /apis/authentication.k8s.io/"+v+"/selfsubjectreviews", serveSelfSubjectReview(v))
+	}
+	mux.HandleFunc("POST /apis/authentication.k8s.io/v1/tokenreviews", serveTokenReview(auth))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		authn.WriteStatus(w, authn.NewStatus(http.StatusNotFound, "NotFound", "the server could not find the requested resource"))
+	})
+
+	fail := authn.DefaultFailureHandler(auth.Challenges, 0)
+	authenticated := authn.Middleware(auth, authn.MiddlewareOptions{
+		Audiences: auth.Audiences,
+		OnFailure: func(w http.ResponseWriter, r *http.Request, err error) {
+			if l, ok := r.Context().Value(logKey{}).(*requestLog); ok {
+				l.reason = failureReason(err)
+			}
+			fail(w, r, err)
+		},
+	})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if l, ok := r.Context().Value(logKey{}).(*requestLog); ok {
+			u, _ := authn.UserFrom(r.Context())
+			l.user = u.Name
+		}
+		mux.ServeHTTP(w, r)
+	}))
+
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		l := &requestLog{}
+		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
+		authenticated.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), logKey{}, l)))
+		attrs := []any{"method", r.Method, "path", r.URL.Path, "status", rec.code}
+		if l.user != "" {
+			attrs = append(attrs, "user", l.user)
+		} else {
+			attrs = append(attrs, "reason", l.reason)
+		}
+		logger.InfoContext(r.Context(), "request", attrs...)
+	})
+}
+
+func failureReason(err error) string {
+	if err == nil {
+		return "no credentials"
+	}
+	// Error texts of authnkit authenticators never contain a credential;
+	// a union joins them with newlines.
+	return strings.ReplaceAll(err.Error(), "\n", "; ")
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	code int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.code = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+// serveVersion answers like kube-apiserver's /version.
+func serveVersion(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{
+		"major":        "1",
+		"minor":        kubeMinor,
+		"gitVersion":   "v1." + kubeMinor + ".0-authnkit",
+		"gitCommit":    "",
+		"gitTreeState": "clean",
+		"buildDate":    "",
+		"goVersion":    runtime.Version(),
+		"compiler":     runtime.Compiler,
+		"platform":     runtime.GOOS + "/" + runtime.GOARCH,
+	})
+}
+
+// userInfo is authentication.k8s.io's UserInfo.
+type userInfo struct {
+	Username string              `json:"username,omitempty"`
+	UID      string              `json:"uid,omitempty"`
+	Groups   []string            `json:"groups,omitempty"`
+	Extra    map[string][]string `json:"extra,omitempty"`
+}
+
+func toUserInfo(u authn.UserInfo) userInfo {
+	return userInfo{Username: u.Name, UID: u.UID, Groups: u.Groups, Extra: u.Extra}
+}
+
+type objectMeta struct {
+	CreationTimestamp *time.Time `json:"creationTimestamp"`
+}
+
+// serveSelfSubjectReview answers with the caller's identity. The request
+// body (JSON, or protobuf from kubectl) carries nothing the answer needs:
+// it is drained, bounded, and ignored.
+func serveSelfSubjectReview(version string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, http.MaxBytesReader(w, r.Body, maxBodyBytes))
+		u, _ := authn.UserFrom(r.Context())
+		now := time.Now().UTC().Truncate(time.Second)
+		writeJSON(w, http.StatusCreated, map[string]any{
+			"kind":       "SelfSubjectReview",
+			"apiVersion": "authentication.k8s.io/" + version,
+			"metadata":   objectMeta{CreationTimestamp: &now},
+			"status":     map[string]any{"userInfo": toUserInfo(u)},
+		})
+	}
+}
+
+// tokenReview is authentication.k8s.io/v1 TokenReview.
+type tokenReview struct {
+	Kind       string     `json:"kind"`
+	APIVersion string     `json:"apiVersion"`
+	Metadata   objectMeta `json:"metadata"`
+	Spec       struct {
+		Token     string   `json:"token,omitempty"`
+		Audiences []string `json:"audiences,omitempty"`
+	} `json:"spec"`
+	Status struct {
+		Authenticated bool     `json:"authenticated,omitempty"`
+		User          userInfo `json:"user"`
+		Audiences     []string `json:"audiences,omitempty"`
+		Error         string   `json:"error,omitempty"`
+	} `json:"status"`
+}
+
+// serveTokenReview answers a TokenReview as kube-apiserver does: the token
+// goes through the same chain as a bearer token, for spec.audiences or, when
+// none are asked for, the server's --api-audiences. Unlike kube-apiserver,
+// the answer does not echo the token. Any authenticated caller may ask;
+// kube-apiserver would also require RBAC permission to create tokenreviews.
+func serveTokenReview(auth *options.Authenticator) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var tr tokenReview
+		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+		if err := dec.Decode(&tr); err != nil {
+			badRequest(w, "decoding TokenReview: "+jsonProblem(err))
+			return
+		}
+		if tr.Kind != "TokenReview" || tr.APIVersion != "authentication.k8s.io/v1" {
+			badRequest(w, fmt.Sprintf("expected kind TokenReview of apiVersion authentication.k8s.io/v1, got kind %q of %q", tr.Kind, tr.APIVersion))
+			return
+		}
+		if tr.Spec.Token == "" {
+			badRequest(w, "token is required for TokenReview in authentication")
+			return
+		}
+		token := tr.Spec.Token
+		tr.Spec.Token = ""
+		auds := tr.Spec.Audiences
+		if len(auds) == 0 {
+			auds = auth.Audiences
+		}
+		ctx := r.Context()
+		if len(auds) > 0 {
+			ctx = authn.WithAudiences(ctx, auds)
+		}
+		if auth.Token != nil {
+			resp, ok, err := auth.Token.AuthenticateToken(ctx, token)
+			switch {
+			case err != nil:
+				tr.Status.Error = err.Error()
+			case ok && len(auds) > 0 && len(authn.Intersect(auds, resp.Audiences)) == 0 && len(resp.Audiences) > 0:
+				tr.Status.Error = "token audiences are invalid for the target audiences"
+			case ok:
+				tr.Status.Authenticated = true
+				tr.Status.User = toUserInfo(resp.User)
+				tr.Status.Audiences = resp.Audiences
+			}
+		}
+		writeJSON(w, http.StatusCreated, tr)
+	}
+}
+
+func jsonProblem(err error) string {
+	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+		return "request body too large"
+	}
+	return err.Error()
+}
+
+func badRequest(w http.ResponseWriter, msg string) {
+	authn.WriteStatus(w, authn.NewStatus(http.StatusBadRequest, "BadRequest", msg))
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		authn.WriteStatus(w, authn.NewStatus(http.StatusInternalServerError, "InternalError", "encoding response"))
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_, _ = w.Write(append(body, '\n'))
+}

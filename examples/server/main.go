@@ -1,0 +1,44 @@
+// Command server is authnkit's demo and a kube-apiserver authentication
+// front end.
+//
+// With no flags it runs a self-contained demo on 127.0.0.1: it creates a
+// throwaway CA, a serving certificate, a token file and a password file in
+// a temporary folder, and prints ready curl and kubectl commands:
+//
+//	go run ./examples/server
+//
+// With flags it is an authentication front end configured with
+// kube-apiserver's flag names (see package options), plus --bind-address,
+// --secure-port, --tls-cert-file and --tls-private-key-file:
+//
+//	go run ./examples/server --token-auth-file=tokens.csv --anonymous-auth=false
+//
+// It serves, behind authentication:
+//
+//   - GET /version: a Kubernetes version info (kubectl asks it first);
+//   - POST /apis/authentication.k8s.io/{v1,v1beta1}/selfsubjectreviews:
+//     the caller's identity, so `kubectl auth whoami` works;
+//   - POST /apis/authentication.k8s.io/v1/tokenreviews: a TokenReview
+//     answered as kube-apiserver answers it;
+//
+// and a Kubernetes Status body for everything that fails. Each request is
+// logged on one line: method, path, status, and user or failure reason —
+// never a credential. SIGINT or SIGTERM shut it down gracefully.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "server:", err)
+		os.Exit(1)
+	}
+}

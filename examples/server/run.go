@@ -1,0 +1,168 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/authnkit/authnkit/authn"
+	"github.com/authnkit/authnkit/options"
+)
+
+// config is the server's own flags plus the authentication options.
+type config struct {
+	auth        *options.Options
+	bindAddress string
+	securePort  int
+	tlsCertFile string
+	tlsKeyFile  string
+}
+
+func newFlagSet(output io.Writer) (*flag.FlagSet, *config) {
+	cfg := &config{auth: options.NewOptions(), bindAddress: "127.0.0.1", securePort: 6443}
+	fs := flag.NewFlagSet("server", flag.ContinueOnError)
+	fs.SetOutput(output)
+	cfg.auth.AddFlags(fs)
+	fs.StringVar(&cfg.bindAddress, "bind-address", cfg.bindAddress,
+		"The IP address on which to listen for the --secure-port port. authnkit's default is 127.0.0.1 (kube-apiserver's is 0.0.0.0): exposing the demo is a choice.")
+	fs.IntVar(&cfg.securePort, "secure-port", cfg.securePort, "The port on which to serve HTTPS with authentication. 0 picks a free port.")
+	fs.StringVar(&cfg.tlsCertFile, "tls-cert-file", "",
+		"File containing the default x509 Certificate for HTTPS (CA cert, if any, concatenated after server cert). If unset, a throwaway self-signed CA and serving certificate are generated.")
+	fs.StringVar(&cfg.tlsKeyFile, "tls-private-key-file", "", "File containing the default x509 private key matching --tls-cert-file.")
+	return fs, cfg
+}
+
+// server is a running instance.
+type server struct {
+	addr   string // host:port actually listened on
+	caFile string // the CA that signed the serving certificate, when generated
+	auth   *options.Authenticator
+	http   *http.Server
+	done   chan error
+}
+
+// run serves until ctx is done. With no args it runs the demo.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	var d *demo
+	if len(args) == 0 {
+		var err error
+		if d, err = newDemo(""); err != nil {
+			return err
+		}
+		defer d.cleanup()
+		args = d.args()
+	}
+	s, err := start(args, stderr, logger)
+	if err != nil {
+		return err
+	}
+	if d != nil {
+		d.printInstructions(stdout, s.addr)
+	} else {
+		fmt.Fprintf(stdout, "serving on https://%s\n", s.addr)
+		if s.caFile != "" {
+			fmt.Fprintf(stdout, "serving certificate signed by a throwaway CA: %s\n", s.caFile)
+		}
+	}
+	select {
+	case <-ctx.Done():
+		logger.Info("shutting down")
+		return s.shutdown()
+	case err := <-s.done:
+		_ = s.auth.Close()
+		return err
+	}
+}
+
+// start parses args, builds the authenticator and starts serving.
+func start(args []string, flagOutput io.Writer, logger *slog.Logger) (*server, error) {
+	fs, cfg := newFlagSet(flagOutput)
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments: %q", fs.Args())
+	}
+	cfg.auth.Logger = logger
+	auth, err := cfg.auth.New()
+	if err != nil {
+		return nil, err
+	}
+	s := &server{auth: auth, done: make(chan error, 1)}
+	cert, caFile, err := loadOrGenerateCert(cfg, logger)
+	if err != nil {
+		_ = auth.Close()
+		return nil, err
+	}
+	s.caFile = caFile
+	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.bindAddress, strconv.Itoa(cfg.securePort)))
+	if err != nil {
+		_ = auth.Close()
+		return nil, err
+	}
+	s.addr = ln.Addr().String()
+	s.http = &http.Server{
+		Handler:           newHandler(auth, logger),
+		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12, ClientAuth: tls.RequestClientCert},
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	go func() {
+		err := s.http.ServeTLS(ln, "", "")
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		s.done <- err
+	}()
+	logger.Info("serving", "addr", s.addr)
+	return s, nil
+}
+
+// shutdown stops accepting, lets requests in flight finish (up to 10s), and
+// stops the authenticators' watchers.
+func (s *server) shutdown() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := s.http.Shutdown(ctx)
+	if serveErr := <-s.done; err == nil {
+		err = serveErr
+	}
+	return errors.Join(err, s.auth.Close())
+}
+
+func loadOrGenerateCert(cfg *config, logger *slog.Logger) (tls.Certificate, string, error) {
+	switch {
+	case cfg.tlsCertFile != "" && cfg.tlsKeyFile != "":
+		cert, err := tls.LoadX509KeyPair(cfg.tlsCertFile, cfg.tlsKeyFile)
+		if err != nil {
+			return tls.Certificate{}, "", fmt.Errorf("--tls-cert-file/--tls-private-key-file: %w", err)
+		}
+		return cert, "", nil
+	case cfg.tlsCertFile != "" || cfg.tlsKeyFile != "":
+		return tls.Certificate{}, "", errors.New("--tls-cert-file and --tls-private-key-file go together")
+	}
+	dir, err := os.MkdirTemp("", "authnkit-server-")
+	if err != nil {
+		return tls.Certificate{}, "", err
+	}
+	ca, cert := newServingCert(cfg.bindAddress)
+	caFile := dir + "/ca.crt"
+	if err := os.WriteFile(caFile, ca.CertPEM, 0o644); err != nil {
+		return tls.Certificate{}, "", err
+	}
+	logger.Info("generated a throwaway serving certificate", "ca", caFile)
+	return cert.TLSCertificate(), caFile, nil
+}
+
+// compile-time check that the options build what the middleware takes.
+var _ authn.Authenticator = (*options.Authenticator)(nil)

@@ -1,0 +1,182 @@
+package options
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+
+	"github.com/authnkit/authnkit/authn"
+	"github.com/authnkit/authnkit/basicauth"
+	"github.com/authnkit/authnkit/tokenfile"
+	"github.com/authnkit/authnkit/union"
+)
+
+// Options holds kube-apiserver's authentication flags. Create it with
+// [NewOptions] to get kube-apiserver's defaults, register the flags with
+// [Options.AddFlags], then build the authenticator with [Options.New].
+type Options struct {
+	// TokenAuthFile is --token-auth-file: a static token CSV
+	// (package tokenfile). Empty: no token file.
+	TokenAuthFile string
+	// BasicAuthFile is --basic-auth-file: a password CSV
+	// (package basicauth). Empty: no HTTP Basic.
+	BasicAuthFile string
+	// AnonymousAuth is --anonymous-auth (kube-apiserver's default: true):
+	// requests that carry no credential any authenticator recognises
+	// become system:anonymous. A request whose credential is rejected is
+	// never anonymous.
+	AnonymousAuth bool
+	// APIAudiences is --api-audiences: the audiences this server accepts.
+	// Audience-aware authenticators check tokens against them;
+	// audience-agnostic ones (token and password files) answer only for
+	// requests that target one of them ([authn.AudienceAgnostic]).
+	APIAudiences []string
+
+	// Logger for the authenticators' lifecycle events (loads, reloads).
+	// Nil: slog.Default(). Not a flag.
+	Logger *slog.Logger
+	// OnError receives background failures such as a file that fails to
+	// reload (the previous content keeps serving). Nil: log only. Not a
+	// flag.
+	OnError func(error)
+}
+
+// NewOptions returns Options with kube-apiserver's defaults.
+func NewOptions() *Options {
+	return &Options{AnonymousAuth: true}
+}
+
+// AddFlags registers the options on fs under kube-apiserver's names, with
+// its defaults taken from o's current values. The standard flag package
+// accepts both -name and --name, and --name=value.
+func (o *Options) AddFlags(fs *flag.FlagSet) {
+	fs.StringVar(&o.TokenAuthFile, "token-auth-file", o.TokenAuthFile,
+		"If set, the file that will be used to secure the secure port of the API server via token authentication.")
+	fs.StringVar(&o.BasicAuthFile, "basic-auth-file", o.BasicAuthFile,
+		"If set, the file that will be used to admit requests to the secure port of the API server via http basic authentication. "+
+			"authnkit extension: the password column may hold a bcrypt or argon2id hash.")
+	fs.BoolVar(&o.AnonymousAuth, "anonymous-auth", o.AnonymousAuth,
+		"Enables anonymous requests to the secure port of the API server. Requests that are not rejected by another authentication method are treated as anonymous requests. "+
+			"Anonymous requests have a username of system:anonymous, and a group name of system:unauthenticated.")
+	fs.Var(&stringList{v: &o.APIAudiences}, "api-audiences",
+		"Identifiers of the API. The service account token authenticator will validate that tokens used against the API are bound to at least one of these audiences. "+
+			"Comma-separated; may be repeated.")
+}
+
+// Validate reports every problem with o, joined; nil if there is none. It
+// does not read files: [Options.New] does.
+func (o *Options) Validate() error {
+	var errs []error
+	for i, a := range o.APIAudiences {
+		if a == "" {
+			errs = append(errs, fmt.Errorf("options: --api-audiences[%d] is empty", i))
+		}
+		if slices.Contains(o.APIAudiences[:i], a) {
+			errs = append(errs, fmt.Errorf("options: --api-audiences lists %q twice", a))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Authenticator is the request authenticator built from [Options], with
+// what a server needs around it. It is safe for concurrent use; Close stops
+// the file watchers.
+type Authenticator struct {
+	authn.Authenticator
+
+	// Token authenticates bare tokens the way a bearer token would be
+	// (used to answer TokenReview); nil when no token authenticator is
+	// configured. It includes the authenticated-group adder.
+	Token authn.TokenAuthenticator
+	// Challenges for 401 answers: Bearer when tokens are accepted, Basic
+	// when --basic-auth-file is set. Pass them to
+	// [authn.MiddlewareOptions].
+	Challenges []authn.Challenge
+	// Audiences is a copy of --api-audiences, for
+	// [authn.MiddlewareOptions].
+	Audiences []string
+
+	closers []io.Closer
+}
+
+// Close stops every background watcher. It is idempotent.
+func (a *Authenticator) Close() error {
+	var errs []error
+	for _, c := range a.closers {
+		errs = append(errs, c.Close())
+	}
+	a.closers = nil
+	return errors.Join(errs...)
+}
+
+// New validates o, loads every configured file and returns one
+// authenticator, composed as kube-apiserver composes it:
+//
+//  1. HTTP Basic (--basic-auth-file), audience-agnostic;
+//  2. bearer tokens (Authorization and the WebSocket protocol form) from
+//     the union of the token authenticators: the token file first (it is a
+//     map lookup: not cached), then the remote and signature-checking
+//     ones (later issues), behind the token cache;
+//
+// then every success gets system:authenticated, and when --anonymous-auth
+// is on, a request with no credential anyone recognised becomes
+// system:anonymous (a rejected credential stays rejected). On error
+// nothing is left running.
+func (o *Options) New() (*Authenticator, error) {
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	logger := o.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	out := &Authenticator{Audiences: slices.Clone(o.APIAudiences)}
+	fail := func(err error) (*Authenticator, error) {
+		_ = out.Close()
+		return nil, err
+	}
+
+	var members []authn.Authenticator
+	if o.BasicAuthFile != "" {
+		b, err := basicauth.New(o.BasicAuthFile, basicauth.Options{Logger: logger, OnError: o.OnError})
+		if err != nil {
+			return fail(fmt.Errorf("options: --basic-auth-file: %w", err))
+		}
+		out.closers = append(out.closers, b)
+		members = append(members, authn.AudienceAgnosticRequest(o.APIAudiences, b))
+		out.Challenges = append(out.Challenges, authn.BasicChallenge)
+	}
+
+	var tokens []authn.TokenAuthenticator
+	if o.TokenAuthFile != "" {
+		t, err := tokenfile.New(o.TokenAuthFile, tokenfile.Options{Logger: logger, OnError: o.OnError})
+		if err != nil {
+			return fail(fmt.Errorf("options: --token-auth-file: %w", err))
+		}
+		out.closers = append(out.closers, t)
+		tokens = append(tokens, authn.AudienceAgnostic(o.APIAudiences, t))
+	}
+	if len(tokens) > 0 {
+		var tok authn.TokenAuthenticator = union.NewTokens(tokens...)
+		if len(tokens) == 1 {
+			tok = tokens[0]
+		}
+		bearer := authn.BearerToken(tok)
+		members = append(members, bearer)
+		out.Challenges = append([]authn.Challenge{authn.BearerChallenge}, out.Challenges...)
+		out.Token = tokenReviewer(authn.AddAuthenticatedGroup(authn.BearerTokenWith(tok, authn.BearerOptions{DisableWebSocket: true})))
+	}
+
+	a := authn.AddAuthenticatedGroup(union.New(members...))
+	if o.AnonymousAuth {
+		a = union.NewWith(union.Options{FailFast: true}, a, authn.Anonymous())
+	}
+	out.Authenticator = a
+	if out.Challenges == nil {
+		out.Challenges = []authn.Challenge{authn.BearerChallenge}
+	}
+	return out, nil
+}
