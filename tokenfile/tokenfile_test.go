@@ -2,6 +2,7 @@ package tokenfile
 
 import (
 	"fmt"
+	"github.com/authnkit/authnkit/internal/reload/reloadtest"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -10,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -75,57 +75,17 @@ func TestStaticCloseAndReload(t *testing.T) {
 }
 
 // reloadEvents collects the callbacks of an Authenticator made by New.
-type reloadEvents struct {
-	reloads chan struct{}
-	errs    chan error
-}
+type reloadEvents struct{ *reloadtest.Events }
 
-func newReloadEvents() *reloadEvents {
-	return &reloadEvents{reloads: make(chan struct{}, 16), errs: make(chan error, 16)}
-}
+func newReloadEvents() *reloadEvents { return &reloadEvents{reloadtest.NewEvents()} }
 
 func (e *reloadEvents) options() Options {
 	return Options{
 		Interval: -1, // fsnotify only: the periodic path is tested in internal/reload
 		Logger:   slog.New(slog.DiscardHandler),
-		OnReload: func() { e.reloads <- struct{}{} },
-		OnError:  func(err error) { e.errs <- err },
+		OnReload: e.OnReload,
+		OnError:  e.OnError,
 	}
-}
-
-// waitTimeout is a deadline for failure messages, not an assertion on time.
-const waitTimeout = 10 * time.Second
-
-func (e *reloadEvents) waitReload(t *testing.T) {
-	t.Helper()
-	select {
-	case <-e.reloads:
-	case err := <-e.errs:
-		t.Fatalf("want a reload, got %v", err)
-	case <-time.After(waitTimeout):
-		t.Fatal("no reload seen")
-	}
-}
-
-func (e *reloadEvents) waitError(t *testing.T) error {
-	t.Helper()
-	select {
-	case err := <-e.errs:
-		return err
-	case <-e.reloads:
-		t.Fatal("want a reload error, got a reload")
-	case <-time.After(waitTimeout):
-		t.Fatal("no reload error seen")
-	}
-	return nil
-}
-
-// replaceTokenFile writes content atomically over path.
-func replaceTokenFile(t *testing.T, path, content string) {
-	t.Helper()
-	tmp := path + ".tmp"
-	require.NoError(t, os.WriteFile(tmp, []byte(content), 0o600))
-	require.NoError(t, os.Rename(tmp, path))
 }
 
 func assertToken(t *testing.T, a *Authenticator, token string, want *authn.UserInfo) {
@@ -148,15 +108,15 @@ func TestReloadOnChange(t *testing.T) {
 	defer a.Close()
 	assertToken(t, a, "old-token", user("alice", "1001", "dev"))
 
-	replaceTokenFile(t, path, "new-token,bob,1002,ops\n"+hashed("new-hashed")+",carol,1003\n")
-	ev.waitReload(t)
+	reloadtest.Replace(t, path, "new-token,bob,1002,ops\n"+hashed("new-hashed")+",carol,1003\n")
+	ev.WaitReload(t)
 	assertToken(t, a, "new-token", user("bob", "1002", "ops"))
 	assertToken(t, a, "new-hashed", userNoGroups("carol", "1003"))
 	assertToken(t, a, "old-token", nil)
 
 	// Written in place (not atomically) works too.
 	require.NoError(t, os.WriteFile(path, []byte("third,dave,1004\n"), 0o600))
-	ev.waitReload(t)
+	ev.WaitReload(t)
 	assertToken(t, a, "third", userNoGroups("dave", "1004"))
 	assertToken(t, a, "new-token", nil)
 }
@@ -169,8 +129,8 @@ func TestReloadBrokenKeepsOld(t *testing.T) {
 	require.NoError(t, err)
 	defer a.Close()
 
-	replaceTokenFile(t, path, "new-token,bob,1002\nSECRET-broken,carol\n")
-	err = ev.waitError(t)
+	reloadtest.Replace(t, path, "new-token,bob,1002\nSECRET-broken,carol\n")
+	err = ev.WaitError(t)
 	require.EqualError(t, err, "tokenfile: "+path+":2: need at least 3 columns (token,user,uid), got 2")
 	assert.NotContains(t, err.Error(), "SECRET")
 	assertToken(t, a, "old-token", userNoGroups("alice", "1001"))
@@ -178,11 +138,11 @@ func TestReloadBrokenKeepsOld(t *testing.T) {
 
 	// Reload reports the same failure to its caller and to OnError.
 	require.EqualError(t, a.Reload(), err.Error())
-	require.EqualError(t, ev.waitError(t), err.Error())
+	require.EqualError(t, ev.WaitError(t), err.Error())
 	assertToken(t, a, "old-token", userNoGroups("alice", "1001"))
 
-	replaceTokenFile(t, path, "new-token,bob,1002\n")
-	ev.waitReload(t)
+	reloadtest.Replace(t, path, "new-token,bob,1002\n")
+	ev.WaitReload(t)
 	assertToken(t, a, "new-token", userNoGroups("bob", "1002"))
 	assertToken(t, a, "old-token", nil)
 }
@@ -196,13 +156,13 @@ func TestReloadDeletedAndRestored(t *testing.T) {
 	defer a.Close()
 
 	require.NoError(t, os.Remove(path))
-	err = ev.waitError(t)
+	err = ev.WaitError(t)
 	require.ErrorIs(t, err, fs.ErrNotExist)
 	assert.Contains(t, err.Error(), path)
 	assertToken(t, a, "old-token", userNoGroups("alice", "1001"))
 
 	require.NoError(t, os.WriteFile(path, []byte("restored,bob,1002\n"), 0o600))
-	ev.waitReload(t)
+	ev.WaitReload(t)
 	assertToken(t, a, "restored", userNoGroups("bob", "1002"))
 	assertToken(t, a, "old-token", nil)
 }
@@ -250,7 +210,7 @@ func TestConcurrentAuthenticateDuringReload(t *testing.T) {
 		})
 	}
 	for i := range 50 {
-		replaceTokenFile(t, path, "stable,alice,1001\nv"+strconv.Itoa(i)+",bob,0\n")
+		reloadtest.Replace(t, path, "stable,alice,1001\nv"+strconv.Itoa(i)+",bob,0\n")
 		require.NoError(t, a.Reload())
 	}
 	close(stop)

@@ -2,6 +2,7 @@ package reload
 
 import (
 	"errors"
+	"github.com/authnkit/authnkit/internal/reload/reloadtest"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -51,51 +52,18 @@ func (e *lineError) Error() string { return "test: " + e.path + ":1: " + e.err.E
 func (e *lineError) Unwrap() error { return e.err }
 
 // events collects the callbacks of a File.
-type events struct {
-	reloads chan struct{}
-	errs    chan error
-}
+type events struct{ *reloadtest.Events }
 
-func newEvents() *events {
-	return &events{reloads: make(chan struct{}, 64), errs: make(chan error, 64)}
-}
+func newEvents() *events { return &events{reloadtest.NewEvents()} }
 
 func (e *events) options(interval time.Duration) Options {
 	return Options{
 		Name:     "test",
 		Interval: interval,
 		Logger:   slog.New(slog.DiscardHandler),
-		OnReload: func() { e.reloads <- struct{}{} },
-		OnError:  func(err error) { e.errs <- err },
+		OnReload: e.OnReload,
+		OnError:  e.OnError,
 	}
-}
-
-// waitTimeout bounds how long tests wait for fsnotify; it is a deadline for
-// a failure message, not an assertion on time.
-const waitTimeout = 10 * time.Second
-
-func (e *events) waitReload(t *testing.T) {
-	t.Helper()
-	select {
-	case <-e.reloads:
-	case err := <-e.errs:
-		t.Fatalf("want a reload, got error %v", err)
-	case <-time.After(waitTimeout):
-		t.Fatal("no reload seen")
-	}
-}
-
-func (e *events) waitError(t *testing.T) error {
-	t.Helper()
-	select {
-	case err := <-e.errs:
-		return err
-	case <-e.reloads:
-		t.Fatal("want an error, got a reload")
-	case <-time.After(waitTimeout):
-		t.Fatal("no reload error seen")
-	}
-	return nil
 }
 
 func writeFile(t *testing.T, path, content string) {
@@ -204,7 +172,7 @@ func TestWatch(t *testing.T) {
 			require.Equal(t, "v1", f.Load().text)
 
 			tt.change(t, path)
-			ev.waitReload(t)
+			ev.WaitReload(t)
 			assert.Equal(t, "v2", f.Load().text)
 		})
 	}
@@ -221,7 +189,7 @@ func TestBrokenChangeKeepsSnapshot(t *testing.T) {
 	defer f.Close()
 
 	replaceFile(t, path, "broken")
-	err = ev.waitError(t)
+	err = ev.WaitError(t)
 	require.ErrorIs(t, err, errBroken)
 	assert.Contains(t, err.Error(), path+":1:")
 	assert.Equal(t, "v1", f.Load().text, "old snapshot still serves")
@@ -229,11 +197,11 @@ func TestBrokenChangeKeepsSnapshot(t *testing.T) {
 	// Reload reports the same failure synchronously.
 	err = f.Reload()
 	require.ErrorIs(t, err, errBroken)
-	require.ErrorIs(t, ev.waitError(t), errBroken)
+	require.ErrorIs(t, ev.WaitError(t), errBroken)
 	assert.Equal(t, "v1", f.Load().text)
 
 	replaceFile(t, path, "v3")
-	ev.waitReload(t)
+	ev.WaitReload(t)
 	assert.Equal(t, "v3", f.Load().text)
 }
 
@@ -248,15 +216,15 @@ func TestDeleteAndRecreate(t *testing.T) {
 	defer f.Close()
 
 	require.NoError(t, os.Remove(path))
-	err = ev.waitError(t)
+	err = ev.WaitError(t)
 	require.ErrorIs(t, err, fs.ErrNotExist)
 	assert.Contains(t, err.Error(), path)
 	assert.Equal(t, "v1", f.Load().text, "a deleted file keeps the old snapshot")
 	require.ErrorIs(t, f.Reload(), fs.ErrNotExist)
-	require.ErrorIs(t, ev.waitError(t), fs.ErrNotExist)
+	require.ErrorIs(t, ev.WaitError(t), fs.ErrNotExist)
 
 	writeFile(t, path, "v2")
-	ev.waitReload(t)
+	ev.WaitReload(t)
 	assert.Equal(t, "v2", f.Load().text)
 }
 
@@ -287,7 +255,7 @@ func TestConfigMapSwap(t *testing.T) {
 	require.NoError(t, os.Rename(filepath.Join(dir, "..data_tmp"), filepath.Join(dir, "..data")))
 	require.NoError(t, os.RemoveAll(filepath.Join(dir, "..2024_01_01_00_00_00.1")))
 
-	ev.waitReload(t)
+	ev.WaitReload(t)
 	assert.Equal(t, "v2", f.Load().text)
 }
 
@@ -411,7 +379,7 @@ func TestReloadForcesParse(t *testing.T) {
 	require.NoError(t, err)
 	first := f.Load()
 	require.NoError(t, f.Reload())
-	ev.waitReload(t)
+	ev.WaitReload(t)
 	assert.EqualValues(t, 2, p.calls.Load())
 	assert.NotSame(t, first, f.Load(), "a forced reload stores a new snapshot")
 	require.NoError(t, f.Close())
@@ -475,16 +443,16 @@ func TestDirectoryRecreated(t *testing.T) {
 	defer f.Close()
 
 	require.NoError(t, os.RemoveAll(dir))
-	require.ErrorIs(t, ev.waitError(t), fs.ErrNotExist)
+	require.ErrorIs(t, ev.WaitError(t), fs.ErrNotExist)
 	require.NoError(t, os.Mkdir(dir, 0o700))
 	writeFile(t, path, "v2")
-	ev.waitReload(t)
+	ev.WaitReload(t)
 	assert.Equal(t, "v2", f.Load().text)
 
 	// Wait until the watch is back, then a change is seen.
-	require.Eventually(t, func() bool { return len(f.watcher.WatchList()) > 0 }, waitTimeout, 10*time.Millisecond)
+	require.Eventually(t, func() bool { return len(f.watcher.WatchList()) > 0 }, reloadtest.WaitTimeout, 10*time.Millisecond)
 	writeFile(t, path, "v3")
-	ev.waitReload(t)
+	ev.WaitReload(t)
 	assert.Equal(t, "v3", f.Load().text)
 }
 
