@@ -2,7 +2,6 @@ package reload
 
 import (
 	"errors"
-	"github.com/authnkit/authnkit/internal/reload/reloadtest"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -19,6 +18,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+
+	"github.com/authnkit/authnkit/internal/reload/reloadtest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
