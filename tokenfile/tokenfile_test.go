@@ -2,7 +2,6 @@ package tokenfile
 
 import (
 	"fmt"
-	"github.com/authnkit/authnkit/internal/reload/reloadtest"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/authnkit/authnkit/authn"
 	"github.com/authnkit/authnkit/authn/authntest"
+	"github.com/authnkit/authnkit/internal/reload/reloadtest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
