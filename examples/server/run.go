@@ -11,10 +11,10 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"time"
 
-	"github.com/authnkit/authnkit/authn"
 	"github.com/authnkit/authnkit/options"
 )
 
@@ -45,6 +45,7 @@ func newFlagSet(output io.Writer) (*flag.FlagSet, *config) {
 type server struct {
 	addr   string // host:port actually listened on
 	caFile string // the CA that signed the serving certificate, when generated
+	tmpDir string // holds caFile; removed at shutdown
 	auth   *options.Authenticator
 	http   *http.Server
 	done   chan error
@@ -71,7 +72,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	} else {
 		fmt.Fprintf(stdout, "serving on https://%s\n", s.addr)
 		if s.caFile != "" {
-			fmt.Fprintf(stdout, "serving certificate signed by a throwaway CA: %s\n", s.caFile)
+			fmt.Fprintf(stdout, "serving certificate signed by a throwaway CA: %s (removed on exit)\n", s.caFile)
 		}
 	}
 	select {
@@ -79,7 +80,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		logger.Info("shutting down")
 		return s.shutdown()
 	case err := <-s.done:
-		_ = s.auth.Close()
+		s.cleanup()
 		return err
 	}
 }
@@ -105,9 +106,12 @@ func start(args []string, flagOutput io.Writer, logger *slog.Logger) (*server, e
 		return nil, err
 	}
 	s.caFile = caFile
+	if caFile != "" {
+		s.tmpDir = filepath.Dir(caFile)
+	}
 	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.bindAddress, strconv.Itoa(cfg.securePort)))
 	if err != nil {
-		_ = auth.Close()
+		s.cleanup()
 		return nil, err
 	}
 	s.addr = ln.Addr().String()
@@ -137,7 +141,17 @@ func (s *server) shutdown() error {
 	if serveErr := <-s.done; err == nil {
 		err = serveErr
 	}
-	return errors.Join(err, s.auth.Close())
+	return errors.Join(err, s.cleanup())
+}
+
+// cleanup stops the authenticators' watchers and removes the generated
+// certificate folder, if any.
+func (s *server) cleanup() error {
+	err := s.auth.Close()
+	if s.tmpDir != "" {
+		err = errors.Join(err, os.RemoveAll(s.tmpDir))
+	}
+	return err
 }
 
 func loadOrGenerateCert(cfg *config, logger *slog.Logger) (tls.Certificate, string, error) {
@@ -156,13 +170,11 @@ func loadOrGenerateCert(cfg *config, logger *slog.Logger) (tls.Certificate, stri
 		return tls.Certificate{}, "", err
 	}
 	ca, cert := newServingCert(cfg.bindAddress)
-	caFile := dir + "/ca.crt"
+	caFile := filepath.Join(dir, "ca.crt")
 	if err := os.WriteFile(caFile, ca.CertPEM, 0o644); err != nil {
+		_ = os.RemoveAll(dir)
 		return tls.Certificate{}, "", err
 	}
 	logger.Info("generated a throwaway serving certificate", "ca", caFile)
 	return cert.TLSCertificate(), caFile, nil
 }
-
-// compile-time check that the options build what the middleware takes.
-var _ authn.Authenticator = (*options.Authenticator)(nil)

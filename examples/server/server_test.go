@@ -244,7 +244,7 @@ func TestFlagModeAnonymous(t *testing.T) {
 	t.Cleanup(func() {
 		ts.client.CloseIdleConnections()
 		require.NoError(t, s.shutdown())
-		_ = os.RemoveAll(filepath.Dir(s.caFile))
+		assert.NoFileExists(t, s.caFile, "the generated certificate folder is removed")
 	})
 
 	for _, tc := range []struct {
