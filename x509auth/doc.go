@@ -1,0 +1,202 @@
+// Package x509auth authenticates requests by their TLS client
+// certificate, as kube-apiserver does with --client-ca-file: the chain the
+// client sent is verified against a bundle of trusted CAs, and the
+// certificate's subject names the user.
+//
+//	a, err := x509auth.New(x509auth.Options{VerifyOptions: x509auth.VerifyOptions{
+//		ClientCAFile: "/etc/kubernetes/pki/ca.crt",
+//	}})
+//	if err != nil { … }
+//	defer a.Close()
+//	srv.TLSConfig = &tls.Config{ClientAuth: tls.RequestClientCert} // the authenticator verifies
+//	srv.Handler = authn.Middleware(a, authn.MiddlewareOptions{})(mux)
+//
+// A request without TLS or without a client certificate yields no opinion
+// (nil, false, nil), so that a union tries its next authenticator; a
+// certificate that verifies and names a user yields that user; any other
+// certificate yields an error. The TLS layer should request client
+// certificates without verifying them (tls.RequestClientCert), so that
+// one listener can accept clients of several CAs (users, a front proxy)
+// and a CA reload takes effect without restarting it.
+//
+// The [Verifier] underneath is exported for packages that verify
+// certificates for other purposes (package requestheader checks a front
+// proxy's certificate with one) and can be shared between authenticators
+// with [NewWithVerifier].
+//
+// # Verification
+//
+// The first certificate of r.TLS.PeerCertificates is the leaf, the others
+// are intermediates the client sent. The leaf must chain through them to
+// a CA of the bundle, every certificate of the chain must be valid at the
+// current time, and the chain must allow client authentication
+// ([x509.ExtKeyUsageClientAuth]; a certificate with no extended key usage
+// allows everything, so the version 1 certificates that "openssl x509
+// -req" makes without -extfile are accepted, as Kubernetes accepts them).
+// Verification is [x509.Certificate.Verify], as in Kubernetes.
+//
+// Every failure is a [*CertificateError] naming the leaf by serial number
+// (hexadecimal, as openssl prints it) and subject, and its kind can be
+// told apart with errors.Is and errors.As:
+//
+//	authn.ErrExpired, *authn.ExpiredError        a certificate of the chain has expired (its NotAfter)
+//	authn.ErrNotYetValid, *authn.NotYetValidError  a certificate of the chain is not valid yet (its NotBefore)
+//	ErrUnknownAuthority                          no chain to a CA of the bundle (also an x509.UnknownAuthorityError)
+//	ErrWrongKeyUsage                             not valid for client authentication (a server-only certificate)
+//	authn.ErrRevoked, *RevokedError              listed by its issuer's CRL or by the deny list
+//	authn.ErrUnavailable                         its issuer's CRL is out of date: revocation cannot be checked (503)
+//	ErrInvalidCertificate                        anything else crypto/x509 refuses
+//	ErrNoCommonName, ErrInvalidUID               the certificate does not name a user ([CommonNameMapping])
+//
+// crypto/x509 reports expired and not-yet-valid certificates alike; the
+// package tells them apart by comparing the time with the validity of the
+// certificate that failed, and the message names that certificate when it
+// is a CA of the chain.
+//
+// # Users
+//
+// [CommonNameMapping], the default, maps the leaf as Kubernetes does
+// (CommonNameUserConversion in k8s.io/apiserver/pkg/authentication/request/x509):
+//
+//   - the subject's common name (CN) is the user name;
+//   - each organization (O) is a group, in the order of the subject,
+//     duplicates kept ("/CN=jane/O=dev/O=ops" is jane in dev and ops);
+//   - the subject attribute 1.3.6.1.4.1.57683.2 ([UIDOID]), when present,
+//     is the UID. This is Kubernetes' rule since 1.33 (feature gate
+//     AllowParsingUserUIDFromCertAuth, alpha in 1.33, beta and on by
+//     default from 1.34; parseUIDFromCert in the same file): at most one
+//     such attribute, holding a non-empty string, else the certificate is
+//     refused ([ErrInvalidUID]). This package always applies the rule;
+//     a custom mapping can ignore the attribute;
+//   - Extra["authentication.kubernetes.io/credential-id"] ([CredentialIDKey])
+//     is "X509SHA256=" and the certificate's SHA-256 fingerprint in
+//     lower-case hexadecimal, as Kubernetes sets it (for audit logs).
+//
+// Other subject attributes (OU, C, the LDAP uid 0.9.2342.19200300.100.1.1)
+// are ignored. Response.Expiry is the earliest NotAfter of the verified
+// chain. [Options.UserMapping] replaces the mapping for custom identity
+// rules; it receives only verified certificates.
+//
+// # Kubernetes compatibility, and where authnkit goes beyond it
+//
+// The CA bundle is read as Kubernetes reads --client-ca-file (every PEM
+// CERTIFICATE block without headers; other blocks and text ignored), the
+// verification is the same, and the mapping is the same, with these
+// differences:
+//
+//   - A certificate with an empty common name is an error
+//     ([ErrNoCommonName]); Kubernetes answers "no opinion" for it, which
+//     lets a later authenticator (or anonymous access) take the request
+//     silently.
+//   - A bundle with a malformed PEM block (cut short by a partial write,
+//     bad base64) is refused, keeping the previous bundle; Kubernetes
+//     skips the block and loads the rest.
+//   - Errors say which kind of failure it was; Kubernetes' are strings.
+//   - Revocation: Kubernetes cannot revoke a client certificate (a leaked
+//     admin certificate can only be stopped by replacing the CA). This
+//     package adds CRLs and a deny list, below, offered by package options
+//     as --client-crl-file and --client-cert-deny-file.
+//   - A cache of verified chains, below; Kubernetes verifies every request.
+//
+// # Revocation
+//
+// [VerifyOptions.CRLFile] holds one or more certificate revocation lists
+// (RFC 5280 section 5), PEM ("X509 CRL" blocks, as "openssl ca -gencrl"
+// writes) or DER (back to back). When the file is read, each CRL must
+// parse, must be current (nextUpdate, when present, not passed), must have
+// no critical extension (delta CRLs, issuing distribution points and
+// indirect CRLs are not supported), and, when a CA of the bundle has the
+// CRL's issuer name, must be signed by that CA; otherwise the whole file
+// is refused and the previous CRLs stay in use. A CRL applies to the
+// certificates issued by the CA certificate that signed it — checked
+// against the actual issuer of each certificate of the verified chain
+// (subject and key), so a CRL of an intermediate that the client sends,
+// or of a CA given as a static pool, works too, and a CRL of a rotated-out
+// key of the same name does not apply to the new one. Certificates whose
+// issuer signed no CRL in the file are not checked. A certificate is
+// revoked when its serial number is listed by its issuer's CRLs (several
+// CRLs of one issuer count together; a certificate on hold counts as
+// revoked); that holds for the leaf and for every intermediate.
+//
+// Freshness: a CRL that is out of date when read is refused. A CRL that
+// goes out of date while serving (its nextUpdate passes and no newer file
+// arrives) fails closed: certificates issued by that CA are refused with
+// an error matching [authn.ErrUnavailable] (the middleware answers 503,
+// clients retry) until a current CRL is installed; a certificate the stale
+// CRL lists is still reported as revoked. Keep the CRL file fresh (for
+// example regenerate it daily with "openssl ca -gencrl" and a
+// default_crl_days of a week) or do not configure one.
+//
+// [VerifyOptions.DenyFile] is a simpler, immediate tool: one entry per
+// line, "#" starting a comment:
+//
+//	# leaked laptop of jane, 2025-03-02
+//	6AEC95B308E84BFA00BC19AB37EBD3D7D394FCED
+//	sha256:D7:DF:E3:7D:D9:49:DE:CD:86:75:F8:53:65:5A:06:BC:97:A7:15:5C:45:69:10:7C:8E:0F:A3:7B:B0:73:23:E0
+//
+// A serial number (hexadecimal, as "openssl x509 -noout -serial" prints it
+// after "serial=", colons between digit pairs allowed) denies every leaf
+// certificate with that serial number, whichever CA of the bundle issued
+// it; a "sha256:" fingerprint (64 hexadecimal digits, as "openssl x509
+// -noout -fingerprint -sha256" prints it, colons allowed) denies exactly
+// one certificate, leaf, intermediate or CA. Letters may be of either
+// case. An empty deny list is valid.
+//
+// Revoked certificates are refused with a [*RevokedError] (matching
+// [authn.ErrRevoked]) that says which certificate and which source. The
+// CRLs and the deny list are applied on every request, cached chain or
+// not, so a revocation takes effect at the first request after the file is
+// reloaded.
+//
+// # Cache
+//
+// Verifying a chain costs one or more signature checks (tens of
+// microseconds); a client sends the same chain on every request. A
+// [Verifier] remembers verified chains ([VerifyOptions.CacheSize], default
+// [DefaultCacheSize]): the key is the SHA-256 of the presented
+// certificates' SHA-256 fingerprints (the leaf's fingerprint alone when
+// the client sends only its leaf), so a hit costs about one SHA-256 of the
+// certificates, a read lock and a map lookup, and does not allocate. An
+// entry is used only with the CA bundle it was verified against (each
+// bundle read gets a new generation; a reload also empties the cache), and
+// never after the earliest NotAfter of its chain: the current time is
+// compared on every hit. Only successful verifications are kept; chains of
+// more than eight certificates are not cached. When the cache is full, an
+// insertion drops stale entries among a few sampled ones, or else one of
+// them at random. The key needs no secret: certificates are public, and
+// finding two chains with the same key means breaking SHA-256.
+//
+// [Authenticator] with the default mapping builds one [authn.Response] per
+// cached chain and returns it to every request presenting the chain: the
+// response is read-only.
+//
+// # Reloading
+//
+// [VerifyOptions.ClientCAFile], CRLFile and DenyFile are watched as
+// internal/reload watches files: fsnotify on their folders (so editors'
+// rename-over, delete and re-create, and Kubernetes' ConfigMap and Secret
+// volume updates are all noticed), plus a periodic check
+// ([VerifyOptions.Interval], one minute by default). A changed file is
+// parsed into a new snapshot that replaces the old one at once; requests
+// never wait for a reload and take no lock for it. A file that cannot be
+// read or parsed — a CA bundle with no certificate, a torn PEM block, a
+// CRL that is out of date or not signed by its CA, a malformed deny-list
+// line — keeps the previous snapshot serving; the failure is logged at
+// Warn and passed to [VerifyOptions.OnError], naming the file and the line
+// or block. A certificate signed by a CA removed from the bundle is
+// refused from the first request after the reload. When the CA bundle
+// changes, the CRL file is read again, since its signatures are checked
+// against the bundle. Write files atomically (write a temporary file, then
+// rename it over the old one).
+//
+// # Security
+//
+// The authenticator trusts nothing the TLS layer decided: it ignores
+// r.TLS.VerifiedChains and verifies r.TLS.PeerCertificates itself. The
+// TLS handshake has already proved that the client holds the leaf's
+// private key. Errors and log lines contain serial numbers, subjects and
+// fingerprints — public parts of certificates, with control characters
+// escaped — and never key material. Files are read with a size limit (16
+// MiB). A [Verifier] and an [Authenticator] are safe for concurrent use;
+// [Verifier.Close] stops the watchers and is idempotent.
+package x509auth

@@ -1,0 +1,231 @@
+package x509auth
+
+import (
+	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"encoding/hex"
+	"math/big"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/authnkit/authnkit/authn/authntest"
+)
+
+func TestParseBundle(t *testing.T) {
+	a, b := authntest.NewCA(), authntest.NewCA()
+	key := "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"
+	tests := []struct {
+		name      string
+		data      string
+		wantCerts []*x509.Certificate
+		wantErr   string // substring; empty: success
+	}{
+		{name: "one", data: string(a.CertPEM), wantCerts: []*x509.Certificate{a.Certificate}},
+		{name: "two in order", data: string(b.CertPEM) + string(a.CertPEM), wantCerts: []*x509.Certificate{b.Certificate, a.Certificate}},
+		{name: "text and other blocks skipped", data: "subject=CN=a\n" + key + string(a.CertPEM) + "trailing\n",
+			wantCerts: []*x509.Certificate{a.Certificate}},
+		{name: "CRLF", data: strings.ReplaceAll(string(a.CertPEM), "\n", "\r\n"), wantCerts: []*x509.Certificate{a.Certificate}},
+		{name: "empty", data: "", wantErr: "no PEM CERTIFICATE block"},
+		{name: "only a key", data: key, wantErr: "no PEM CERTIFICATE block"},
+		{name: "DER is not PEM", data: string(a.Certificate.Raw), wantErr: "no PEM CERTIFICATE block"},
+		{name: "bad base64", data: string(a.CertPEM) + "-----BEGIN CERTIFICATE-----\n!!\n-----END CERTIFICATE-----\n", wantErr: "ca.crt: line " + itoa(1+strings.Count(string(a.CertPEM), "\n")) + ": malformed PEM block"},
+		{name: "torn", data: string(a.CertPEM[:len(a.CertPEM)-20]), wantErr: "line 1: malformed PEM block"},
+		{name: "torn before a good one", data: string(a.CertPEM[:100]) + "\n" + string(b.CertPEM), wantErr: "line 1: malformed PEM block"},
+		{name: "not a certificate", data: "\n\n-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", wantErr: "line 3: certificate 1: x509:"},
+		{name: "headers", data: "-----BEGIN CERTIFICATE-----\nProc-Type: 4,ENCRYPTED\n\nAAAA\n-----END CERTIFICATE-----\n", wantErr: "no PEM CERTIFICATE block"},
+		{name: "BEGIN inside a line is text", data: "x-----BEGIN CERTIFICATE-----\n" + string(a.CertPEM), wantCerts: []*x509.Certificate{a.Certificate}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			certs, err := parseBundle("ca.crt", []byte(tt.data))
+			if tt.wantErr != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tt.wantErr)
+				assert.True(t, strings.HasPrefix(err.Error(), "ca.crt: "), err.Error())
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.wantCerts, certs)
+		})
+	}
+}
+
+func TestParseDenyList(t *testing.T) {
+	hexSum := "5a5d1ef9b0f2b5aa1d3a1a2ec8a0d0bb9d3ee5c6e5a4d0d7ec9e7b6f1f0c0a0b"
+	sum2 := sha256.Sum256([]byte("cert"))
+	pairs := make([]string, len(sum2))
+	for i, b := range sum2 {
+		pairs[i] = strings.ToUpper(hex.EncodeToString([]byte{b}))
+	}
+	colonSum := strings.Join(pairs, ":") // as openssl -fingerprint prints it
+	tests := []struct {
+		name        string
+		data        string
+		wantSerials []*big.Int
+		wantSums    int
+		wantErr     string
+	}{
+		{name: "empty", data: ""},
+		{name: "comments and blanks", data: "# deny list\n\n   \n\t# indented comment\n"},
+		{name: "serials", data: "1\n0A\n0a:1B\n  00ff  \n", wantSerials: []*big.Int{big.NewInt(1), big.NewInt(10), big.NewInt(0x0a1b), big.NewInt(255)}},
+		{name: "trailing comment", data: "2A # leaked laptop\n", wantSerials: []*big.Int{big.NewInt(42)}},
+		{name: "fingerprints", data: "sha256:" + hexSum + "\nSHA256:" + colonSum + "\r\n", wantSums: 2},
+		{name: "long serial", data: strings.Repeat("ab", 40) + "\n", wantSerials: []*big.Int{mustHex(strings.Repeat("ab", 40))}},
+		{name: "serial too long", data: strings.Repeat("ab", 41), wantErr: "line 1:"},
+		{name: "not hex", data: "\nxyz\n", wantErr: "line 2:"},
+		{name: "bad colons", data: "0:a\n", wantErr: "line 1:"},
+		{name: "double colon", data: "0a::1b\n", wantErr: "line 1:"},
+		{name: "short fingerprint", data: "sha256:abcd\n", wantErr: "line 1: fingerprint"},
+		{name: "long fingerprint", data: "sha256:" + hexSum + "00\n", wantErr: "line 1: fingerprint"},
+		{name: "empty fingerprint", data: "sha256:\n", wantErr: "line 1: fingerprint"},
+		{name: "sha1 fingerprint", data: "sha1:" + hexSum[:40] + "\n", wantErr: "line 1:"},
+		{name: "openssl serial= prefix", data: "serial=0A\n", wantErr: "line 1:"},
+		{name: "two entries on a line", data: "0a 0b\n", wantErr: "line 1:"},
+		{name: "line too long", data: "# " + strings.Repeat("x", maxDenyLine) + "\n", wantErr: "line 1: longer than"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			d, err := parseDenyList("deny", []byte(tt.data))
+			if tt.wantErr != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), "deny: "+tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			want := map[string]struct{}{}
+			for _, s := range tt.wantSerials {
+				want[serialKey(s)] = struct{}{}
+			}
+			assert.Equal(t, want, d.serials)
+			assert.Len(t, d.sums, tt.wantSums)
+		})
+	}
+	d, err := parseDenyList("", []byte("sha256:"+colonSum))
+	require.NoError(t, err)
+	assert.Contains(t, d.sums, sum2)
+}
+
+func mustHex(s string) *big.Int {
+	n, ok := new(big.Int).SetString(s, 16)
+	if !ok {
+		panic(s)
+	}
+	return n
+}
+
+func TestParseCRLs(t *testing.T) {
+	ca := authntest.NewCAWith(authntest.CertOptions{Subject: pkix.Name{CommonName: "root"}})
+	sameName := authntest.NewCAWith(authntest.CertOptions{Subject: pkix.Name{CommonName: "root"}})
+	inter := ca.Intermediate(authntest.CertOptions{Subject: pkix.Name{CommonName: "intermediate"}})
+	bundle := &caBundle{certs: []*x509.Certificate{ca.Certificate}}
+	now := time.Now()
+	leaf := ca.IssueClient("x")
+	one := newCRL(t, ca, crlOptions{revoked: []*x509.Certificate{leaf.Certificate}})
+	two := newCRL(t, ca, crlOptions{serials: []*big.Int{big.NewInt(7)}})
+	fromInter := newCRL(t, inter, crlOptions{})
+	stale := newCRL(t, ca, crlOptions{thisUpdate: now.Add(-2 * time.Hour), nextUpdate: now.Add(-time.Hour)})
+	forged := newCRL(t, sameName, crlOptions{})
+	critical := newCRL(t, ca, crlOptions{extensions: []pkix.Extension{{Id: asn1.ObjectIdentifier{2, 5, 29, 27}, Critical: true, Value: []byte{2, 1, 1}}}})
+	certPEM := string(ca.CertPEM)
+
+	tests := []struct {
+		name        string
+		data        []byte
+		bundle      *caBundle
+		wantCount   int
+		wantRevoked int
+		wantErr     error
+		wantMsg     string
+	}{
+		{name: "PEM", data: pemCRL(one), wantCount: 1, wantRevoked: 1},
+		{name: "PEM, two, text between", data: append(append(pemCRL(one), "note\n"...), pemCRL(two)...), wantCount: 2, wantRevoked: 2},
+		{name: "DER", data: one, wantCount: 1, wantRevoked: 1},
+		{name: "DER, two back to back", data: append(append([]byte{}, one...), two...), wantCount: 2, wantRevoked: 2},
+		{name: "an intermediate's", data: fromInter, wantCount: 1},
+		{name: "static pool: no eager signature check", data: forged, bundle: &caBundle{}, wantCount: 1},
+		{name: "empty", data: nil, wantErr: errNoCRL},
+		{name: "PEM without CRL", data: []byte("hello\n"), wantErr: errCRLTrailingDER, wantMsg: "byte 0"},
+		{name: "certificate block", data: []byte(certPEM), wantErr: errCRLPEMType, wantMsg: "line 1"},
+		{name: "DER with trailing garbage", data: append(append([]byte{}, one...), 0x30), wantErr: errCRLTrailingDER, wantMsg: "byte " + itoa(len(one))},
+		{name: "stale", data: stale, wantErr: errCRLOutOfDate, wantMsg: `CRL 1 (byte 0) issuer "CN=root"`},
+		{name: "signed by another CA of the same name", data: pemCRL(one, forged), wantErr: errCRLNotFromCA, wantMsg: "CRL 2 (line"},
+		{name: "critical extension", data: critical, wantErr: errCRLCritical, wantMsg: "2.5.29.27"},
+		{name: "bad DER CRL", data: []byte{0x30, 0x03, 0x02, 0x01, 0x01}, wantMsg: "CRL 1 (byte 0): x509:"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := bundle
+			if tt.bundle != nil {
+				b = tt.bundle
+			}
+			s, err := parseCRLs("ca.crl", tt.data, b, now)
+			if tt.wantErr != nil || tt.wantMsg != "" {
+				require.Error(t, err)
+				if tt.wantErr != nil {
+					require.ErrorIs(t, err, tt.wantErr)
+				}
+				assert.Contains(t, err.Error(), tt.wantMsg)
+				assert.True(t, strings.HasPrefix(err.Error(), "ca.crl: "), err.Error())
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.wantCount, s.count)
+			assert.Equal(t, tt.wantRevoked, s.revoked)
+		})
+	}
+}
+
+func itoa(n int) string { return big.NewInt(int64(n)).String() }
+
+// TestCRLForIssuer checks which CRLs apply to which CA, and that the
+// answer is remembered.
+func TestCRLForIssuer(t *testing.T) {
+	ca := authntest.NewCAWith(authntest.CertOptions{Subject: pkix.Name{CommonName: "root"}})
+	rotated := authntest.NewCAWith(authntest.CertOptions{Subject: pkix.Name{CommonName: "root"}})
+	other := authntest.NewCAWith(authntest.CertOptions{Subject: pkix.Name{CommonName: "other"}})
+	now := time.Now()
+	data := append(newCRL(t, ca, crlOptions{serials: []*big.Int{big.NewInt(1)}, nextUpdate: now.Add(time.Hour)}),
+		newCRL(t, ca, crlOptions{serials: []*big.Int{big.NewInt(2)}, nextUpdate: now.Add(2 * time.Hour)})...)
+	data = append(data, newCRL(t, rotated, crlOptions{serials: []*big.Int{big.NewInt(3)}})...)
+	s, err := parseCRLs("", data, nil, now)
+	require.NoError(t, err)
+
+	r := s.forIssuer(keyOfIssuer(ca.Certificate), ca.Certificate)
+	require.NotNil(t, r)
+	assert.Equal(t, map[string]struct{}{serialKey(big.NewInt(1)): {}, serialKey(big.NewInt(2)): {}}, r.revoked, "the union of the CA's CRLs")
+	assert.WithinDuration(t, now.Add(2*time.Hour), r.nextUpdate, time.Second, "the latest nextUpdate")
+	assert.Same(t, r, s.forIssuer(keyOfIssuer(ca.Certificate), ca.Certificate), "remembered")
+
+	r2 := s.forIssuer(keyOfIssuer(rotated.Certificate), rotated.Certificate)
+	require.NotNil(t, r2)
+	assert.Equal(t, map[string]struct{}{serialKey(big.NewInt(3)): {}}, r2.revoked, "same name, other key: its own CRL only")
+	assert.Nil(t, s.forIssuer(keyOfIssuer(other.Certificate), other.Certificate))
+	assert.Len(t, *s.memo.Load(), 3)
+}
+
+// TestSerialKey: keys of distinct serial numbers differ, whatever their
+// bytes (a positive serial starting with 0x2D once collided with a
+// negative one, found by FuzzParseDenyList).
+func TestSerialKey(t *testing.T) {
+	serials := []*big.Int{big.NewInt(0), big.NewInt(1), big.NewInt(-1), big.NewInt(0x2d01), big.NewInt(0x2d), big.NewInt(-0x2d01), big.NewInt(0x0001)}
+	seen := map[string]*big.Int{}
+	for _, s := range serials {
+		k := serialKey(s)
+		if prev, ok := seen[k]; ok && prev.Cmp(s) != 0 {
+			t.Errorf("serials %v and %v share a key", prev, s)
+		}
+		seen[k] = s
+	}
+	assert.Equal(t, "00", serialHex(big.NewInt(0)))
+	assert.Equal(t, "2D01", serialHex(big.NewInt(0x2d01)))
+	assert.Equal(t, "-01", serialHex(big.NewInt(-1)))
+}

@@ -1,0 +1,408 @@
+package x509auth
+
+import (
+	"crypto/sha256"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/authnkit/authnkit/authn"
+	"github.com/authnkit/authnkit/internal/reload"
+)
+
+// VerifyOptions configures a [Verifier]. Exactly one of ClientCA and
+// ClientCAFile is required; everything else is optional, and zero values
+// are the defaults described with each field.
+type VerifyOptions struct {
+	// ClientCA is a static set of trusted CAs. NewVerifier keeps a copy,
+	// so later changes to the pool have no effect.
+	ClientCA *x509.CertPool
+	// ClientCAFile is a PEM bundle of trusted CAs, kube-apiserver's
+	// --client-ca-file. It is read by [NewVerifier] and reloaded when it
+	// changes; a version that cannot be read or parsed, or holds no
+	// certificate, keeps the previous bundle serving and is reported
+	// through Logger and OnError. See the package documentation.
+	ClientCAFile string
+	// CRLFile optionally names certificate revocation lists (PEM "X509
+	// CRL" blocks, or DER), each signed by a CA that issues client
+	// certificates. A certificate listed by its issuer's CRL is rejected
+	// with a [*RevokedError]. Reloaded like ClientCAFile. An authnkit
+	// extension (--client-crl-file); Kubernetes has no CRL support.
+	CRLFile string
+	// DenyFile optionally names a deny list: one leaf serial number (hex,
+	// colons allowed) or "sha256:" and a certificate fingerprint per line,
+	// "#" comments. A listed certificate is rejected with a
+	// [*RevokedError]. Reloaded like ClientCAFile. An authnkit extension
+	// (--client-cert-deny-file).
+	DenyFile string
+	// CacheSize bounds how many verified chains are remembered. Zero means
+	// [DefaultCacheSize]; a negative value is an error from NewVerifier.
+	CacheSize int
+	// Interval is how often the files are re-checked in addition to
+	// fsnotify. Zero means one minute; a
+	// negative value disables the periodic check.
+	Interval time.Duration
+	// Logger receives lifecycle events (files loaded, reload failures);
+	// never a request outcome. Nil means [slog.Default], resolved once in
+	// NewVerifier; it is tagged authenticator=x509auth.
+	Logger *slog.Logger
+	// OnError is called with every reload failure, after it is logged,
+	// on the watcher goroutine. Nil: log only. It must not call Close.
+	OnError func(error)
+	// OnReload is called after a changed file (CA bundle, CRL or deny
+	// list) has been loaded and is in use, on the watcher goroutine. Nil:
+	// nothing. It must not call Close.
+	OnReload func()
+}
+
+// Verifier verifies client certificate chains for client authentication
+// against a CA bundle, applies the CRLs and the deny list, and remembers
+// verified chains. It is what [Authenticator] and the requestheader
+// package build on. Create it with [NewVerifier]; the zero value is not
+// usable. It is safe for concurrent use; a cache hit takes only the
+// cache's read lock, and reloads never block Verify.
+type Verifier struct {
+	static *caBundle // set when ClientCA is
+	ca     *reload.File[caBundle]
+	crl    *reload.File[crlSet]
+	deny   *reload.File[denyList]
+	cache  *chainCache // nil: no caching (tests and benchmarks only)
+
+	// crlForCA is crl, for caReloaded, which may run on the CA file's
+	// watcher before NewVerifier has set crl.
+	crlForCA atomic.Pointer[reload.File[crlSet]]
+
+	gen       atomic.Uint64 // last CA bundle generation handed out
+	keyUsages []x509.ExtKeyUsage
+	logger    *slog.Logger
+
+	// verifications counts calls to x509.Certificate.Verify (tests).
+	verifications atomic.Uint64
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+var _ io.Closer = (*Verifier)(nil)
+
+// NewVerifier validates opts, reads the files it names, and returns a
+// Verifier that keeps them current. It fails, naming the file and the
+// line or block, when a file cannot be read or parsed, when neither or
+// both of ClientCA and ClientCAFile are set, or when CacheSize is
+// negative. A missing file matches [io/fs.ErrNotExist].
+//
+// With files it owns watcher goroutines until [Verifier.Close].
+func NewVerifier(opts VerifyOptions) (*Verifier, error) {
+	switch {
+	case opts.ClientCA == nil && opts.ClientCAFile == "":
+		return nil, errors.New("x509auth: one of ClientCA and ClientCAFile is required")
+	case opts.ClientCA != nil && opts.ClientCAFile != "":
+		return nil, errors.New("x509auth: ClientCA and ClientCAFile are mutually exclusive")
+	case opts.CacheSize < 0:
+		return nil, fmt.Errorf("x509auth: negative CacheSize %d", opts.CacheSize)
+	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	logger = logger.With("authenticator", "x509auth")
+	v := &Verifier{
+		keyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+		logger:    logger,
+	}
+	size := opts.CacheSize
+	if size == 0 {
+		size = DefaultCacheSize
+	}
+	v.cache = newChainCache(size)
+	ropts := func(onReload func()) reload.Options {
+		return reload.Options{
+			Name:     "x509auth",
+			Interval: opts.Interval,
+			Logger:   logger,
+			OnError:  opts.OnError,
+			OnReload: func() {
+				if onReload != nil {
+					onReload()
+				}
+				if opts.OnReload != nil {
+					opts.OnReload()
+				}
+			},
+		}
+	}
+
+	if opts.ClientCA != nil {
+		v.static = &caBundle{roots: opts.ClientCA.Clone(), gen: v.gen.Add(1)}
+	} else {
+		f, err := reload.New(opts.ClientCAFile, v.parseBundleFile, ropts(v.caReloaded))
+		if err != nil {
+			return nil, err
+		}
+		v.ca = f
+	}
+	if opts.CRLFile != "" {
+		f, err := reload.New(opts.CRLFile, v.parseCRLFile, ropts(nil))
+		if err != nil {
+			v.Close()
+			return nil, err
+		}
+		v.crl = f
+		v.crlForCA.Store(f)
+	}
+	if opts.DenyFile != "" {
+		f, err := reload.New(opts.DenyFile, v.parseDenyFile, ropts(nil))
+		if err != nil {
+			v.Close()
+			return nil, err
+		}
+		v.deny = f
+	}
+	return v, nil
+}
+
+func (v *Verifier) parseBundleFile(path string, data []byte) (*caBundle, error) {
+	certs, err := parseBundle("x509auth: "+path, data)
+	if err != nil {
+		return nil, err
+	}
+	roots := x509.NewCertPool()
+	for _, c := range certs {
+		roots.AddCert(c)
+		if !c.IsCA {
+			v.logger.Warn("CA bundle holds a certificate that is not a CA", "path", path,
+				"serial", serialHex(c.SerialNumber), "subject", c.Subject.String())
+		}
+	}
+	b := &caBundle{roots: roots, certs: certs, gen: v.gen.Add(1)}
+	v.logger.Info("CA bundle loaded", "path", path, "certificates", len(certs))
+	return b, nil
+}
+
+// caReloaded runs after a new CA bundle is in use: the cached chains of
+// the old one are dropped (they would never be used again), and the CRLs
+// are parsed again, because their signatures are checked against the
+// bundle.
+func (v *Verifier) caReloaded() {
+	if v.cache != nil {
+		v.cache.clear()
+	}
+	if f := v.crlForCA.Load(); f != nil {
+		_ = f.Reload() // failures are logged and reported by reload
+	}
+}
+
+func (v *Verifier) parseCRLFile(path string, data []byte) (*crlSet, error) {
+	s, err := parseCRLs("x509auth: "+path, data, v.bundle(), time.Now())
+	if err != nil {
+		return nil, err
+	}
+	v.logger.Info("CRLs loaded", "path", path, "crls", s.count, "revoked", s.revoked)
+	return s, nil
+}
+
+func (v *Verifier) parseDenyFile(path string, data []byte) (*denyList, error) {
+	d, err := parseDenyList("x509auth: "+path, data)
+	if err != nil {
+		return nil, err
+	}
+	v.logger.Info("deny list loaded", "path", path, "entries", d.len())
+	return d, nil
+}
+
+// bundle returns the current CA bundle; nil only while NewVerifier loads
+// the CA file.
+func (v *Verifier) bundle() *caBundle {
+	if v.static != nil {
+		return v.static
+	}
+	if v.ca == nil {
+		return nil
+	}
+	return v.ca.Load()
+}
+
+// Verify verifies peers — the leaf first, then the intermediates the
+// client sent, as in [crypto/tls.ConnectionState.PeerCertificates] — for
+// client authentication ([x509.ExtKeyUsageClientAuth]; a leaf without
+// extended key usages is accepted, as crypto/x509 does) at the current
+// time against the current CA bundle. A chain verified before against the
+// same bundle and still within its validity is not verified again. The
+// deny list and the CRLs are applied on every call, cached or not, so that
+// a revocation takes effect at the next request after the file is
+// reloaded.
+//
+// On success it returns the verified chains (each from the leaf to a CA
+// of the bundle) and the earliest NotAfter of the first chain, the one a
+// caller should use. The chains are shared: callers must not modify them.
+//
+// Every error is a [*CertificateError] naming the leaf by serial number
+// and subject, wrapping the reason: [authn.ErrExpired] (an
+// [*authn.ExpiredError]), [authn.ErrNotYetValid] (an
+// [*authn.NotYetValidError]), [ErrUnknownAuthority], [ErrWrongKeyUsage],
+// [authn.ErrRevoked] (a [*RevokedError]), [authn.ErrUnavailable] (the
+// issuer's CRL is out of date), or [ErrInvalidCertificate] for the rest
+// (including no certificate at all).
+func (v *Verifier) Verify(peers []*x509.Certificate) (chains [][]*x509.Certificate, expiry time.Time, err error) {
+	e, err := v.verify(peers, time.Now())
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	return e.chains, e.expiry, nil
+}
+
+// verify is Verify returning the cache entry.
+func (v *Verifier) verify(peers []*x509.Certificate, now time.Time) (*entry, error) {
+	if len(peers) == 0 {
+		return nil, certError(nil, fmt.Errorf("%w: no certificate", ErrInvalidCertificate))
+	}
+	for i, c := range peers {
+		if c == nil {
+			return nil, certError(nil, fmt.Errorf("%w: certificate %d is nil", ErrInvalidCertificate, i))
+		}
+	}
+	ca := v.bundle()
+	var p presented
+	cacheable := v.cache != nil && len(peers) <= maxCachedPeers
+	var key chainKey
+	if cacheable {
+		key = keyOf(peers, &p)
+		if e := v.cache.get(key, ca.gen, now); e != nil {
+			return e, v.checkRevocation(e, now)
+		}
+	}
+	opts := x509.VerifyOptions{Roots: ca.roots, CurrentTime: now, KeyUsages: v.keyUsages}
+	if len(peers) > 1 {
+		opts.Intermediates = x509.NewCertPool()
+		for _, c := range peers[1:] {
+			opts.Intermediates.AddCert(c)
+		}
+	}
+	v.verifications.Add(1)
+	chains, err := peers[0].Verify(opts)
+	if err != nil {
+		return nil, certError(peers[0], classify(err, now))
+	}
+	e := newEntry(chains, ca.gen, &p, peers)
+	if cacheable {
+		v.cache.put(key, e, now)
+	}
+	return e, v.checkRevocation(e, now)
+}
+
+// classify turns an error of x509.Certificate.Verify into this package's
+// kinds, keeping the original in the tree.
+func classify(err error, now time.Time) error {
+	if _, ok := errors.AsType[x509.UnknownAuthorityError](err); ok {
+		return fmt.Errorf("%w: %w", ErrUnknownAuthority, err)
+	}
+	if ie, ok := errors.AsType[x509.CertificateInvalidError](err); ok {
+		switch ie.Reason {
+		case x509.Expired:
+			c := ie.Cert
+			if c == nil {
+				return fmt.Errorf("%w: %w", ErrInvalidCertificate, err)
+			}
+			if now.Before(c.NotBefore) {
+				return fmt.Errorf("%w%s: %w", &authn.NotYetValidError{NotBefore: c.NotBefore}, which(c), err)
+			}
+			return fmt.Errorf("%w%s: %w", &authn.ExpiredError{Expiry: c.NotAfter}, which(c), err)
+		case x509.IncompatibleUsage:
+			return fmt.Errorf("%w: %w", ErrWrongKeyUsage, err)
+		}
+	}
+	return fmt.Errorf("%w: %w", ErrInvalidCertificate, err)
+}
+
+// which names a CA certificate of the chain in a message ("" for a leaf).
+func which(c *x509.Certificate) string {
+	if !c.IsCA {
+		return ""
+	}
+	return " (CA certificate serial=" + serialHex(c.SerialNumber) + " subject=" + quoteSubject(c.Subject.String()) + ")"
+}
+
+// checkRevocation applies the deny list and the CRLs to a verified chain.
+func (v *Verifier) checkRevocation(e *entry, now time.Time) error {
+	if v.deny != nil {
+		d := v.deny.Load()
+		if len(d.sums) > 0 {
+			for i := range e.certs {
+				if _, ok := d.sums[e.certs[i].sum]; ok {
+					return certError(e.leaf, revoked(e.certs[i].cert, e.certs[i].sum, e.certs[i].leaf, "deny sha256"))
+				}
+			}
+		}
+		if _, ok := d.serials[e.leafSerial]; ok {
+			return certError(e.leaf, revoked(e.leaf, e.certs[0].sum, true, "deny serial"))
+		}
+	}
+	if v.crl == nil {
+		return nil
+	}
+	s := v.crl.Load()
+	var stale *link
+	var staleCRLs *issuerCRLs
+	for i := range e.links {
+		l := &e.links[i]
+		r := s.forIssuer(l.issuerKey, l.issuer)
+		if r == nil {
+			continue
+		}
+		if _, ok := r.revoked[l.serial]; ok {
+			return certError(e.leaf, revoked(l.cert, e.sumOf(l.cert), l.leaf, "crl"))
+		}
+		if stale == nil && r.stale(now) {
+			stale, staleCRLs = l, r
+		}
+	}
+	if stale != nil {
+		return certError(e.leaf, &authn.UnavailableError{Err: fmt.Errorf(
+			"CRL of issuer serial=%s subject=%s out of date since %s, cannot check revocation",
+			serialHex(stale.issuer.SerialNumber), quoteSubject(stale.issuer.Subject.String()),
+			staleCRLs.nextUpdate.UTC().Format(time.RFC3339))})
+	}
+	return nil
+}
+
+// sumOf returns the fingerprint of c, one of e's certificates.
+func (e *entry) sumOf(c *x509.Certificate) [32]byte {
+	if i := e.indexOf(c); i >= 0 {
+		return e.certs[i].sum
+	}
+	return sha256.Sum256(c.Raw)
+}
+
+func revoked(c *x509.Certificate, sum [32]byte, leaf bool, source string) *RevokedError {
+	return &RevokedError{Serial: serialHex(c.SerialNumber), Subject: c.Subject.String(), Fingerprint: sum, Leaf: leaf, Source: source}
+}
+
+// Close stops watching the files and waits for the watcher goroutines to
+// return. The last bundle, CRLs and deny list loaded stay in use. Close is
+// idempotent and returns the same error each time.
+func (v *Verifier) Close() error {
+	v.closeOnce.Do(func() {
+		var errs []error
+		for _, c := range []io.Closer{closer(v.ca), closer(v.crl), closer(v.deny)} {
+			if c != nil {
+				errs = append(errs, c.Close())
+			}
+		}
+		v.closeErr = errors.Join(errs...)
+	})
+	return v.closeErr
+}
+
+// closer returns f as an io.Closer, or nil for a nil f (avoiding a non-nil
+// interface holding a nil pointer).
+func closer[T any](f *reload.File[T]) io.Closer {
+	if f == nil {
+		return nil
+	}
+	return f
+}
