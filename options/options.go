@@ -10,14 +10,30 @@ import (
 
 	"github.com/authnkit/authnkit/authn"
 	"github.com/authnkit/authnkit/basicauth"
+	"github.com/authnkit/authnkit/requestheader"
 	"github.com/authnkit/authnkit/tokenfile"
 	"github.com/authnkit/authnkit/union"
+	"github.com/authnkit/authnkit/x509auth"
 )
 
 // Options holds kube-apiserver's authentication flags. Create it with
 // [NewOptions] to get kube-apiserver's defaults, register the flags with
 // [Options.AddFlags], then build the authenticator with [Options.New].
 type Options struct {
+	// ClientCAFile is --client-ca-file: a PEM bundle of CAs whose client
+	// certificates authenticate as their subject (CN = user, O = groups);
+	// package x509auth. Reloaded on change. Empty: no client certificates.
+	ClientCAFile string
+	// ClientCRLFile is --client-crl-file, an authnkit extension: CRLs (PEM
+	// or DER) signed by the client CA; listed certificates are rejected.
+	ClientCRLFile string
+	// ClientCertDenyFile is --client-cert-deny-file, an authnkit
+	// extension: serial numbers or sha256:<fingerprint>s of client
+	// certificates to reject, one a line.
+	ClientCertDenyFile string
+	// RequestHeader holds the --requestheader-* flags: the authenticating
+	// front proxy (package requestheader).
+	RequestHeader RequestHeaderOptions
 	// TokenAuthFile is --token-auth-file: a static token CSV
 	// (package tokenfile). Empty: no token file.
 	TokenAuthFile string
@@ -44,6 +60,29 @@ type Options struct {
 	OnError func(error)
 }
 
+// RequestHeaderOptions holds kube-apiserver's --requestheader-* flags. The
+// front proxy is enabled by ClientCAFile; kube-apiserver gives the header
+// flags no defaults (kubeadm sets X-Remote-User, X-Remote-Group and
+// X-Remote-Extra-), and neither does authnkit.
+type RequestHeaderOptions struct {
+	// ClientCAFile is --requestheader-client-ca-file: the CA bundle that
+	// signs the front proxy's client certificate. It must not be the
+	// client CA.
+	ClientCAFile string
+	// AllowedNames is --requestheader-allowed-names: the common names the
+	// proxy's certificate may have; empty allows any it signs.
+	AllowedNames []string
+	// UsernameHeaders is --requestheader-username-headers; required with
+	// ClientCAFile.
+	UsernameHeaders []string
+	// UIDHeaders is --requestheader-uid-headers.
+	UIDHeaders []string
+	// GroupHeaders is --requestheader-group-headers.
+	GroupHeaders []string
+	// ExtraHeadersPrefix is --requestheader-extra-headers-prefix.
+	ExtraHeadersPrefix []string
+}
+
 // NewOptions returns Options with kube-apiserver's defaults.
 func NewOptions() *Options {
 	return &Options{AnonymousAuth: true}
@@ -53,6 +92,26 @@ func NewOptions() *Options {
 // its defaults taken from o's current values. The standard flag package
 // accepts both -name and --name, and --name=value.
 func (o *Options) AddFlags(fs *flag.FlagSet) {
+	fs.StringVar(&o.ClientCAFile, "client-ca-file", o.ClientCAFile,
+		"If set, any request presenting a client certificate signed by one of the authorities in the client-ca-file is authenticated with an identity corresponding to the CommonName of the client certificate.")
+	fs.StringVar(&o.ClientCRLFile, "client-crl-file", o.ClientCRLFile,
+		"authnkit extension: certificate revocation lists (PEM or DER) signed by a --client-ca-file authority; listed client certificates are rejected. Reloaded on change.")
+	fs.StringVar(&o.ClientCertDenyFile, "client-cert-deny-file", o.ClientCertDenyFile,
+		"authnkit extension: client certificates to reject, one per line, by serial number (hex) or sha256:<fingerprint>; # starts a comment. Reloaded on change.")
+	rh := &o.RequestHeader
+	fs.StringVar(&rh.ClientCAFile, "requestheader-client-ca-file", rh.ClientCAFile,
+		"Root certificate bundle to use to verify client certificates on incoming requests before trusting usernames in headers specified by --requestheader-username-headers. "+
+			"WARNING: generally do not depend on authorization being already done for incoming requests.")
+	fs.Var(&stringList{v: &rh.AllowedNames}, "requestheader-allowed-names",
+		"List of client certificate common names to allow to provide usernames in headers specified by --requestheader-username-headers. If empty, any client certificate validated by the authorities in --requestheader-client-ca-file is allowed.")
+	fs.Var(&stringList{v: &rh.UsernameHeaders}, "requestheader-username-headers",
+		"List of request headers to inspect for usernames. X-Remote-User is common.")
+	fs.Var(&stringList{v: &rh.UIDHeaders}, "requestheader-uid-headers",
+		"List of request headers to inspect for UIDs. X-Remote-Uid is suggested.")
+	fs.Var(&stringList{v: &rh.GroupHeaders}, "requestheader-group-headers",
+		"List of request headers to inspect for groups. X-Remote-Group is suggested.")
+	fs.Var(&stringList{v: &rh.ExtraHeadersPrefix}, "requestheader-extra-headers-prefix",
+		"List of request header prefixes to inspect. X-Remote-Extra- is suggested.")
 	fs.StringVar(&o.TokenAuthFile, "token-auth-file", o.TokenAuthFile,
 		"If set, the file that will be used to secure the secure port of the API server via token authentication.")
 	fs.StringVar(&o.BasicAuthFile, "basic-auth-file", o.BasicAuthFile,
@@ -70,6 +129,19 @@ func (o *Options) AddFlags(fs *flag.FlagSet) {
 // does not read files: [Options.New] does.
 func (o *Options) Validate() error {
 	var errs []error
+	rh := o.RequestHeader
+	if rh.ClientCAFile != "" && len(rh.UsernameHeaders) == 0 {
+		errs = append(errs, errors.New("options: --requestheader-username-headers is required with --requestheader-client-ca-file"))
+	}
+	if rh.ClientCAFile == "" && (len(rh.AllowedNames) > 0 || len(rh.UsernameHeaders) > 0 || len(rh.UIDHeaders) > 0 || len(rh.GroupHeaders) > 0 || len(rh.ExtraHeadersPrefix) > 0) {
+		errs = append(errs, errors.New("options: --requestheader-* flags need --requestheader-client-ca-file"))
+	}
+	if rh.ClientCAFile != "" && rh.ClientCAFile == o.ClientCAFile {
+		errs = append(errs, errors.New("options: --requestheader-client-ca-file must not be --client-ca-file: every client could then assert any identity"))
+	}
+	if o.ClientCAFile == "" && (o.ClientCRLFile != "" || o.ClientCertDenyFile != "") {
+		errs = append(errs, errors.New("options: --client-crl-file and --client-cert-deny-file need --client-ca-file"))
+	}
 	for i, a := range o.APIAudiences {
 		if a == "" {
 			errs = append(errs, fmt.Errorf("options: --api-audiences[%d] is empty", i))
@@ -115,8 +187,11 @@ func (a *Authenticator) Close() error {
 // New validates o, loads every configured file and returns one
 // authenticator, composed as kube-apiserver composes it:
 //
-//  1. HTTP Basic (--basic-auth-file), audience-agnostic;
-//  2. bearer tokens (Authorization and the WebSocket protocol form) from
+//  1. the authenticating front proxy (--requestheader-*), audience-agnostic;
+//  2. HTTP Basic (--basic-auth-file), audience-agnostic, where old
+//     kube-apiserver releases had it;
+//  3. client certificates (--client-ca-file);
+//  4. bearer tokens (Authorization and the WebSocket protocol form) from
 //     the union of the token authenticators: the token file first (it is a
 //     map lookup: not cached), then the remote and signature-checking
 //     ones (later issues), behind the token cache;
@@ -140,6 +215,23 @@ func (o *Options) New() (*Authenticator, error) {
 	}
 
 	var members []authn.Authenticator
+	if rh := o.RequestHeader; rh.ClientCAFile != "" {
+		p, err := requestheader.New(requestheader.Options{
+			ClientCAFile:        rh.ClientCAFile,
+			AllowedNames:        rh.AllowedNames,
+			UsernameHeaders:     rh.UsernameHeaders,
+			UIDHeaders:          rh.UIDHeaders,
+			GroupHeaders:        rh.GroupHeaders,
+			ExtraHeaderPrefixes: rh.ExtraHeadersPrefix,
+			Logger:              logger,
+			OnError:             o.OnError,
+		})
+		if err != nil {
+			return fail(fmt.Errorf("options: --requestheader-client-ca-file: %w", err))
+		}
+		out.closers = append(out.closers, p)
+		members = append(members, authn.AudienceAgnosticRequest(o.APIAudiences, p))
+	}
 	if o.BasicAuthFile != "" {
 		b, err := basicauth.New(o.BasicAuthFile, basicauth.Options{Logger: logger, OnError: o.OnError})
 		if err != nil {
@@ -148,6 +240,21 @@ func (o *Options) New() (*Authenticator, error) {
 		out.closers = append(out.closers, b)
 		members = append(members, authn.AudienceAgnosticRequest(o.APIAudiences, b))
 		out.Challenges = append(out.Challenges, authn.BasicChallenge)
+	}
+
+	if o.ClientCAFile != "" {
+		c, err := x509auth.New(x509auth.Options{VerifyOptions: x509auth.VerifyOptions{
+			ClientCAFile: o.ClientCAFile,
+			CRLFile:      o.ClientCRLFile,
+			DenyFile:     o.ClientCertDenyFile,
+			Logger:       logger,
+			OnError:      o.OnError,
+		}})
+		if err != nil {
+			return fail(fmt.Errorf("options: --client-ca-file: %w", err))
+		}
+		out.closers = append(out.closers, c)
+		members = append(members, c)
 	}
 
 	var tokens []authn.TokenAuthenticator

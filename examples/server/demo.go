@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/x509/pkix"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -38,6 +39,11 @@ func newDemo(dir string) (*demo, error) {
 		d.ownDir = true
 	}
 	ca, serving := newServingCert("127.0.0.1")
+	// The cluster CA signs the serving certificate and client
+	// certificates, as kubeadm's does; the front proxy has its own CA.
+	admin := ca.IssueClient("admin", "system:masters")
+	proxyCA := authntest.NewCAWith(authntest.CertOptions{Subject: pkix.Name{CommonName: "front-proxy-ca"}})
+	proxy := proxyCA.IssueClient("front-proxy-client")
 	bobSum := sha256.Sum256([]byte(d.bobToken))
 	hash, err := bcrypt.GenerateFromPassword([]byte(d.carolPasswd), bcrypt.DefaultCost)
 	if err != nil {
@@ -47,6 +53,12 @@ func newDemo(dir string) (*demo, error) {
 		"ca.crt":     string(ca.CertPEM),
 		"server.crt": string(serving.CertPEM),
 		"server.key": string(serving.KeyPEM),
+		// CN=admin, O=system:masters: user admin in group system:masters.
+		"admin.crt":              string(admin.CertPEM),
+		"admin.key":              string(admin.KeyPEM),
+		"front-proxy-ca.crt":     string(proxyCA.CertPEM),
+		"front-proxy-client.crt": string(proxy.CertPEM),
+		"front-proxy-client.key": string(proxy.KeyPEM),
 		// token,user,uid,"group1,group2" — kube-apiserver's format; the
 		// second row stores only the token's SHA-256 (an authnkit extension).
 		"tokens.csv": fmt.Sprintf("%s,alice,1001,\"dev,ops\"\nsha256:%s,bob,1002,viewers\n", d.aliceToken, hex.EncodeToString(bobSum[:])),
@@ -72,6 +84,13 @@ func (d *demo) args() []string {
 	return []string{
 		"--token-auth-file=" + d.path("tokens.csv"),
 		"--basic-auth-file=" + d.path("passwords.csv"),
+		"--client-ca-file=" + d.path("ca.crt"),
+		"--requestheader-client-ca-file=" + d.path("front-proxy-ca.crt"),
+		"--requestheader-allowed-names=front-proxy-client",
+		"--requestheader-username-headers=X-Remote-User",
+		"--requestheader-uid-headers=X-Remote-Uid",
+		"--requestheader-group-headers=X-Remote-Group",
+		"--requestheader-extra-headers-prefix=X-Remote-Extra-",
 		"--tls-cert-file=" + d.path("server.crt"),
 		"--tls-private-key-file=" + d.path("server.key"),
 		"--anonymous-auth=false",
@@ -107,6 +126,10 @@ users:
   user:
     username: carol
     password: %s
+- name: admin
+  user:
+    client-certificate: %s
+    client-key: %s
 contexts:
 - name: alice
   context: {cluster: authnkit-demo, user: alice}
@@ -114,8 +137,10 @@ contexts:
   context: {cluster: authnkit-demo, user: bob}
 - name: carol
   context: {cluster: authnkit-demo, user: carol}
+- name: admin
+  context: {cluster: authnkit-demo, user: admin}
 current-context: alice
-`, addr, d.path("ca.crt"), d.aliceToken, d.bobToken, d.carolPasswd)
+`, addr, d.path("ca.crt"), d.aliceToken, d.bobToken, d.carolPasswd, d.path("admin.crt"), d.path("admin.key"))
 	path := d.path("kubeconfig")
 	return path, os.WriteFile(path, []byte(kc), 0o600)
 }
@@ -127,7 +152,7 @@ func (d *demo) printInstructions(w io.Writer, addr string) {
 	}
 	url := "https://" + addr + "/apis/authentication.k8s.io/v1/selfsubjectreviews"
 	fmt.Fprintf(w, `authnkit demo serving on https://%[1]s
-files in %[2]s (removed on exit): ca.crt, tokens.csv, passwords.csv, kubeconfig
+files in %[2]s (removed on exit): CAs, certificates, tokens.csv, passwords.csv, kubeconfig
 
 Bearer token (alice, plaintext row of tokens.csv):
   curl --cacert %[3]s -X POST -H 'Authorization: Bearer %[4]s' %[5]s
@@ -135,13 +160,19 @@ Bearer token (bob, stored only as its SHA-256):
   curl --cacert %[3]s -X POST -H 'Authorization: Bearer %[6]s' %[5]s
 HTTP Basic (carol, bcrypt hash in passwords.csv):
   curl --cacert %[3]s -X POST -u 'carol:%[7]s' %[5]s
+Client certificate (CN=admin, O=system:masters):
+  curl --cacert %[3]s -X POST --cert %[2]s/admin.crt --key %[2]s/admin.key %[5]s
+Front proxy (its own certificate; the user comes from X-Remote-* headers):
+  curl --cacert %[3]s -X POST --cert %[2]s/front-proxy-client.crt --key %[2]s/front-proxy-client.key \
+    -H 'X-Remote-User: dave' -H 'X-Remote-Group: devs' -H 'X-Remote-Extra-Scopes: read' %[5]s
 A rejected token (401 with a Kubernetes Status):
   curl --cacert %[3]s -X POST -H 'Authorization: Bearer wrong' %[5]s
 
-kubectl (contexts alice, bob, carol):
+kubectl (contexts alice, bob, carol, admin):
   kubectl --kubeconfig %[8]s auth whoami
   kubectl --kubeconfig %[8]s --context bob auth whoami -o json
   kubectl --kubeconfig %[8]s --context carol auth whoami
+  kubectl --kubeconfig %[8]s --context admin auth whoami
 
 Stop with Ctrl-C.
 `, addr, d.dir, d.path("ca.crt"), d.aliceToken, url, d.bobToken, d.carolPasswd, kubeconfig)
