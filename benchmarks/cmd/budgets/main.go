@@ -1,0 +1,403 @@
+// Command budgets reads the output of the comparison benchmarks (go test
+// -bench, any -count) and prints, as a Markdown table, each of DESIGN.md's
+// performance budgets that they cover: the median time of the authnkit side,
+// the median of the reference it is held to (k8s.io/apiserver, or a bare hash
+// measured in the same run), their ratio, the range of the ratio sample by
+// sample, the allocations, and PASS or MISS.
+//
+//	go run ./cmd/budgets results.txt
+//
+// Medians, not means: one slow sample on a shared machine does not move
+// them. A median over its budget is a MISS only if it is significant: a
+// one-sided Mann-Whitney U test of the samples against the reference's
+// samples times the budget, at p < 0.05 (benchstat's test and level);
+// otherwise the row says "within noise". Allocations are exact and need no
+// test.
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// samples are one benchmark's measurements, one per -count.
+type samples struct {
+	ns, allocs []float64
+}
+
+// results maps a benchmark name, without its -GOMAXPROCS suffix, to its
+// samples.
+type results map[string]*samples
+
+var procsSuffix = regexp.MustCompile(`-\d+$`)
+
+func parse(r io.Reader) (results, error) {
+	res := results{}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") {
+			continue
+		}
+		if _, err := strconv.Atoi(f[1]); err != nil {
+			continue
+		}
+		name := procsSuffix.ReplaceAllString(f[0], "")
+		s := res[name]
+		if s == nil {
+			s = &samples{}
+			res[name] = s
+		}
+		for i := 2; i+1 < len(f); i += 2 {
+			v, err := strconv.ParseFloat(f[i], 64)
+			if err != nil {
+				return nil, fmt.Errorf("%s: bad value %q", f[0], f[i])
+			}
+			switch f[i+1] {
+			case "ns/op":
+				s.ns = append(s.ns, v)
+			case "allocs/op":
+				s.allocs = append(s.allocs, v)
+			}
+		}
+	}
+	return res, sc.Err()
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return math.NaN()
+	}
+	v = slices.Sorted(slices.Values(v))
+	if len(v)%2 == 1 {
+		return v[len(v)/2]
+	}
+	return (v[len(v)/2-1] + v[len(v)/2]) / 2
+}
+
+// find returns the samples of the one benchmark matching pattern (path.Match
+// syntax: * stops at /).
+func (res results) find(pattern string) (*samples, error) {
+	var found []string
+	for name := range res {
+		if ok, _ := path.Match(pattern, name); ok {
+			found = append(found, name)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return nil, fmt.Errorf("no benchmark matches %s", pattern)
+	case 1:
+		return res[found[0]], nil
+	default:
+		return nil, fmt.Errorf("%d benchmarks match %s", len(found), pattern)
+	}
+}
+
+// term is a reference time, as samples, and how it was obtained.
+type term struct {
+	ns   []float64
+	desc string
+}
+
+// impl is the samples of scenario/impl=name.
+func impl(name string) func(res results, scenario string) (term, error) {
+	return func(res results, scenario string) (term, error) {
+		s, err := res.find(scenario + "/impl=" + name)
+		if err != nil {
+			return term{}, err
+		}
+		return term{s.ns, name}, nil
+	}
+}
+
+// sum is the sum of the terms, sample by sample (the i-th samples of two
+// benchmarks come from the same pass of an interleaved run): k8s + one
+// SHA-256, say.
+func sum(terms ...func(results, string) (term, error)) func(results, string) (term, error) {
+	return func(res results, scenario string) (term, error) {
+		var t term
+		var descs []string
+		for i, f := range terms {
+			x, err := f(res, scenario)
+			if err != nil {
+				return term{}, err
+			}
+			if i == 0 {
+				t.ns = slices.Clone(x.ns)
+			} else {
+				t.ns = t.ns[:min(len(t.ns), len(x.ns))]
+				for j := range t.ns {
+					t.ns[j] += x.ns[j]
+				}
+			}
+			descs = append(descs, x.desc)
+		}
+		t.desc = strings.Join(descs, " + ")
+		return t, nil
+	}
+}
+
+// fastest is the term with the lowest median: the quickest keyed hash, say.
+func fastest(terms ...func(results, string) (term, error)) func(results, string) (term, error) {
+	return func(res results, scenario string) (term, error) {
+		var best term
+		for _, f := range terms {
+			x, err := f(res, scenario)
+			if err != nil {
+				return term{}, err
+			}
+			if best.ns == nil || median(x.ns) < median(best.ns) {
+				best = x
+			}
+		}
+		best.desc = "fastest keyed hash: " + best.desc
+		return best, nil
+	}
+}
+
+// pGreater is the one-sided p-value of a Mann-Whitney U test that x tends
+// to be greater than y: the probability, were both drawn from the same
+// distribution, of a U statistic at least as large as the one observed.
+// It uses the exact distribution of U (ties count one half and are otherwise
+// ignored, which is close enough for timings).
+func pGreater(x, y []float64) float64 {
+	m, n := len(x), len(y)
+	if m == 0 || n == 0 {
+		return 1
+	}
+	var u2 int // 2U, to keep ties' halves exact
+	for _, a := range x {
+		for _, b := range y {
+			switch {
+			case a > b:
+				u2 += 2
+			case a == b:
+				u2++
+			}
+		}
+	}
+	uMin := (u2 + 1) / 2 // U ≥ u2/2, U integral
+	// counts[i][j][u]: arrangements of i x's and j y's in which U = u.
+	counts := make([][][]float64, m+1)
+	for i := range counts {
+		counts[i] = make([][]float64, n+1)
+		for j := range counts[i] {
+			counts[i][j] = make([]float64, i*j+1)
+			switch {
+			case i == 0 || j == 0:
+				counts[i][j][0] = 1
+			default:
+				for u := range counts[i][j] {
+					if u >= j && u-j < len(counts[i-1][j]) {
+						counts[i][j][u] += counts[i-1][j][u-j] // the largest is an x: beats all j y's
+					}
+					if u < len(counts[i][j-1]) {
+						counts[i][j][u] += counts[i][j-1][u] // the largest is a y
+					}
+				}
+			}
+		}
+	}
+	var tail, total float64
+	for u, c := range counts[m][n] {
+		total += c
+		if u >= uMin {
+			tail += c
+		}
+	}
+	return tail / total
+}
+
+// alpha is the significance level for calling a budget missed.
+const alpha = 0.05
+
+// budget is one row of DESIGN.md's budget table applied to one scenario.
+type budget struct {
+	path       string // DESIGN.md's wording
+	scenario   string // benchmark name pattern without /impl=
+	impl       string // the side held to the budget
+	ref        func(results, string) (term, error)
+	max        float64 // impl ≤ max × ref
+	zeroAllocs bool
+	guide      bool // an expectation ("about"), not a budget: reported, never MISS
+}
+
+var budgets = []budget{
+	{path: "token cache hit", scenario: "BenchmarkTokenCache/token=*/case=hit/mode=serial", impl: "authnkit",
+		ref: fastest(impl("ref-hmac-sha256-reset"), impl("ref-blake2b-256-reset"), impl("ref-blake2s-256-reset")), max: 1.2, zeroAllocs: true},
+	{path: "token cache hit", scenario: "BenchmarkTokenCache/token=*/case=hit/mode=serial", impl: "authnkit",
+		ref: impl("k8s"), max: 0.7, guide: true},
+	{path: "token cache hit", scenario: "BenchmarkTokenCache/token=*/case=hit/mode=parallel", impl: "authnkit",
+		ref: impl("k8s"), max: 0.7, guide: true},
+	{path: "static token hit, plaintext", scenario: "BenchmarkTokenFile/n=10/tok=hex32/case=hit/mode=serial", impl: "authnkit",
+		ref: impl("k8s"), max: 0.5, zeroAllocs: true},
+	{path: "static token hit, plaintext", scenario: "BenchmarkTokenFile/n=10000/tok=hex32/case=hit/mode=serial", impl: "authnkit",
+		ref: impl("k8s"), max: 0.5, zeroAllocs: true},
+	{path: "static token hit, plaintext", scenario: "BenchmarkTokenFile/n=10000/tok=hex64/case=hit/mode=serial", impl: "authnkit",
+		ref: impl("k8s"), max: 0.5, zeroAllocs: true},
+	{path: "static token hit, plaintext", scenario: "BenchmarkTokenFile/n=10000/tok=hex32/case=hit/mode=parallel", impl: "authnkit",
+		ref: impl("k8s"), max: 0.5, zeroAllocs: true},
+	// Not in DESIGN.md: the static token budget applied to the whole
+	// request path, as a guide.
+	{path: "static token hit, plaintext, through the Bearer header", scenario: "BenchmarkBearerTokenFile/n=10000/tok=hex32/case=hit/mode=serial", impl: "authnkit",
+		ref: impl("k8s"), max: 0.5, guide: true},
+	{path: "static token hit, hashed rows", scenario: "BenchmarkTokenFile/n=10/tok=hex32/case=hit/mode=serial", impl: "authnkit-hashed",
+		ref: sum(impl("k8s"), impl("ref-sha256")), max: 1},
+	{path: "static token hit, hashed rows", scenario: "BenchmarkTokenFile/n=10000/tok=hex32/case=hit/mode=serial", impl: "authnkit-hashed",
+		ref: sum(impl("k8s"), impl("ref-sha256")), max: 1},
+	{path: "static token hit, hashed rows", scenario: "BenchmarkTokenFile/n=10000/tok=hex64/case=hit/mode=serial", impl: "authnkit-hashed",
+		ref: sum(impl("k8s"), impl("ref-sha256")), max: 1},
+	{path: "union of three, third succeeds (token)", scenario: "BenchmarkUnionTokens/case=third-succeeds/mode=serial", impl: "authnkit",
+		ref: impl("k8s"), max: 1, zeroAllocs: true},
+	{path: "union of three, third succeeds (token)", scenario: "BenchmarkUnionTokens/case=third-succeeds/mode=parallel", impl: "authnkit",
+		ref: impl("k8s"), max: 1, zeroAllocs: true},
+	{path: "union of three, third succeeds (request)", scenario: "BenchmarkUnionRequests/case=third-succeeds/mode=serial", impl: "authnkit",
+		ref: impl("k8s"), max: 1, zeroAllocs: true},
+}
+
+func run(r io.Reader, w io.Writer) error {
+	res, err := parse(r)
+	if err != nil {
+		return err
+	}
+	if len(res) == 0 {
+		return errors.New("no benchmark results in input")
+	}
+	fmt.Fprintln(w, "| DESIGN.md path | scenario | authnkit | reference | ratio | range | budget | allocs/op | verdict |")
+	fmt.Fprintln(w, "|---|---|---:|---|---:|---:|---|---:|---|")
+	var errs []error
+	for _, bg := range budgets {
+		s, err := res.find(bg.scenario + "/impl=" + bg.impl)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		ref, err := bg.ref(res, bg.scenario)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		ns, refNS, allocs := median(s.ns), median(ref.ns), median(s.allocs)
+		ratio := ns / refNS
+		limit := fmt.Sprintf("≤ %.2g ×", bg.max)
+		if bg.guide {
+			limit = fmt.Sprintf("about %.2g × (guide)", bg.max)
+		}
+		if bg.zeroAllocs {
+			limit += ", 0 allocs"
+		}
+		// Over the limit, is it significant? Compare the samples with the
+		// reference's scaled by the limit.
+		var p float64
+		if ratio > bg.max {
+			scaled := make([]float64, len(ref.ns))
+			for i, v := range ref.ns {
+				scaled[i] = v * bg.max
+			}
+			p = pGreater(s.ns, scaled)
+		}
+		over := (ratio/bg.max - 1) * 100
+		allocsOK := !bg.zeroAllocs || allocs == 0
+		var verdict string
+		switch {
+		case bg.guide && ratio <= bg.max:
+			verdict = "as expected"
+		case bg.guide && p >= alpha:
+			verdict = fmt.Sprintf("as expected within noise (%+.0f%%, p=%.2f)", over, p)
+		case bg.guide:
+			verdict = fmt.Sprintf("%+.0f%% above the guide (p=%.3f)", over, p)
+		case ratio <= bg.max && allocsOK:
+			verdict = "PASS"
+		case p >= alpha && allocsOK:
+			verdict = fmt.Sprintf("PASS within noise (%+.0f%%, p=%.2f)", over, p)
+		default:
+			var why []string
+			if ratio > bg.max {
+				why = append(why, fmt.Sprintf("%+.0f%% over", over))
+				if p >= alpha {
+					why[0] += fmt.Sprintf(", within noise p=%.2f", p)
+				} else {
+					why[0] += fmt.Sprintf(", p=%.3f", p)
+				}
+			}
+			if !allocsOK {
+				why = append(why, fmt.Sprintf("%g allocs/op", allocs))
+			}
+			verdict = "**MISS** (" + strings.Join(why, "; ") + ")"
+		}
+		scenario := strings.TrimPrefix(bg.scenario, "Benchmark")
+		if strings.Contains(scenario, "*") {
+			if name := matchName(res, bg.scenario+"/impl="+bg.impl); name != "" {
+				scenario = strings.TrimPrefix(strings.TrimSuffix(name, "/impl="+bg.impl), "Benchmark")
+			}
+		}
+		lo, hi := ratioRange(s.ns, ref.ns)
+		fmt.Fprintf(w, "| %s | `%s` | %s: %s | %s: %s | %.2f | %.2f–%.2f | %s | %g | %s |\n",
+			bg.path, scenario, bg.impl, fmtNS(ns), ref.desc, fmtNS(refNS), ratio, lo, hi, limit, allocs, verdict)
+	}
+	return errors.Join(errs...)
+}
+
+// ratioRange returns the smallest and largest of x[i]/y[i]: the ratio
+// sample by sample, whose spread shows how steady it was (in an interleaved
+// run, the i-th samples of all benchmarks come from the same pass).
+func ratioRange(x, y []float64) (lo, hi float64) {
+	lo, hi = math.Inf(1), math.Inf(-1)
+	for i := range min(len(x), len(y)) {
+		r := x[i] / y[i]
+		lo, hi = min(lo, r), max(hi, r)
+	}
+	return lo, hi
+}
+
+func matchName(res results, pattern string) string {
+	for name := range res {
+		if ok, _ := path.Match(pattern, name); ok {
+			return name
+		}
+	}
+	return ""
+}
+
+func fmtNS(ns float64) string {
+	switch {
+	case ns >= 1e6:
+		return fmt.Sprintf("%.3g ms", ns/1e6)
+	case ns >= 1e3:
+		return fmt.Sprintf("%.3g µs", ns/1e3)
+	default:
+		return fmt.Sprintf("%.3g ns", ns)
+	}
+}
+
+func main() {
+	in := io.Reader(os.Stdin)
+	if len(os.Args) > 2 {
+		fmt.Fprintln(os.Stderr, "usage: budgets [results.txt]")
+		os.Exit(2)
+	}
+	if len(os.Args) == 2 {
+		f, err := os.Open(os.Args[1])
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "budgets:", err)
+			os.Exit(1)
+		}
+		defer f.Close()
+		in = f
+	}
+	if err := run(in, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "budgets:", err)
+		os.Exit(1)
+	}
+}

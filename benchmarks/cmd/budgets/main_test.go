@@ -1,0 +1,65 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+const sample = `goos: linux
+BenchmarkTokenFile/n=10/tok=hex32/case=hit/mode=serial/impl=k8s-2      	 1000	 100.0 ns/op	 48 B/op	 1 allocs/op
+BenchmarkTokenFile/n=10/tok=hex32/case=hit/mode=serial/impl=k8s-2      	 1000	 120.0 ns/op	 48 B/op	 1 allocs/op
+BenchmarkTokenFile/n=10/tok=hex32/case=hit/mode=serial/impl=k8s-2      	 1000	 90.0 ns/op	 48 B/op	 1 allocs/op
+BenchmarkTokenFile/n=10/tok=hex32/case=hit/mode=serial/impl=authnkit-2 	 1000	 40.0 ns/op	 0 B/op	 0 allocs/op
+BenchmarkTokenFile/n=10/tok=hex32/case=hit/mode=serial/impl=authnkit-2 	 1000	 60.0 ns/op	 0 B/op	 0 allocs/op
+PASS
+`
+
+func TestParseMedian(t *testing.T) {
+	res, err := parse(strings.NewReader(sample))
+	if err != nil {
+		t.Fatal(err)
+	}
+	k8s := res["BenchmarkTokenFile/n=10/tok=hex32/case=hit/mode=serial/impl=k8s"]
+	ours := res["BenchmarkTokenFile/n=10/tok=hex32/case=hit/mode=serial/impl=authnkit"]
+	if k8s == nil || ours == nil {
+		t.Fatalf("parsed %v", res)
+	}
+	if got := median(k8s.ns); got != 100 {
+		t.Errorf("median k8s = %v, want 100", got)
+	}
+	if got := median(ours.ns); got != 50 {
+		t.Errorf("median authnkit = %v, want 50", got)
+	}
+	if got := median(k8s.allocs); got != 1 {
+		t.Errorf("median allocs = %v, want 1", got)
+	}
+}
+
+func TestRunVerdicts(t *testing.T) {
+	var out strings.Builder
+	// Most budgets have no data here: run reports them as errors and still
+	// prints the rows it can evaluate.
+	_ = run(strings.NewReader(sample), &out)
+	want := "| static token hit, plaintext | `TokenFile/n=10/tok=hex32/case=hit/mode=serial` | authnkit: 50 ns | k8s: 100 ns | 0.50 | 0.40–0.50 | ≤ 0.5 ×, 0 allocs | 0 | PASS |"
+	if !strings.Contains(out.String(), want) {
+		t.Errorf("output lacks\n%s\ngot\n%s", want, out.String())
+	}
+}
+
+func TestPGreater(t *testing.T) {
+	low := []float64{1, 2, 3, 4, 5, 6}
+	high := []float64{11, 12, 13, 14, 15, 16}
+	if p := pGreater(high, low); p < 0.00108 || p > 0.00109 { // 1 / C(12, 6)
+		t.Errorf("pGreater(high, low) = %v, want 1/924", p)
+	}
+	if p := pGreater(low, high); p != 1 {
+		t.Errorf("pGreater(low, high) = %v, want 1", p)
+	}
+	mixed := []float64{1.5, 2.5, 3.5, 4.5, 5.5, 6.5}
+	if p := pGreater(mixed, low); p < 0.2 || p > 0.6 {
+		t.Errorf("pGreater(mixed, low) = %v, want about 0.4", p)
+	}
+	if p := pGreater(low, low); p < 0.45 || p > 0.6 {
+		t.Errorf("pGreater(low, low) = %v, want about one half", p)
+	}
+}
