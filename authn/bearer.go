@@ -75,14 +75,20 @@ var (
 )
 
 func (b *bearer) AuthenticateRequest(r *http.Request) (*Response, bool, error) {
-	token, found, err := ParseBearer(r.Header.Get("Authorization"))
+	// Direct map access: "Authorization" is already canonical, and
+	// Header.Get would canonicalise it again on every request.
+	var auth string
+	if v := r.Header["Authorization"]; len(v) > 0 {
+		auth = v[0]
+	}
+	token, found, err := ParseBearer(auth)
 	if err != nil {
 		return nil, false, err
 	}
 	if found {
 		resp, ok, err := b.check(r, token)
 		if ok && !b.opts.KeepCredential {
-			r.Header.Del("Authorization")
+			delete(r.Header, "Authorization")
 		}
 		return resp, ok, err
 	}
