@@ -41,31 +41,46 @@ var (
 // partial write would quietly lose CAs. name prefixes messages.
 func parseBundle(name string, data []byte) ([]*x509.Certificate, error) {
 	var certs []*x509.Certificate
-	rest := data
-	for {
-		start := nextBegin(rest)
-		if start < 0 {
-			break
-		}
-		line := lineOf(data, len(data)-len(rest)+start)
-		block, next, ok := decodeAt(rest[start:])
-		if !ok {
-			return nil, fmt.Errorf("%sline %d: malformed PEM block", prefix(name), line)
-		}
-		rest = next
+	err := eachPEMBlock(name, data, func(block *pem.Block, line int) error {
 		if block.Type != "CERTIFICATE" || len(block.Headers) != 0 {
-			continue
+			return nil
 		}
 		c, err := x509.ParseCertificate(block.Bytes)
 		if err != nil {
-			return nil, fmt.Errorf("%sline %d: certificate %d: %w", prefix(name), line, len(certs)+1, err)
+			return fmt.Errorf("%sline %d: certificate %d: %w", prefix(name), line, len(certs)+1, err)
 		}
 		certs = append(certs, c)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if len(certs) == 0 {
 		return nil, fmt.Errorf("%s%w", prefix(name), errNoCertificate)
 	}
 	return certs, nil
+}
+
+// eachPEMBlock calls f with every PEM block in data and the line its BEGIN
+// is on, in order, stopping at f's first error. A malformed block (cut
+// short, bad base64, no END line) is an error naming its line.
+func eachPEMBlock(name string, data []byte, f func(block *pem.Block, line int) error) error {
+	rest := data
+	for {
+		start := nextBegin(rest)
+		if start < 0 {
+			return nil
+		}
+		line := lineOf(data, len(data)-len(rest)+start)
+		block, next, ok := decodeAt(rest[start:])
+		if !ok {
+			return fmt.Errorf("%sline %d: malformed PEM block", prefix(name), line)
+		}
+		rest = next
+		if err := f(block, line); err != nil {
+			return err
+		}
+	}
 }
 
 // nextBegin returns the offset of the first PEM BEGIN line in data (at

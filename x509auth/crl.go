@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"maps"
@@ -112,24 +113,14 @@ func parseCRLs(name string, data []byte, bundle *caBundle, now time.Time) (*crlS
 	}
 
 	if nextBegin(data) >= 0 {
-		rest := data
-		for {
-			start := nextBegin(rest)
-			if start < 0 {
-				break
-			}
-			line := lineOf(data, len(data)-len(rest)+start)
-			block, next, ok := decodeAt(rest[start:])
-			if !ok {
-				return nil, fmt.Errorf("%sline %d: malformed PEM block", prefix(name), line)
-			}
-			rest = next
+		err := eachPEMBlock(name, data, func(block *pem.Block, line int) error {
 			if block.Type != "X509 CRL" {
-				return nil, fmt.Errorf("%sline %d: %w", prefix(name), line, errCRLPEMType)
+				return fmt.Errorf("%sline %d: %w", prefix(name), line, errCRLPEMType)
 			}
-			if err := add(block.Bytes, fmt.Sprintf("CRL %d (line %d)", s.count+1, line)); err != nil {
-				return nil, err
-			}
+			return add(block.Bytes, fmt.Sprintf("CRL %d (line %d)", s.count+1, line))
+		})
+		if err != nil {
+			return nil, err
 		}
 	} else {
 		in := cryptobyte.String(data)
