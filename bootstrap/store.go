@@ -1,0 +1,149 @@
+package bootstrap
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"maps"
+	"time"
+
+	"github.com/authnkit/authnkit/internal/reload"
+)
+
+// DefaultMaxSize is the largest store file read, in bytes, when
+// [FileStoreOptions.MaxSize] is zero.
+const DefaultMaxSize = reload.DefaultMaxSize
+
+// StaticStore is a [Store] over a fixed set of Secrets. Create it with
+// [NewStaticStore]; the zero value holds no Secrets. It is safe for
+// concurrent use.
+type StaticStore struct {
+	byID map[string]*Secret
+}
+
+var _ Store = (*StaticStore)(nil)
+
+// NewStaticStore returns a Store holding copies of secrets. Each must be a
+// valid bootstrap token Secret, checked as [NewFileStore] checks a file's
+// items (namespace kube-system, name bootstrap-token-<id>, type
+// bootstrap.kubernetes.io/token, token-id and token-secret of the right
+// form, a parseable expiration, valid extra groups); the error names the
+// Secret by index and name, never a secret value. Two Secrets of the same
+// name are an error.
+func NewStaticStore(secrets ...Secret) (*StaticStore, error) {
+	st := &StaticStore{byID: make(map[string]*Secret, len(secrets))}
+	for i, s := range secrets {
+		c := s
+		c.Data = maps.Clone(s.Data)
+		id, keep, err := checkSecret(&c)
+		if err == nil && !keep {
+			err = fmt.Errorf("type %q: want %s", truncate(c.Type), SecretType)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("bootstrap: secret %d (%s/%s): %w", i, c.Namespace, c.Name, err)
+		}
+		if _, dup := st.byID[id]; dup {
+			return nil, fmt.Errorf("bootstrap: secret %d (%s/%s): duplicate", i, c.Namespace, c.Name)
+		}
+		st.byID[id] = &c
+	}
+	return st, nil
+}
+
+// Get returns the Secret for tokenID, or (nil, nil). It never fails. The
+// Secret is shared and must not be modified.
+func (st *StaticStore) Get(_ context.Context, tokenID string) (*Secret, error) {
+	return st.byID[tokenID], nil
+}
+
+// FileStoreOptions configures a [FileStore]. The zero value is usable:
+// fsnotify plus a one-minute periodic check, a 16 MiB size limit, logging
+// to [slog.Default], no callbacks.
+type FileStoreOptions struct {
+	// Interval is how often the file is re-checked in addition to
+	// fsnotify. Unchanged content (same SHA-256) is not parsed again.
+	// Zero means one minute; a negative value disables the periodic check.
+	Interval time.Duration
+	// MaxSize bounds the file's size in bytes; a larger file is an error.
+	// Zero means [DefaultMaxSize]; negative is an error from
+	// [NewFileStore].
+	MaxSize int64
+	// Logger receives lifecycle events: "loaded" (path, number of tokens
+	// and of skipped Secrets; never a token) and reload failures. Nil
+	// means [slog.Default], resolved once in NewFileStore. It is tagged
+	// store=bootstrap.
+	Logger *slog.Logger
+	// OnError is called with every reload failure after it has been
+	// logged; the previous Secrets keep serving. The error names the file
+	// and the item. Nil: log only. It runs on the watcher goroutine (or
+	// the caller of [FileStore.Reload]) and must not call
+	// [FileStore.Close].
+	OnError func(error)
+	// OnReload is called after a changed file has been loaded and its
+	// Secrets are in use. Nil: nothing. Same goroutine rules as OnError.
+	OnReload func()
+}
+
+// FileStore is a [Store] that reads bootstrap token Secrets from a YAML or
+// JSON file (see the package documentation for the format) and keeps them
+// current as the file changes. Create it with [NewFileStore]; the zero
+// value is not usable. Get is safe for concurrent use and takes no lock.
+type FileStore struct {
+	file *reload.File[secretSet]
+}
+
+var _ Store = (*FileStore)(nil)
+
+// NewFileStore reads the file at path and returns a FileStore that keeps it
+// current: changes are noticed through fsnotify on the file's directory and
+// a periodic check, and a file that fails to read or parse leaves the
+// previous Secrets serving (the failure is logged and passed to
+// [FileStoreOptions.OnError]).
+//
+// NewFileStore fails if the file cannot be read or parsed; the error names
+// the file and the item (index, line, namespace/name) and never contains a
+// secret value. A missing file matches [io/fs.ErrNotExist]. The FileStore
+// owns a goroutine until [FileStore.Close].
+func NewFileStore(path string, opts FileStoreOptions) (*FileStore, error) {
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	logger = logger.With("store", "bootstrap")
+	f, err := reload.New(path, func(path string, data []byte) (*secretSet, error) {
+		set, err := parseSecrets(path, data)
+		if err != nil {
+			return nil, err
+		}
+		logger.Info("loaded", "path", path, "tokens", len(set.byID), "skipped", set.skipped)
+		return set, nil
+	}, reload.Options{
+		Name:     "bootstrap",
+		Interval: opts.Interval,
+		MaxSize:  opts.MaxSize,
+		Logger:   logger,
+		OnError:  opts.OnError,
+		OnReload: opts.OnReload,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &FileStore{file: f}, nil
+}
+
+// Get returns the Secret for tokenID from the current file, or (nil, nil).
+// It never fails and takes no lock. The Secret is shared and must not be
+// modified.
+func (fs *FileStore) Get(_ context.Context, tokenID string) (*Secret, error) {
+	return fs.file.Load().byID[tokenID], nil
+}
+
+// Reload reads and parses the file now, as the watcher does when the file
+// changes. On failure the previous Secrets keep serving and the error,
+// which names the file and item, is logged, passed to
+// [FileStoreOptions.OnError] and returned.
+func (fs *FileStore) Reload() error { return fs.file.Reload() }
+
+// Close stops watching the file and waits for the watcher goroutine to
+// return. The last Secrets loaded keep serving. Close is idempotent.
+func (fs *FileStore) Close() error { return fs.file.Close() }
