@@ -10,6 +10,7 @@ import (
 
 	"github.com/authnkit/authnkit/authn"
 	"github.com/authnkit/authnkit/basicauth"
+	"github.com/authnkit/authnkit/bootstrap"
 	"github.com/authnkit/authnkit/requestheader"
 	"github.com/authnkit/authnkit/tokenfile"
 	"github.com/authnkit/authnkit/union"
@@ -40,6 +41,17 @@ type Options struct {
 	// BasicAuthFile is --basic-auth-file: a password CSV
 	// (package basicauth). Empty: no HTTP Basic.
 	BasicAuthFile string
+	// EnableBootstrapTokenAuth is --enable-bootstrap-token-auth: accept
+	// bootstrap tokens (<id>.<secret>) from BootstrapTokenFile or
+	// BootstrapTokenStore; package bootstrap.
+	EnableBootstrapTokenAuth bool
+	// BootstrapTokenFile is --bootstrap-token-file, an authnkit flag:
+	// bootstrap-token Secrets as YAML or JSON (kube-apiserver reads them
+	// from etcd instead). Reloaded on change.
+	BootstrapTokenFile string
+	// BootstrapTokenStore supplies bootstrap-token Secrets from the
+	// embedding program instead of BootstrapTokenFile. Not a flag.
+	BootstrapTokenStore bootstrap.Store
 	// AnonymousAuth is --anonymous-auth (kube-apiserver's default: true):
 	// requests that carry no credential any authenticator recognises
 	// become system:anonymous. A request whose credential is rejected is
@@ -117,6 +129,11 @@ func (o *Options) AddFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.BasicAuthFile, "basic-auth-file", o.BasicAuthFile,
 		"If set, the file that will be used to admit requests to the secure port of the API server via http basic authentication. "+
 			"authnkit extension: the password column may hold a bcrypt or argon2id hash.")
+	fs.BoolVar(&o.EnableBootstrapTokenAuth, "enable-bootstrap-token-auth", o.EnableBootstrapTokenAuth,
+		"Enable to allow secrets of type 'bootstrap.kubernetes.io/token' in the 'kube-system' namespace to be used for TLS bootstrapping authentication. "+
+			"authnkit reads them from --bootstrap-token-file.")
+	fs.StringVar(&o.BootstrapTokenFile, "bootstrap-token-file", o.BootstrapTokenFile,
+		"authnkit extension: a YAML or JSON file of bootstrap-token Secrets (a List, a JSON array or multi-document YAML), used with --enable-bootstrap-token-auth. Reloaded on change.")
 	fs.BoolVar(&o.AnonymousAuth, "anonymous-auth", o.AnonymousAuth,
 		"Enables anonymous requests to the secure port of the API server. Requests that are not rejected by another authentication method are treated as anonymous requests. "+
 			"Anonymous requests have a username of system:anonymous, and a group name of system:unauthenticated.")
@@ -141,6 +158,14 @@ func (o *Options) Validate() error {
 	}
 	if o.ClientCAFile == "" && (o.ClientCRLFile != "" || o.ClientCertDenyFile != "") {
 		errs = append(errs, errors.New("options: --client-crl-file and --client-cert-deny-file need --client-ca-file"))
+	}
+	switch {
+	case o.EnableBootstrapTokenAuth && o.BootstrapTokenFile == "" && o.BootstrapTokenStore == nil:
+		errs = append(errs, errors.New("options: --enable-bootstrap-token-auth needs --bootstrap-token-file (or a BootstrapTokenStore)"))
+	case o.BootstrapTokenFile != "" && o.BootstrapTokenStore != nil:
+		errs = append(errs, errors.New("options: --bootstrap-token-file and BootstrapTokenStore are exclusive"))
+	case !o.EnableBootstrapTokenAuth && (o.BootstrapTokenFile != "" || o.BootstrapTokenStore != nil):
+		errs = append(errs, errors.New("options: --bootstrap-token-file needs --enable-bootstrap-token-auth"))
 	}
 	for i, a := range o.APIAudiences {
 		if a == "" {
@@ -193,8 +218,9 @@ func (a *Authenticator) Close() error {
 //  3. client certificates (--client-ca-file);
 //  4. bearer tokens (Authorization and the WebSocket protocol form) from
 //     the union of the token authenticators: the token file first (it is a
-//     map lookup: not cached), then the remote and signature-checking
-//     ones (later issues), behind the token cache;
+//     map lookup: not cached), then bootstrap tokens (and, as they arrive,
+//     the signature-checking and remote ones) behind the token cache with
+//     kube-apiserver's TTLs (10s success, failures not cached);
 //
 // then every success gets system:authenticated, and when --anonymous-auth
 // is on, a request with no credential anyone recognised becomes
@@ -265,6 +291,37 @@ func (o *Options) New() (*Authenticator, error) {
 		}
 		out.closers = append(out.closers, t)
 		tokens = append(tokens, authn.AudienceAgnostic(o.APIAudiences, t))
+	}
+	// Signature-checking and store-backed token authenticators sit behind
+	// the token cache, with kube-apiserver's TTLs.
+	var cached []authn.TokenAuthenticator
+	if o.EnableBootstrapTokenAuth {
+		store := o.BootstrapTokenStore
+		if store == nil {
+			fs, err := bootstrap.NewFileStore(o.BootstrapTokenFile, bootstrap.FileStoreOptions{Logger: logger, OnError: o.OnError})
+			if err != nil {
+				return fail(fmt.Errorf("options: --bootstrap-token-file: %w", err))
+			}
+			out.closers = append(out.closers, fs)
+			store = fs
+		}
+		b, err := bootstrap.New(store, bootstrap.Options{})
+		if err != nil {
+			return fail(fmt.Errorf("options: --enable-bootstrap-token-auth: %w", err))
+		}
+		cached = append(cached, authn.AudienceAgnostic(o.APIAudiences, b))
+	}
+	if len(cached) > 0 {
+		var inner authn.TokenAuthenticator = union.NewTokens(cached...)
+		if len(cached) == 1 {
+			inner = cached[0]
+		}
+		c, err := union.NewCache(inner, union.CacheOptions{Logger: logger})
+		if err != nil {
+			return fail(fmt.Errorf("options: token cache: %w", err))
+		}
+		out.closers = append(out.closers, c)
+		tokens = append(tokens, c)
 	}
 	if len(tokens) > 0 {
 		var tok authn.TokenAuthenticator = union.NewTokens(tokens...)

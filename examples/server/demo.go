@@ -20,17 +20,20 @@ import (
 // demo is the throwaway setup of a flagless run: files in a temporary
 // folder, and the secrets to print.
 type demo struct {
-	dir         string
-	ownDir      bool   // dir was created here and is removed by cleanup
-	aliceToken  string // plaintext row in the token file
-	bobToken    string // stored as sha256:<hex> in the token file
-	carolPasswd string // stored as a bcrypt hash in the password file
+	dir             string
+	ownDir          bool   // dir was created here and is removed by cleanup
+	aliceToken      string // plaintext row in the token file
+	bobToken        string // stored as sha256:<hex> in the token file
+	carolPasswd     string // stored as a bcrypt hash in the password file
+	bootstrapID     string // bootstrap token <id>.<secret>, in bootstrap.yaml
+	bootstrapSecret string
 }
 
 // newDemo writes the demo's files into dir (a new temporary folder when
 // dir is empty).
 func newDemo(dir string) (*demo, error) {
-	d := &demo{dir: dir, aliceToken: randomHex(16), bobToken: randomHex(16), carolPasswd: randomHex(8)}
+	d := &demo{dir: dir, aliceToken: randomHex(16), bobToken: randomHex(16), carolPasswd: randomHex(8),
+		bootstrapID: randomHex(3), bootstrapSecret: randomHex(8)}
 	if dir == "" {
 		var err error
 		if d.dir, err = os.MkdirTemp("", "authnkit-demo-"); err != nil {
@@ -65,6 +68,19 @@ func newDemo(dir string) (*demo, error) {
 		// password,user,uid,"group1,group2" with a bcrypt hash in place of
 		// the plaintext password (an authnkit extension).
 		"passwords.csv": fmt.Sprintf("%s,carol,1003,\"dev\"\n", hash),
+		// A bootstrap-token Secret as kubeadm creates it in kube-system.
+		"bootstrap.yaml": fmt.Sprintf(`apiVersion: v1
+kind: Secret
+metadata:
+  name: bootstrap-token-%[1]s
+  namespace: kube-system
+type: bootstrap.kubernetes.io/token
+stringData:
+  token-id: "%[1]s"
+  token-secret: "%[2]s"
+  usage-bootstrap-authentication: "true"
+  auth-extra-groups: system:bootstrappers:kubeadm:default-node-token
+`, d.bootstrapID, d.bootstrapSecret),
 	}
 	for name, content := range files {
 		mode := os.FileMode(0o600)
@@ -84,6 +100,8 @@ func (d *demo) args() []string {
 	return []string{
 		"--token-auth-file=" + d.path("tokens.csv"),
 		"--basic-auth-file=" + d.path("passwords.csv"),
+		"--enable-bootstrap-token-auth",
+		"--bootstrap-token-file=" + d.path("bootstrap.yaml"),
 		"--client-ca-file=" + d.path("ca.crt"),
 		"--requestheader-client-ca-file=" + d.path("front-proxy-ca.crt"),
 		"--requestheader-allowed-names=front-proxy-client",
@@ -96,6 +114,8 @@ func (d *demo) args() []string {
 		"--anonymous-auth=false",
 	}
 }
+
+func (d *demo) bootstrapToken() string { return d.bootstrapID + "." + d.bootstrapSecret }
 
 func (d *demo) path(name string) string { return filepath.Join(d.dir, name) }
 
@@ -158,6 +178,8 @@ Bearer token (alice, plaintext row of tokens.csv):
   curl --cacert %[3]s -X POST -H 'Authorization: Bearer %[4]s' %[5]s
 Bearer token (bob, stored only as its SHA-256):
   curl --cacert %[3]s -X POST -H 'Authorization: Bearer %[6]s' %[5]s
+Bootstrap token (bootstrap.yaml, a kube-system Secret as kubeadm makes it):
+  curl --cacert %[3]s -X POST -H 'Authorization: Bearer %[9]s' %[5]s
 HTTP Basic (carol, bcrypt hash in passwords.csv):
   curl --cacert %[3]s -X POST -u 'carol:%[7]s' %[5]s
 Client certificate (CN=admin, O=system:masters):
@@ -175,7 +197,7 @@ kubectl (contexts alice, bob, carol, admin):
   kubectl --kubeconfig %[8]s --context admin auth whoami
 
 Stop with Ctrl-C.
-`, addr, d.dir, d.path("ca.crt"), d.aliceToken, url, d.bobToken, d.carolPasswd, kubeconfig)
+`, addr, d.dir, d.path("ca.crt"), d.aliceToken, url, d.bobToken, d.carolPasswd, kubeconfig, d.bootstrapToken())
 }
 
 // newServingCert returns a throwaway CA and a serving certificate for

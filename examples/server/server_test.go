@@ -114,6 +114,8 @@ func TestDemoSelfSubjectReview(t *testing.T) {
 		{"plaintext token row", bearer(ts.demo.aliceToken), "alice", "1001", []string{"dev", "ops", "system:authenticated"}},
 		{"hashed token row", bearer(ts.demo.bobToken), "bob", "1002", []string{"viewers", "system:authenticated"}},
 		{"basic auth with bcrypt row", func(r *http.Request) { r.SetBasicAuth("carol", ts.demo.carolPasswd) }, "carol", "1003", []string{"dev", "system:authenticated"}},
+		{"bootstrap token", bearer(ts.demo.bootstrapToken()), "system:bootstrap:" + ts.demo.bootstrapID, "",
+			[]string{"system:bootstrappers", "system:bootstrappers:kubeadm:default-node-token", "system:authenticated"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -134,7 +136,7 @@ func TestDemoSelfSubjectReview(t *testing.T) {
 		logs := ts.logs.String()
 		assert.Contains(t, logs, "user=alice")
 		assert.Contains(t, logs, "path="+ssrPath)
-		for _, secret := range []string{ts.demo.aliceToken, ts.demo.bobToken, ts.demo.carolPasswd} {
+		for _, secret := range []string{ts.demo.aliceToken, ts.demo.bobToken, ts.demo.carolPasswd, ts.demo.bootstrapSecret} {
 			assert.NotContains(t, logs, secret)
 		}
 	})
