@@ -1,8 +1,20 @@
 package benchmarks
 
 import (
+	"log/slog"
+	"maps"
+	"net/http"
 	"slices"
 	"testing"
+
+	k8sheaderrequest "k8s.io/apiserver/pkg/authentication/request/headerrequest"
+	k8sx509 "k8s.io/apiserver/pkg/authentication/request/x509"
+	"k8s.io/apiserver/pkg/authentication/user"
+
+	"github.com/authnkit/authnkit/authn"
+	"github.com/authnkit/authnkit/authn/authntest"
+	"github.com/authnkit/authnkit/requestheader"
+	"github.com/authnkit/authnkit/x509auth"
 )
 
 // TestTokenFilesAgree checks that the two sides of BenchmarkTokenFile
@@ -42,5 +54,103 @@ func TestTokenFilesAgree(t *testing.T) {
 	}
 	if f.hit == f.miss || len(f.hit) != len(f.miss) {
 		t.Errorf("hit %q and miss %q must differ and have the same length", f.hit, f.miss)
+	}
+}
+
+// TestClientCertsAgree checks that both sides of the client-certificate
+// benchmarks give the same user for every certificate they use (name,
+// groups, credential ID), so that they do the same work, and
+// TestFrontProxyAgree the same for the front proxy.
+func TestClientCertsAgree(t *testing.T) {
+	f := clientCerts("p256", authntest.ECDSAP256, "intermediate")
+	k8s := k8sx509.New(k8sClientVerifyOptions(f.roots), k8sx509.CommonNameUserConversion)
+	ours, err := x509auth.New(x509auth.Options{VerifyOptions: x509auth.VerifyOptions{ClientCA: f.roots, Logger: slog.New(slog.DiscardHandler)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ours.Close()
+	for _, c := range f.certs {
+		k, kOK, kErr := k8s.AuthenticateRequest(certRequest(c))
+		p, pOK, pErr := ours.AuthenticateRequest(certRequest(c))
+		if !kOK || !pOK || kErr != nil || pErr != nil {
+			t.Fatalf("k8s %v %v, authnkit %v %v", kOK, kErr, pOK, pErr)
+		}
+		assertSameUser(t, k.User, p.User)
+	}
+}
+
+// TestClientCertFirstSightMisses checks that BenchmarkClientCertFirstSight
+// measures cache misses: with a cache of one entry and the certificates
+// taken in turn, every call builds a new response (a hit returns the
+// cached chain's shared one), and a repeated request does hit.
+func TestClientCertFirstSightMisses(t *testing.T) {
+	f := clientCerts("p256", authntest.ECDSAP256, "leaf")
+	ours, err := x509auth.New(x509auth.Options{VerifyOptions: x509auth.VerifyOptions{ClientCA: f.roots, CacheSize: 1, Logger: slog.New(slog.DiscardHandler)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ours.Close()
+	reqs := make([]*http.Request, len(f.certs))
+	for i, c := range f.certs {
+		reqs[i] = certRequest(c)
+	}
+	last := make([]*authn.Response, len(reqs))
+	for round := range 3 {
+		for i, r := range reqs {
+			resp, ok, err := ours.AuthenticateRequest(r)
+			if !ok || err != nil {
+				t.Fatal(ok, err)
+			}
+			if resp == last[i] {
+				t.Fatalf("round %d, certificate %d: cache hit, want a miss", round, i)
+			}
+			last[i] = resp
+		}
+	}
+	again, _, _ := ours.AuthenticateRequest(reqs[len(reqs)-1])
+	if again != last[len(reqs)-1] {
+		t.Fatal("a repeated request missed the cache: the test cannot tell hits from misses")
+	}
+}
+
+func TestFrontProxyAgree(t *testing.T) {
+	roots, c := frontProxyFixture()
+	k8s := k8sheaderrequest.NewDynamicVerifyOptionsSecure(
+		k8sx509.StaticVerifierFn(k8sClientVerifyOptions(roots)),
+		k8sheaderrequest.StaticStringSlice{frontProxyName},
+		k8sheaderrequest.StaticStringSlice(frontProxyUserHeaders),
+		k8sheaderrequest.StaticStringSlice(frontProxyUIDHeaders),
+		k8sheaderrequest.StaticStringSlice(frontProxyGroupHeaders),
+		k8sheaderrequest.StaticStringSlice(frontProxyExtraPrefix),
+	)
+	ours, err := requestheader.New(requestheader.Options{
+		ClientCA: roots, AllowedNames: []string{frontProxyName},
+		UsernameHeaders: frontProxyUserHeaders, UIDHeaders: frontProxyUIDHeaders,
+		GroupHeaders: frontProxyGroupHeaders, ExtraHeaderPrefixes: frontProxyExtraPrefix,
+		Logger: slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ours.Close()
+	r, reset := frontProxyRequest(c)
+	k, kOK, kErr := k8s.AuthenticateRequest(r)
+	reset(r.Header)
+	p, pOK, pErr := ours.AuthenticateRequest(r)
+	if !kOK || !pOK || kErr != nil || pErr != nil {
+		t.Fatalf("k8s %v %v, authnkit %v %v", kOK, kErr, pOK, pErr)
+	}
+	assertSameUser(t, k.User, p.User)
+	if p.User.Name != "jane" || len(p.User.Groups) != 2 || len(p.User.Extra) != 2 {
+		t.Errorf("authnkit user %+v, want jane in two groups with two extra keys", p.User)
+	}
+}
+
+func assertSameUser(t *testing.T, k user.Info, p authn.UserInfo) {
+	t.Helper()
+	if k.GetName() != p.Name || k.GetUID() != p.UID || !slices.Equal(k.GetGroups(), p.Groups) ||
+		!maps.EqualFunc(k.GetExtra(), p.Extra, slices.Equal) {
+		t.Fatalf("k8s %q %q %q %q, authnkit %q %q %q %q", k.GetName(), k.GetUID(), k.GetGroups(), k.GetExtra(),
+			p.Name, p.UID, p.Groups, p.Extra)
 	}
 }

@@ -13,6 +13,12 @@
 #   BENCH='TokenCache' ./run.sh            # one scenario (a -bench regexp)
 #   COUNT=1 ./run.sh -benchtime=100ms      # a smoke test
 #   INTERLEAVE=1 ./run.sh                  # COUNT passes of -count 1
+#   OUT=results-x509.txt BENCH='ClientCert|FrontProxy' INTERLEAVE=1 ./run.sh
+#                                          # some scenarios, into their own files
+#
+# OUT names the raw output (default results.txt); with OUT=results-<x>.txt
+# the summaries are benchstat-<x>.txt and budgets-<x>.md. cmd/budgets skips
+# the budgets of benchmarks that are not in the file.
 #
 # The test binary is built once, so every sample measures the same code even
 # if the library changes on disk during the run. `-count N` runs each leaf
@@ -28,6 +34,11 @@ cd "$(dirname "$0")"
 
 count=${COUNT:-6}
 bench=${BENCH:-.}
+out=${OUT:-results.txt}
+suffix=${out#results}
+suffix=${suffix%.txt}
+benchstatOut=benchstat$suffix.txt
+budgetsOut=budgets$suffix.md
 
 if command -v benchstat >/dev/null 2>&1; then
 	benchstat=benchstat
@@ -69,17 +80,17 @@ fi
 	else
 		echo "# go test -run '^\$' -bench '$bench' -benchmem -count $count -timeout 60m $*"
 	fi
-} >results.txt
+} >"$out"
 if [ -n "${INTERLEAVE:-}" ]; then
 	for pass in $(seq "$count"); do
-		echo "# pass $pass of $count, $(date -u +%H:%M:%SZ), load $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)" | tee -a results.txt
-		run 1 | tee -a results.txt
+		echo "# pass $pass of $count, $(date -u +%H:%M:%SZ), load $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)" | tee -a "$out"
+		run 1 | tee -a "$out"
 	done
 else
-	echo "# start $(date -u +%H:%M:%SZ), load $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)" | tee -a results.txt
-	run "$count" | tee -a results.txt
+	echo "# start $(date -u +%H:%M:%SZ), load $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)" | tee -a "$out"
+	run "$count" | tee -a "$out"
 fi
-echo "# finished $(date -u +%H:%M:%SZ), load $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)" | tee -a results.txt
+echo "# finished $(date -u +%H:%M:%SZ), load $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)" | tee -a "$out"
 
-"$benchstat" -table .name -col /impl results.txt | tee benchstat.txt
-go run ./cmd/budgets results.txt | tee budgets.md
+"$benchstat" -table .name -col /impl "$out" | tee "$benchstatOut"
+go run ./cmd/budgets "$out" | tee "$budgetsOut"

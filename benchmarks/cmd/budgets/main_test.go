@@ -37,12 +37,39 @@ func TestParseMedian(t *testing.T) {
 
 func TestRunVerdicts(t *testing.T) {
 	var out strings.Builder
-	// Most budgets have no data here: run reports them as errors and still
-	// prints the rows it can evaluate.
-	_ = run(strings.NewReader(sample), &out)
+	// The other TokenFile budgets have no data here: run reports them as
+	// errors and still prints the rows it can evaluate. The budgets of
+	// benchmarks absent from the input are skipped.
+	err := run(strings.NewReader(sample), &out)
 	want := "| static token hit, plaintext | `TokenFile/n=10/tok=hex32/case=hit/mode=serial` | authnkit: 50 ns | k8s: 100 ns | 0.50 | 0.40–0.50 | ≤ 0.5 ×, 0 allocs | 0 | PASS |"
 	if !strings.Contains(out.String(), want) {
 		t.Errorf("output lacks\n%s\ngot\n%s", want, out.String())
+	}
+	if err == nil || !strings.Contains(err.Error(), "BenchmarkTokenFile/n=10000") {
+		t.Errorf("run error = %v, want the missing TokenFile rows", err)
+	}
+	if err != nil && strings.Contains(err.Error(), "ClientCert") {
+		t.Errorf("run error = %v, want absent benchmarks skipped", err)
+	}
+	if !strings.Contains(out.String(), "budgets skipped: BenchmarkTokenCache, ") {
+		t.Errorf("output does not list the skipped benchmarks:\n%s", out.String())
+	}
+}
+
+const sampleX509 = `BenchmarkClientCertFirstSight/key=p256/chain=leaf/mode=serial/impl=authnkit-2 	 1000	 57000 ns/op	 2704 B/op	 46 allocs/op
+BenchmarkClientCertFirstSight/key=p256/chain=leaf/mode=serial/impl=ref-verify-2 	 1000	 50000 ns/op	 1560 B/op	 32 allocs/op
+`
+
+func TestRunFirstSight(t *testing.T) {
+	var out strings.Builder
+	err := run(strings.NewReader(sampleX509), &out)
+	// 57/50 = 1.14 over 1.1, one sample each: not significant.
+	want := "| client certificate, first sight | `ClientCertFirstSight/key=p256/chain=leaf/mode=serial` | authnkit: 57 µs | ref-verify: 50 µs | 1.14 | 1.14–1.14 | ≤ 1.1 × | 46 | PASS within noise (+4%, p=0.50) |"
+	if !strings.Contains(out.String(), want) {
+		t.Errorf("output lacks\n%s\ngot\n%s", want, out.String())
+	}
+	if err == nil || !strings.Contains(err.Error(), "key=rsa2048") {
+		t.Errorf("run error = %v, want the missing first-sight rows", err)
 	}
 }
 
