@@ -1,0 +1,514 @@
+package serviceaccount
+
+import (
+	"context"
+	"crypto"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/authnkit/authnkit/authn"
+	"github.com/authnkit/authnkit/internal/jwtpeek"
+	"github.com/authnkit/authnkit/internal/reload"
+)
+
+// DefaultLeeway is the clock skew allowed on "exp", "nbf" and "iat" when
+// [Options.Leeway] is zero: Kubernetes validates service-account tokens
+// with go-jose's Claims.Validate, which applies jwt.DefaultLeeway, one
+// minute.
+const DefaultLeeway = time.Minute
+
+// MaxTokenSize bounds the tokens an [Authenticator] looks at, in bytes.
+// Kubernetes' service-account tokens are one to two KiB; a longer token is
+// no opinion, found before any decoding.
+const MaxTokenSize = 16 << 10
+
+// Options configures an [Authenticator]. The zero value is not usable:
+// set Issuers or Legacy, and KeyFiles or Keys.
+type Options struct {
+	// KeyFiles are --service-account-key-file: files of PEM RSA or ECDSA
+	// public keys, certificates or private keys (only their public halves
+	// are kept), or, beyond Kubernetes, a JWKS or JWK in JSON. Each file is
+	// watched and reloaded on change; a file that fails to read or parse
+	// keeps its previous keys serving.
+	KeyFiles []string
+	// Keys are static verification keys (RSA or ECDSA public keys, or
+	// private keys whose public halves are used), in addition to KeyFiles.
+	Keys []crypto.PublicKey
+	// Issuers are --service-account-issuer: the "iss" values of bound
+	// tokens accepted. The first is the one Kubernetes mints with.
+	Issuers []string
+	// APIAudiences are --api-audiences: the audiences accepted when the
+	// request context carries none ([authn.WithAudiences] wins when set),
+	// and the audiences legacy tokens (which have no "aud") are taken to
+	// have. Empty means all of Issuers, as kube-apiserver defaults them
+	// for its token authenticators (ToAuthenticationConfig in
+	// pkg/kubeapiserver/options/authentication.go). With neither, New
+	// fails: there is no "any audience".
+	APIAudiences []string
+	// Legacy accepts legacy, secret-based tokens ("iss"
+	// "kubernetes/serviceaccount"). Off, such tokens get no opinion.
+	Legacy bool
+	// Lookup, when set, is asked whether the objects a token names still
+	// exist (--service-account-lookup). Nil: no revocation check.
+	Lookup Lookup
+	// Leeway is the clock skew allowed on "exp", "nbf" and "iat". Zero
+	// means [DefaultLeeway]; negative is an error.
+	Leeway time.Duration
+	// Interval is the periodic re-check of KeyFiles in addition to
+	// fsnotify. Zero means one minute; negative disables it.
+	Interval time.Duration
+	// Logger receives key file lifecycle events (loaded, reload failed),
+	// never a token. Nil means [slog.Default], resolved once in New; it
+	// is tagged authenticator=serviceaccount.
+	Logger *slog.Logger
+	// OnError is called with every key file reload failure after it has
+	// been logged. It runs on a watcher goroutine and must not call
+	// [Authenticator.Close].
+	OnError func(error)
+	// OnReload is called after a changed key file is in use. Same rules
+	// as OnError. Useful for tests and metrics.
+	OnReload func()
+	// Now is the clock for "exp", "nbf" and "iat". Nil means time.Now.
+	Now func() time.Time
+}
+
+// Authenticator validates Kubernetes service-account tokens, bound and
+// (if enabled) legacy, as kube-apiserver does. It implements
+// [authn.TokenAuthenticator]; it is safe for concurrent use and takes no
+// lock on the request path. Create it with [New] and stop its key file
+// watchers with [Authenticator.Close].
+type Authenticator struct {
+	keys    atomic.Pointer[keySet]
+	static  []publicKey
+	files   []*reload.File[[]publicKey]
+	mu      sync.Mutex // serializes rebuilds of keys
+	issuers []string
+	legacy  bool
+	auds    []string
+	lookup  Lookup
+	leeway  time.Duration
+	now     func() time.Time
+	logger  *slog.Logger
+}
+
+var _ authn.TokenAuthenticator = (*Authenticator)(nil)
+
+// New validates opts, reads every key file and returns an Authenticator
+// that keeps them current. It fails when a key file cannot be read or
+// holds no usable key (the error names the file), when no key is given at
+// all, when neither Issuers nor Legacy is set, or when no API audience
+// can be derived. It does no network I/O. The Authenticator owns one
+// goroutine per key file until [Authenticator.Close].
+func New(opts Options) (*Authenticator, error) {
+	switch {
+	case len(opts.Issuers) == 0 && !opts.Legacy:
+		return nil, errors.New("serviceaccount: no issuer, and legacy tokens are off")
+	case len(opts.KeyFiles) == 0 && len(opts.Keys) == 0:
+		return nil, errors.New("serviceaccount: no verification keys")
+	case opts.Leeway < 0:
+		return nil, fmt.Errorf("serviceaccount: negative leeway %s", opts.Leeway)
+	case slices.Contains(opts.Issuers, ""):
+		return nil, errors.New("serviceaccount: empty issuer")
+	case slices.Contains(opts.APIAudiences, ""):
+		return nil, errors.New("serviceaccount: empty API audience")
+	}
+	a := &Authenticator{
+		issuers: slices.Clone(opts.Issuers),
+		legacy:  opts.Legacy,
+		auds:    slices.Clone(opts.APIAudiences),
+		lookup:  opts.Lookup,
+		leeway:  opts.Leeway,
+		now:     opts.Now,
+		logger:  opts.Logger,
+	}
+	if len(a.auds) == 0 {
+		if len(a.issuers) == 0 {
+			return nil, errors.New("serviceaccount: no API audiences and no issuer to default them to")
+		}
+		a.auds = a.issuers
+	}
+	if a.leeway == 0 {
+		a.leeway = DefaultLeeway
+	}
+	if a.now == nil {
+		a.now = time.Now
+	}
+	if a.logger == nil {
+		a.logger = slog.Default()
+	}
+	a.logger = a.logger.With("authenticator", "serviceaccount")
+	for i, k := range opts.Keys {
+		pk, err := newPublicKey(k, "")
+		if err != nil {
+			return nil, fmt.Errorf("serviceaccount: Keys[%d]: %w", i, err)
+		}
+		a.static = append(a.static, pk)
+	}
+	onReload := func() {
+		a.rebuild()
+		if opts.OnReload != nil {
+			opts.OnReload()
+		}
+	}
+	for _, path := range opts.KeyFiles {
+		f, err := reload.New(path, func(path string, data []byte) (*[]publicKey, error) {
+			keys, err := parseKeys(data)
+			if err != nil {
+				return nil, fmt.Errorf("serviceaccount: %s: %w", path, err)
+			}
+			return &keys, nil
+		}, reload.Options{
+			Name:     "serviceaccount",
+			Interval: opts.Interval,
+			MaxSize:  1 << 20,
+			Logger:   a.logger,
+			OnError:  opts.OnError,
+			OnReload: onReload,
+		})
+		if err != nil {
+			_ = a.Close()
+			return nil, err
+		}
+		a.mu.Lock() // an earlier file's watcher may be rebuilding
+		a.files = append(a.files, f)
+		a.mu.Unlock()
+	}
+	a.rebuild()
+	a.logger.Info("loaded service-account keys", "keys", len(a.keys.Load().all), "files", len(a.files))
+	return a, nil
+}
+
+// rebuild publishes a new key set from the static keys and every file's
+// current keys.
+func (a *Authenticator) rebuild() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	groups := [][]publicKey{a.static}
+	for _, f := range a.files {
+		groups = append(groups, *f.Load())
+	}
+	a.keys.Store(newKeySet(groups...))
+}
+
+// PublicKeys returns the verification keys now in use (static keys first,
+// then each file's, in order), for publishing with [DiscoveryHandler]. The
+// slice is the caller's.
+func (a *Authenticator) PublicKeys() []crypto.PublicKey {
+	ks := a.keys.Load()
+	out := make([]crypto.PublicKey, len(ks.all))
+	for i, k := range ks.all {
+		out[i] = k.key
+	}
+	return out
+}
+
+// Reload re-reads every key file now. It returns the failures joined; the
+// files that failed keep their previous keys.
+func (a *Authenticator) Reload() error {
+	var errs []error
+	for _, f := range a.files {
+		errs = append(errs, f.Reload())
+	}
+	return errors.Join(errs...)
+}
+
+// Close stops watching the key files and waits for the watchers to
+// return. The keys loaded last keep working. Close is idempotent.
+func (a *Authenticator) Close() error {
+	a.mu.Lock()
+	files := a.files
+	a.mu.Unlock()
+	var errs []error
+	for _, f := range files {
+		errs = append(errs, f.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// AuthenticateToken validates a service-account token.
+//
+// A token that is not a compact JWS of at most [MaxTokenSize] bytes, whose
+// payload is not JSON, or whose "iss" is none of [Options.Issuers] (nor
+// [LegacyIssuer] with [Options.Legacy]) gets no opinion: (nil, false, nil),
+// so that an OIDC authenticator may try it. A token with one of our
+// issuers is then checked in Kubernetes' order: header, key and signature,
+// audiences, validity times, required claims, lookup. A failure returns
+// (nil, false, err) with err matching one of [authn.ErrMalformed],
+// [authn.ErrUnknownKey], [authn.ErrBadSignature], [authn.ErrWrongAudience],
+// [authn.ErrExpired] (an [authn.ExpiredError]), [authn.ErrNotYetValid]
+// (an [authn.NotYetValidError]), [authn.ErrRevoked] or
+// [authn.ErrUnavailable] (the lookup failed). Errors name the issuer, kid
+// and objects, never the token.
+//
+// On success resp.User is "system:serviceaccount:<namespace>:<name>" with
+// the service account's UID, groups "system:serviceaccounts" and
+// "system:serviceaccounts:<namespace>", and Extra as Kubernetes fills it;
+// resp.Audiences are the audiences matched and resp.Expiry is "exp" (zero
+// for legacy tokens). resp is the caller's.
+func (a *Authenticator) AuthenticateToken(ctx context.Context, token string) (*authn.Response, bool, error) {
+	jws, err := jwtpeek.Split(token, MaxTokenSize)
+	if err != nil {
+		return nil, false, nil
+	}
+	var c claims
+	soft, hard := parseClaims(jws.Payload, &c)
+	if hard != nil || !a.ours(c.Issuer) {
+		return nil, false, nil
+	}
+	if soft != nil {
+		return nil, false, fmt.Errorf("serviceaccount: issuer %q: %w: claims: %w", c.Issuer, authn.ErrMalformed, soft)
+	}
+	resp, err := a.validate(ctx, &jws, &c)
+	if err != nil {
+		return nil, false, err
+	}
+	return resp, true, nil
+}
+
+// ours reports whether iss is one of the issuers this authenticator
+// validates.
+func (a *Authenticator) ours(iss string) bool {
+	if iss == "" {
+		return false
+	}
+	return (a.legacy && iss == LegacyIssuer) || slices.Contains(a.issuers, iss)
+}
+
+func (a *Authenticator) validate(ctx context.Context, jws *jwtpeek.JWS, c *claims) (*authn.Response, error) {
+	iss := c.Issuer
+	h, err := jwtpeek.ParseHeader(jws.Header)
+	if err != nil {
+		return nil, fmt.Errorf("serviceaccount: issuer %q: %w: %w", iss, authn.ErrMalformed, err)
+	}
+	if err := a.verify(h, jws); err != nil {
+		return nil, fmt.Errorf("serviceaccount: issuer %q: %w", iss, err)
+	}
+
+	// Audiences, as jwtTokenAuthenticator.AuthenticateToken.
+	tokenAuds := []string(c.Audience)
+	if len(tokenAuds) == 0 {
+		tokenAuds = a.auds
+	}
+	wanted := authn.AudiencesFrom(ctx)
+	if wanted == nil {
+		wanted = a.auds
+	}
+	auds := authn.Intersect(tokenAuds, wanted)
+	if len(auds) == 0 {
+		return nil, fmt.Errorf("serviceaccount: issuer %q: %w: token audiences %q, accepted %q", iss, authn.ErrWrongAudience, clipList(tokenAuds), clipList(wanted))
+	}
+
+	if a.legacy && iss == LegacyIssuer {
+		return a.validateLegacy(ctx, c, auds)
+	}
+	return a.validateBound(ctx, c, auds)
+}
+
+// verify checks the header's algorithm and the signature against the keys
+// named by kid, or all keys when there is no kid.
+func (a *Authenticator) verify(h jwtpeek.Header, jws *jwtpeek.JWS) error {
+	hash, isRSA, pss, err := algHash(h.Alg)
+	if err != nil {
+		return fmt.Errorf("%w: alg %q: %w", authn.ErrBadSignature, clipString(h.Alg), err)
+	}
+	ks := a.keys.Load()
+	candidates := ks.all
+	if h.Kid != "" {
+		candidates = ks.byKID[h.Kid]
+		if len(candidates) == 0 {
+			return fmt.Errorf("%w: kid %q", authn.ErrUnknownKey, clipString(h.Kid))
+		}
+	}
+	var buf [64]byte
+	var dig []byte
+	tried := 0
+	for _, k := range candidates {
+		if !fits(h.Alg, isRSA, k.key) {
+			continue
+		}
+		if dig == nil {
+			dig = digest(hash, jws.SigningInput, &buf)
+		}
+		tried++
+		if verifySig(h.Alg, hash, pss, k.key, dig, jws.Signature) == nil {
+			return nil
+		}
+	}
+	if tried == 0 {
+		return fmt.Errorf("%w: no %s key (kid %q)", authn.ErrUnknownKey, h.Alg, clipString(h.Kid))
+	}
+	return fmt.Errorf("%w: %s, kid %q, %d keys tried", authn.ErrBadSignature, h.Alg, clipString(h.Kid), tried)
+}
+
+// checkTimes applies go-jose's Claims.ValidateWithLeeway as Kubernetes
+// calls it: nbf and iat may be up to leeway in the future, exp up to
+// leeway in the past.
+func (a *Authenticator) checkTimes(c *claims) error {
+	now := a.now()
+	if c.NotBefore.set && now.Add(a.leeway).Before(c.NotBefore.time()) {
+		return &authn.NotYetValidError{NotBefore: c.NotBefore.time()}
+	}
+	if c.Expiry.set && now.Add(-a.leeway).After(c.Expiry.time()) {
+		return &authn.ExpiredError{Expiry: c.Expiry.time()}
+	}
+	if c.IssuedAt.set && now.Add(a.leeway).Before(c.IssuedAt.time()) {
+		return fmt.Errorf("issued in the future: %w", &authn.NotYetValidError{NotBefore: c.IssuedAt.time()})
+	}
+	return nil
+}
+
+// validateBound applies Kubernetes' bound-token validator (claims.go).
+func (a *Authenticator) validateBound(ctx context.Context, c *claims, auds []string) (*authn.Response, error) {
+	iss := c.Issuer
+	if err := a.checkTimes(c); err != nil {
+		return nil, fmt.Errorf("serviceaccount: issuer %q: %w", iss, err)
+	}
+	k := &c.K8s
+	ns, sa := k.Namespace, k.ServiceAccount
+	if ns == "" || sa.Name == "" || sa.UID == "" {
+		return nil, fmt.Errorf("serviceaccount: issuer %q: %w: missing namespace, service account name or UID", iss, authn.ErrMalformed)
+	}
+	if err := a.check(ctx, KindServiceAccount, ns, sa); err != nil {
+		return nil, fmt.Errorf("serviceaccount: issuer %q: %w", iss, err)
+	}
+	if k.Secret != nil {
+		if err := a.check(ctx, KindSecret, ns, *k.Secret); err != nil {
+			return nil, fmt.Errorf("serviceaccount: issuer %q: %w", iss, err)
+		}
+	}
+	var extra map[string][]string
+	var vals []string // one backing array for every Extra value
+	add := func(key, v string) {
+		if extra == nil {
+			extra = make(map[string][]string, 5)
+			vals = make([]string, 0, 5)
+		}
+		vals = append(vals, v)
+		extra[key] = vals[len(vals)-1 : len(vals) : len(vals)]
+	}
+	if p := k.Pod; p != nil {
+		if err := a.check(ctx, KindPod, ns, *p); err != nil {
+			return nil, fmt.Errorf("serviceaccount: issuer %q: %w", iss, err)
+		}
+	}
+	if n := k.Node; n != nil && k.Pod == nil {
+		// A token bound to a node alone: the node must still be there.
+		if err := a.check(ctx, KindNode, "", *n); err != nil {
+			return nil, fmt.Errorf("serviceaccount: issuer %q: %w", iss, err)
+		}
+	}
+	// The order of UserInfo() in k8s.io/apiserver's serviceaccount util.go.
+	if p := k.Pod; p != nil && p.Name != "" && p.UID != "" {
+		add(ExtraPodName, p.Name)
+		add(ExtraPodUID, p.UID)
+	}
+	if c.ID != "" {
+		add(ExtraCredentialID, "JTI="+c.ID)
+	}
+	if n := k.Node; n != nil && n.Name != "" {
+		add(ExtraNodeName, n.Name)
+		if n.UID != "" {
+			add(ExtraNodeUID, n.UID)
+		}
+	}
+	resp := newResponse(ns, sa.Name, sa.UID, auds, extra)
+	if c.Expiry.set {
+		resp.Expiry = c.Expiry.time()
+	}
+	return resp, nil
+}
+
+// validateLegacy applies Kubernetes' legacy validator (legacy.go): the
+// four legacy claims and "sub" must be present and agree. Legacy tokens
+// have no validity times; Kubernetes does not check them.
+func (a *Authenticator) validateLegacy(ctx context.Context, c *claims, auds []string) (*authn.Response, error) {
+	ns, name, uid, secret := c.LegacyNamespace, c.LegacySAName, c.LegacySAUID, c.LegacySecretName
+	switch {
+	case c.Subject == "":
+		return nil, fmt.Errorf("serviceaccount: legacy token: %w: sub claim is missing", authn.ErrMalformed)
+	case ns == "" || name == "" || uid == "" || secret == "":
+		return nil, fmt.Errorf("serviceaccount: legacy token: %w: namespace, secret name, service account name or UID claim is missing", authn.ErrMalformed)
+	case !matchesUsername(c.Subject, ns, name):
+		return nil, fmt.Errorf("serviceaccount: legacy token: %w: sub claim is invalid", authn.ErrMalformed)
+	}
+	if a.lookup != nil {
+		if _, found, err := a.lookup.UID(ctx, KindSecret, ns, secret); err != nil {
+			return nil, fmt.Errorf("serviceaccount: legacy token: %w", &authn.UnavailableError{Err: fmt.Errorf("look up secret %s/%s: %w", ns, secret, err)})
+		} else if !found {
+			return nil, fmt.Errorf("serviceaccount: legacy token: %w: secret %s/%s not found", authn.ErrRevoked, ns, secret)
+		}
+		if err := a.check(ctx, KindServiceAccount, ns, ref{Name: name, UID: uid}); err != nil {
+			return nil, fmt.Errorf("serviceaccount: legacy token: %w", err)
+		}
+	}
+	return newResponse(ns, name, uid, auds, nil), nil
+}
+
+// check asks the lookup whether r still exists with r's UID.
+func (a *Authenticator) check(ctx context.Context, kind Kind, ns string, r ref) error {
+	if a.lookup == nil {
+		return nil
+	}
+	uid, found, err := a.lookup.UID(ctx, kind, ns, r.Name)
+	obj := r.Name
+	if ns != "" {
+		obj = ns + "/" + r.Name
+	}
+	switch {
+	case err != nil:
+		return &authn.UnavailableError{Err: fmt.Errorf("look up %s %s: %w", kind, obj, err)}
+	case !found:
+		return fmt.Errorf("%w: %s %s not found", authn.ErrRevoked, kind, obj)
+	case uid != r.UID:
+		return fmt.Errorf("%w: %s %s has UID %q, the token names %q", authn.ErrRevoked, kind, obj, uid, r.UID)
+	}
+	return nil
+}
+
+func newResponse(ns, name, uid string, auds []string, extra map[string][]string) *authn.Response {
+	return &authn.Response{
+		User: authn.UserInfo{
+			Name:   UsernamePrefix + ns + ":" + name,
+			UID:    uid,
+			Groups: []string{AllServiceAccounts, namespaceGroupPrefix + ns},
+			Extra:  extra,
+		},
+		Audiences: auds,
+	}
+}
+
+// matchesUsername reports whether sub is "system:serviceaccount:<ns>:<name>"
+// with exactly these parts (Kubernetes' SplitUsername and comparison).
+func matchesUsername(sub, ns, name string) bool {
+	rest, ok := strings.CutPrefix(sub, UsernamePrefix)
+	if !ok {
+		return false
+	}
+	gotNS, gotName, ok := strings.Cut(rest, ":")
+	return ok && gotNS == ns && gotName == name && !strings.Contains(gotName, ":")
+}
+
+// clipString bounds an unverified header value for an error message.
+func clipString(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "…"
+	}
+	return s
+}
+
+func clipList(l []string) []string {
+	if len(l) > 8 {
+		l = l[:8]
+	}
+	out := make([]string, len(l))
+	for i, s := range l {
+		out[i] = clipString(s)
+	}
+	return out
+}

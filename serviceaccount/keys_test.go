@@ -1,0 +1,127 @@
+package serviceaccount
+
+import (
+	"crypto/elliptic"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"log/slog"
+	"os"
+	"testing"
+
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/authnkit/authnkit/authn"
+	"github.com/authnkit/authnkit/authn/authntest"
+	"github.com/authnkit/authnkit/internal/reload/reloadtest"
+)
+
+func TestKeyIDMatchesKubernetes(t *testing.T) {
+	// keyIDFromPublicKey in k8s.io/kubernetes/pkg/serviceaccount/jwt.go:
+	// base64url(sha256(PKIX DER)), unpadded. Pinned on a fixed key.
+	const pemKey = `-----BEGIN PUBLIC KEY-----
+MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEH6cuzP8XuD5wal6wf9M6xDljTOPL
+X2i8uIp/C/ASqiIGUeeKQtX0/IR3qCXyThP/dbCiHrF3v1cuhBOHY8CLVg==
+-----END PUBLIC KEY-----
+`
+	block, _ := pem.Decode([]byte(pemKey))
+	pub, err := x509.ParsePKIXPublicKey(block.Bytes)
+	require.NoError(t, err)
+	kid, err := KeyID(pub)
+	require.NoError(t, err)
+	// Computed independently: openssl pkey -pubin -outform DER | openssl dgst -sha256 -binary | base64 | tr "+/" "-_" | tr -d "="
+	assert.Equal(t, "SoABiieYuNx4UdqYvZRVeuC6SihxgLrhLy9peHMHpTc", kid)
+}
+
+func TestKeyFileRotation(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	ka, kb := ecKey(t, elliptic.P256()), rsaKey(t)
+	ia, ib := newIssuer(t, ka), newIssuer(t, kb)
+	ta := mint(t, ia, BoundToken{Namespace: "ns", Name: "a", UID: "1"})
+	tb := mint(t, ib, BoundToken{Namespace: "ns", Name: "b", UID: "2"})
+	path := tempPath(t, "sa.pub")
+	writePEM(t, path, ka.Public())
+
+	ev := reloadtest.NewEvents()
+	a, err := New(Options{KeyFiles: []string{path}, Issuers: []string{testIssuer}, Now: fixedNow,
+		Logger: slog.New(slog.DiscardHandler), OnReload: ev.OnReload, OnError: ev.OnError})
+	require.NoError(t, err)
+	defer func() { require.NoError(t, a.Close()) }()
+
+	accepts := func(tok string) bool {
+		t.Helper()
+		resp, ok, err := a.AuthenticateToken(t.Context(), tok)
+		authntest.CheckOutcome(t, resp, ok, err)
+		if !ok {
+			require.ErrorIs(t, err, authn.ErrUnknownKey)
+		}
+		return ok
+	}
+	assert.True(t, accepts(ta))
+	assert.False(t, accepts(tb))
+
+	reloadtest.Replace(t, path, pemOf(t, ka.Public(), kb.Public()))
+	ev.WaitReload(t)
+	assert.True(t, accepts(ta), "old key kept")
+	assert.True(t, accepts(tb), "new key verifies")
+
+	reloadtest.Replace(t, path, pemOf(t, kb.Public()))
+	ev.WaitReload(t)
+	assert.False(t, accepts(ta), "removed key stops")
+	assert.True(t, accepts(tb))
+
+	reloadtest.Replace(t, path, "-----BEGIN PUBLIC KEY-----\nbroken\n-----END PUBLIC KEY-----\n")
+	err = ev.WaitError(t)
+	assert.ErrorContains(t, err, path)
+	assert.True(t, accepts(tb), "a broken file keeps the old keys")
+	assert.Len(t, a.PublicKeys(), 1)
+}
+
+func TestKeyFileFormats(t *testing.T) {
+	ec, rk := ecKey(t, elliptic.P384()), rsaKey(t)
+	ecDER, err := x509.MarshalECPrivateKey(ec)
+	require.NoError(t, err)
+	pkcs8, err := x509.MarshalPKCS8PrivateKey(rk)
+	require.NoError(t, err)
+	pemPriv := string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: ecDER})) +
+		string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pkcs8})) +
+		string(pem.EncodeToMemory(&pem.Block{Type: "RSA PUBLIC KEY", Bytes: x509.MarshalPKCS1PublicKey(&rk.PublicKey)}))
+	jwks, err := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{
+		{Key: &ec.PublicKey, KeyID: "custom-ec", Use: "sig", Algorithm: "ES384"},
+		{Key: &rk.PublicKey, KeyID: "custom-rsa", Use: "sig", Algorithm: "RS256"},
+	}})
+	require.NoError(t, err)
+	for name, content := range map[string]string{"pem private keys": pemPriv, "jwks": string(jwks)} {
+		t.Run(name, func(t *testing.T) {
+			path := tempPath(t, "keys")
+			require.NoError(t, os.WriteFile(path, []byte(content), 0o600))
+			a := newAuth(t, Options{KeyFiles: []string{path}, Interval: -1})
+			for _, tok := range []string{
+				mint(t, newIssuer(t, ec), BoundToken{Namespace: "ns", Name: "sa", UID: "u"}),
+				mint(t, newIssuer(t, rk), BoundToken{Namespace: "ns", Name: "sa", UID: "u"}),
+			} {
+				resp, ok, err := a.AuthenticateToken(t.Context(), tok)
+				authntest.AssertUser(t, saUser("ns", "sa", "u", resp.User.Extra), resp, ok, err)
+			}
+			if name == "jwks" {
+				tok := goJoseToken(t, jose.ES384, ec, "custom-ec", map[string]any{"iss": testIssuer, "aud": testIssuer,
+					"kubernetes.io": map[string]any{"namespace": "ns", "serviceaccount": map[string]any{"name": "sa", "uid": "u"}}})
+				resp, ok, err := a.AuthenticateToken(t.Context(), tok)
+				authntest.AssertUser(t, saUser("ns", "sa", "u", nil), resp, ok, err)
+			}
+		})
+	}
+	bad := map[string]string{
+		"empty":         "",
+		"no key":        "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n",
+		"symmetric jwk": `{"keys":[{"kty":"oct","k":"c2VjcmV0","kid":"h"}]}`,
+		"bad json":      `{"keys":`,
+	}
+	for name, content := range bad {
+		_, err := parseKeys([]byte(content))
+		assert.Error(t, err, name)
+	}
+}
