@@ -12,9 +12,16 @@
 //
 // # Flags
 //
-// Names, defaults and meanings are kube-apiserver's. This version knows
-// --token-auth-file, --basic-auth-file, --anonymous-auth and
-// --api-audiences; the other credential kinds add theirs as they arrive.
+// Names, defaults and meanings are kube-apiserver's: --client-ca-file,
+// --requestheader-client-ca-file, --requestheader-allowed-names,
+// --requestheader-{username,uid,group}-headers,
+// --requestheader-extra-headers-prefix, --token-auth-file,
+// --basic-auth-file, --service-account-key-file,
+// --service-account-issuer, --service-account-signing-key-file,
+// --enable-bootstrap-token-auth, --anonymous-auth and --api-audiences.
+// authnkit adds --client-crl-file, --client-cert-deny-file and
+// --bootstrap-token-file, and says so in their help. OIDC and webhook
+// flags arrive with their packages.
 // The standard flag package accepts -name and --name, and --name=value;
 // list flags take comma-separated values and may be repeated, as pflag's
 // string slices do.
@@ -22,8 +29,9 @@
 // # Composition
 //
 // [Options.New] builds what kube-apiserver builds: a union of the request
-// authenticators in kube-apiserver's order (HTTP Basic, then bearer tokens
-// read from Authorization or the WebSocket protocol), each success given
+// authenticators in kube-apiserver's order (front proxy, HTTP Basic,
+// client certificates, then bearer tokens read from Authorization or the
+// WebSocket protocol), each success given
 // system:authenticated, and — with --anonymous-auth — anonymous access for
 // requests that carry no credential anyone recognised. A credential that
 // is presented and rejected is never turned into anonymous access.
@@ -33,8 +41,10 @@
 //
 // # Kubernetes compatibility
 //
-// kube-apiserver also caches all token authenticators for 10 seconds.
-// authnkit does not cache the token file: a map lookup is cheaper than a
-// cache lookup. Remote and signature-checking token authenticators, when
-// configured, sit behind union's token cache.
+// kube-apiserver caches all token authenticators for 10 seconds. authnkit
+// does not cache the token file (a map lookup is cheaper than a cache
+// lookup); service-account and bootstrap tokens sit behind union's token
+// cache with kube-apiserver's TTLs. As in kube-apiserver, --api-audiences
+// defaults to the --service-account-issuer values, and
+// --service-account-key-file to the signing key file.
 package options

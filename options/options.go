@@ -12,6 +12,7 @@ import (
 	"github.com/authnkit/authnkit/basicauth"
 	"github.com/authnkit/authnkit/bootstrap"
 	"github.com/authnkit/authnkit/requestheader"
+	"github.com/authnkit/authnkit/serviceaccount"
 	"github.com/authnkit/authnkit/tokenfile"
 	"github.com/authnkit/authnkit/union"
 	"github.com/authnkit/authnkit/x509auth"
@@ -41,6 +42,26 @@ type Options struct {
 	// BasicAuthFile is --basic-auth-file: a password CSV
 	// (package basicauth). Empty: no HTTP Basic.
 	BasicAuthFile string
+	// ServiceAccountKeyFiles is --service-account-key-file (repeatable):
+	// PEM public keys, certificates or private keys (and, beyond
+	// Kubernetes, JWKS files) that verify service-account tokens; package
+	// serviceaccount. With key files set, legacy secret-based tokens are
+	// accepted too, as kube-apiserver does.
+	ServiceAccountKeyFiles []string
+	// ServiceAccountIssuers is --service-account-issuer (repeatable): the
+	// "iss" of bound tokens accepted; the first one mints.
+	ServiceAccountIssuers []string
+	// ServiceAccountSigningKeyFile is --service-account-signing-key-file:
+	// the PEM private key (PKCS #8, PKCS #1 or SEC 1) tokens are minted
+	// with ([Authenticator.ServiceAccountIssuer]). Without
+	// --service-account-key-file, it is also the verification key file,
+	// as in kube-apiserver.
+	ServiceAccountSigningKeyFile string
+	// ServiceAccountLookup, when set, checks that the objects a
+	// service-account token names still exist with the same UID
+	// (kube-apiserver's --service-account-lookup, which reads them from
+	// etcd). Not a flag.
+	ServiceAccountLookup serviceaccount.Lookup
 	// EnableBootstrapTokenAuth is --enable-bootstrap-token-auth: accept
 	// bootstrap tokens (<id>.<secret>) from BootstrapTokenFile or
 	// BootstrapTokenStore; package bootstrap.
@@ -129,6 +150,13 @@ func (o *Options) AddFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.BasicAuthFile, "basic-auth-file", o.BasicAuthFile,
 		"If set, the file that will be used to admit requests to the secure port of the API server via http basic authentication. "+
 			"authnkit extension: the password column may hold a bcrypt or argon2id hash.")
+	fs.Var(&stringList{v: &o.ServiceAccountKeyFiles}, "service-account-key-file",
+		"File containing PEM-encoded x509 RSA or ECDSA private or public keys, used to verify ServiceAccount tokens. The specified file can contain multiple keys, and the flag can be specified multiple times with different files. "+
+			"authnkit extension: JWKS files are accepted too.")
+	fs.Var(&stringList{v: &o.ServiceAccountIssuers}, "service-account-issuer",
+		"Identifier of the service account token issuer. The issuer will assert this identifier in \"iss\" claim of issued tokens. When this flag is specified multiple times, the first is used to generate tokens and all are used to determine which issuers are accepted.")
+	fs.StringVar(&o.ServiceAccountSigningKeyFile, "service-account-signing-key-file", o.ServiceAccountSigningKeyFile,
+		"Path to the file that contains the current private key of the service account token issuer. The issuer will sign issued ID tokens with this private key.")
 	fs.BoolVar(&o.EnableBootstrapTokenAuth, "enable-bootstrap-token-auth", o.EnableBootstrapTokenAuth,
 		"Enable to allow secrets of type 'bootstrap.kubernetes.io/token' in the 'kube-system' namespace to be used for TLS bootstrapping authentication. "+
 			"authnkit reads them from --bootstrap-token-file.")
@@ -158,6 +186,12 @@ func (o *Options) Validate() error {
 	}
 	if o.ClientCAFile == "" && (o.ClientCRLFile != "" || o.ClientCertDenyFile != "") {
 		errs = append(errs, errors.New("options: --client-crl-file and --client-cert-deny-file need --client-ca-file"))
+	}
+	if o.ServiceAccountSigningKeyFile != "" && len(o.ServiceAccountIssuers) == 0 {
+		errs = append(errs, errors.New("options: --service-account-signing-key-file needs --service-account-issuer"))
+	}
+	if len(o.ServiceAccountIssuers) > 0 && len(o.ServiceAccountKeyFiles) == 0 && o.ServiceAccountSigningKeyFile == "" {
+		errs = append(errs, errors.New("options: --service-account-issuer needs --service-account-key-file or --service-account-signing-key-file"))
 	}
 	switch {
 	case o.EnableBootstrapTokenAuth && o.BootstrapTokenFile == "" && o.BootstrapTokenStore == nil:
@@ -193,8 +227,13 @@ type Authenticator struct {
 	// [authn.MiddlewareOptions].
 	Challenges []authn.Challenge
 	// Audiences is a copy of --api-audiences, for
-	// [authn.MiddlewareOptions].
+	// [authn.MiddlewareOptions]; when unset, the --service-account-issuer
+	// values, as kube-apiserver defaults it.
 	Audiences []string
+	// ServiceAccountIssuer mints service-account tokens with
+	// --service-account-signing-key-file as the first
+	// --service-account-issuer; nil unless both are set.
+	ServiceAccountIssuer *serviceaccount.Issuer
 
 	closers []io.Closer
 }
@@ -234,7 +273,12 @@ func (o *Options) New() (*Authenticator, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	out := &Authenticator{Audiences: slices.Clone(o.APIAudiences)}
+	apiAudiences := slices.Clone(o.APIAudiences)
+	if len(apiAudiences) == 0 {
+		// kube-apiserver's ToAuthenticationConfig: every issuer.
+		apiAudiences = slices.Clone(o.ServiceAccountIssuers)
+	}
+	out := &Authenticator{Audiences: apiAudiences}
 	fail := func(err error) (*Authenticator, error) {
 		_ = out.Close()
 		return nil, err
@@ -256,7 +300,7 @@ func (o *Options) New() (*Authenticator, error) {
 			return fail(fmt.Errorf("options: --requestheader-client-ca-file: %w", err))
 		}
 		out.closers = append(out.closers, p)
-		members = append(members, authn.AudienceAgnosticRequest(o.APIAudiences, p))
+		members = append(members, authn.AudienceAgnosticRequest(apiAudiences, p))
 	}
 	if o.BasicAuthFile != "" {
 		b, err := basicauth.New(o.BasicAuthFile, basicauth.Options{Logger: logger, OnError: o.OnError})
@@ -264,7 +308,7 @@ func (o *Options) New() (*Authenticator, error) {
 			return fail(fmt.Errorf("options: --basic-auth-file: %w", err))
 		}
 		out.closers = append(out.closers, b)
-		members = append(members, authn.AudienceAgnosticRequest(o.APIAudiences, b))
+		members = append(members, authn.AudienceAgnosticRequest(apiAudiences, b))
 		out.Challenges = append(out.Challenges, authn.BasicChallenge)
 	}
 
@@ -290,11 +334,18 @@ func (o *Options) New() (*Authenticator, error) {
 			return fail(fmt.Errorf("options: --token-auth-file: %w", err))
 		}
 		out.closers = append(out.closers, t)
-		tokens = append(tokens, authn.AudienceAgnostic(o.APIAudiences, t))
+		tokens = append(tokens, authn.AudienceAgnostic(apiAudiences, t))
 	}
 	// Signature-checking and store-backed token authenticators sit behind
 	// the token cache, with kube-apiserver's TTLs.
 	var cached []authn.TokenAuthenticator
+	if len(o.ServiceAccountKeyFiles) > 0 || len(o.ServiceAccountIssuers) > 0 {
+		sa, err := o.newServiceAccounts(out, apiAudiences, logger)
+		if err != nil {
+			return fail(err)
+		}
+		cached = append(cached, sa)
+	}
 	if o.EnableBootstrapTokenAuth {
 		store := o.BootstrapTokenStore
 		if store == nil {
@@ -309,7 +360,7 @@ func (o *Options) New() (*Authenticator, error) {
 		if err != nil {
 			return fail(fmt.Errorf("options: --enable-bootstrap-token-auth: %w", err))
 		}
-		cached = append(cached, authn.AudienceAgnostic(o.APIAudiences, b))
+		cached = append(cached, authn.AudienceAgnostic(apiAudiences, b))
 	}
 	if len(cached) > 0 {
 		var inner authn.TokenAuthenticator = union.NewTokens(cached...)

@@ -1,20 +1,27 @@
 package main
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/hex"
+	"encoding/pem"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/authnkit/authnkit/authn/authntest"
+	"github.com/authnkit/authnkit/serviceaccount"
 )
 
 // demo is the throwaway setup of a flagless run: files in a temporary
@@ -27,7 +34,11 @@ type demo struct {
 	carolPasswd     string // stored as a bcrypt hash in the password file
 	bootstrapID     string // bootstrap token <id>.<secret>, in bootstrap.yaml
 	bootstrapSecret string
+	saToken         string // minted for default:demo once the server runs
 }
+
+// demoIssuer is the demo's --service-account-issuer.
+const demoIssuer = "https://kubernetes.default.svc.cluster.local"
 
 // newDemo writes the demo's files into dir (a new temporary folder when
 // dir is empty).
@@ -52,6 +63,14 @@ func newDemo(dir string) (*demo, error) {
 	if err != nil {
 		return nil, err
 	}
+	saKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	saDER, err := x509.MarshalPKCS8PrivateKey(saKey)
+	if err != nil {
+		return nil, err
+	}
 	files := map[string]string{
 		"ca.crt":     string(ca.CertPEM),
 		"server.crt": string(serving.CertPEM),
@@ -62,6 +81,8 @@ func newDemo(dir string) (*demo, error) {
 		"front-proxy-ca.crt":     string(proxyCA.CertPEM),
 		"front-proxy-client.crt": string(proxy.CertPEM),
 		"front-proxy-client.key": string(proxy.KeyPEM),
+		// The service-account signing key; its public half verifies.
+		"sa.key": string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: saDER})),
 		// token,user,uid,"group1,group2" — kube-apiserver's format; the
 		// second row stores only the token's SHA-256 (an authnkit extension).
 		"tokens.csv": fmt.Sprintf("%s,alice,1001,\"dev,ops\"\nsha256:%s,bob,1002,viewers\n", d.aliceToken, hex.EncodeToString(bobSum[:])),
@@ -100,6 +121,8 @@ func (d *demo) args() []string {
 	return []string{
 		"--token-auth-file=" + d.path("tokens.csv"),
 		"--basic-auth-file=" + d.path("passwords.csv"),
+		"--service-account-issuer=" + demoIssuer,
+		"--service-account-signing-key-file=" + d.path("sa.key"),
 		"--enable-bootstrap-token-auth",
 		"--bootstrap-token-file=" + d.path("bootstrap.yaml"),
 		"--client-ca-file=" + d.path("ca.crt"),
@@ -113,6 +136,16 @@ func (d *demo) args() []string {
 		"--tls-private-key-file=" + d.path("server.key"),
 		"--anonymous-auth=false",
 	}
+}
+
+// mintServiceAccountToken mints the demo's token for default:demo.
+func (d *demo) mintServiceAccountToken(iss *serviceaccount.Issuer) error {
+	if iss == nil {
+		return errors.New("no service-account issuer configured")
+	}
+	tok, err := iss.Mint(serviceaccount.BoundToken{Namespace: "default", Name: "demo", UID: "5d2a3c0e-6a1f-4c55-9f3e-1b7a5c9d0e21", Lifetime: 24 * time.Hour})
+	d.saToken = tok
+	return err
 }
 
 func (d *demo) bootstrapToken() string { return d.bootstrapID + "." + d.bootstrapSecret }
@@ -178,6 +211,8 @@ Bearer token (alice, plaintext row of tokens.csv):
   curl --cacert %[3]s -X POST -H 'Authorization: Bearer %[4]s' %[5]s
 Bearer token (bob, stored only as its SHA-256):
   curl --cacert %[3]s -X POST -H 'Authorization: Bearer %[6]s' %[5]s
+Service-account token (default:demo, minted with sa.key; issuer discovery at /.well-known/openid-configuration):
+  kubectl --kubeconfig %[8]s auth whoami --token %[10]s
 Bootstrap token (bootstrap.yaml, a kube-system Secret as kubeadm makes it):
   curl --cacert %[3]s -X POST -H 'Authorization: Bearer %[9]s' %[5]s
 HTTP Basic (carol, bcrypt hash in passwords.csv):
@@ -197,7 +232,7 @@ kubectl (contexts alice, bob, carol, admin):
   kubectl --kubeconfig %[8]s --context admin auth whoami
 
 Stop with Ctrl-C.
-`, addr, d.dir, d.path("ca.crt"), d.aliceToken, url, d.bobToken, d.carolPasswd, kubeconfig, d.bootstrapToken())
+`, addr, d.dir, d.path("ca.crt"), d.aliceToken, url, d.bobToken, d.carolPasswd, kubeconfig, d.bootstrapToken(), d.saToken)
 }
 
 // newServingCert returns a throwaway CA and a serving certificate for

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/authnkit/authnkit/authn"
 	"github.com/authnkit/authnkit/options"
+	"github.com/authnkit/authnkit/serviceaccount"
 )
 
 // kubeMinor is the Kubernetes minor version /version reports. kubectl
@@ -41,6 +43,16 @@ func newHandler(auth *options.Authenticator, logger *slog.Logger) http.Handler {
 		mux.HandleFunc("POST /apis/authentication.k8s.io/"+v+"/selfsubjectreviews", serveSelfSubjectReview(v))
 	}
 	mux.HandleFunc("POST /apis/authentication.k8s.io/v1/tokenreviews", serveTokenReview(auth))
+	if iss := auth.ServiceAccountIssuer; iss != nil {
+		// The issuer's discovery document and keys, as kube-apiserver
+		// serves them to authenticated callers.
+		if disc, err := serviceaccount.DiscoveryHandler(iss.URL(), []crypto.PublicKey{iss.PublicKey()}, serviceaccount.DiscoveryOptions{}); err == nil {
+			mux.Handle("GET "+serviceaccount.OpenIDConfigPath, disc)
+			mux.Handle("GET "+serviceaccount.JWKSPath, disc)
+		} else {
+			logger.Warn("service-account discovery disabled", "err", err)
+		}
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		authn.WriteStatus(w, authn.NewStatus(http.StatusNotFound, "NotFound", "the server could not find the requested resource"))
 	})

@@ -68,6 +68,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if d != nil {
+		if err := d.mintServiceAccountToken(s.auth.ServiceAccountIssuer); err != nil {
+			_ = s.shutdown()
+			return err
+		}
 		d.printInstructions(stdout, s.addr)
 	} else {
 		fmt.Fprintf(stdout, "serving on https://%s\n", s.addr)

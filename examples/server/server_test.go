@@ -199,6 +199,7 @@ func TestTokenReview(t *testing.T) {
 		assert.Equal(t, map[string]any{
 			"authenticated": true,
 			"user":          map[string]any{"username": "alice", "uid": "1001", "groups": []any{"dev", "ops", "system:authenticated"}},
+			"audiences":     []any{demoIssuer}, // --api-audiences defaults to the issuer
 		}, out["status"])
 		assert.NotContains(t, out["spec"], "token", "the token is not echoed")
 	})

@@ -1,0 +1,71 @@
+package options_test
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/pem"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/authnkit/authnkit/authn"
+	"github.com/authnkit/authnkit/authn/authntest"
+	"github.com/authnkit/authnkit/options"
+	"github.com/authnkit/authnkit/serviceaccount"
+)
+
+func writeSigningKey(t *testing.T) string {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	require.NoError(t, err)
+	return writeFile(t, "sa.key", string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})))
+}
+
+func TestServiceAccountTokens(t *testing.T) {
+	t.Parallel()
+	const issuer = "https://kubernetes.default.svc.cluster.local"
+	a := newAuth(t, &options.Options{
+		ServiceAccountIssuers:        []string{issuer},
+		ServiceAccountSigningKeyFile: writeSigningKey(t),
+	})
+	require.NotNil(t, a.ServiceAccountIssuer)
+	assert.Equal(t, []string{issuer}, a.Audiences, "--api-audiences defaults to the issuers")
+
+	token, err := a.ServiceAccountIssuer.Mint(serviceaccount.BoundToken{Namespace: "default", Name: "demo", UID: "8d5e9a3c-0000-4000-8000-000000000001", ID: "jti-1"})
+	require.NoError(t, err)
+	r := authntest.NewBearerRequest(token)
+	r = r.WithContext(authn.WithAudiences(r.Context(), a.Audiences))
+	resp, ok, err := a.AuthenticateRequest(r)
+	authntest.AssertUser(t, authn.UserInfo{
+		Name:   "system:serviceaccount:default:demo",
+		UID:    "8d5e9a3c-0000-4000-8000-000000000001",
+		Groups: []string{"system:serviceaccounts", "system:serviceaccounts:default", "system:authenticated"},
+		Extra:  map[string][]string{"authentication.kubernetes.io/credential-id": {"JTI=jti-1"}},
+	}, resp, ok, err)
+	assert.Equal(t, []string{issuer}, resp.Audiences)
+
+	other, err := a.ServiceAccountIssuer.Mint(serviceaccount.BoundToken{Namespace: "default", Name: "demo", UID: "u", Audiences: []string{"vault"}})
+	require.NoError(t, err)
+	r = authntest.NewBearerRequest(other)
+	_, ok, err = a.AuthenticateRequest(r.WithContext(authn.WithAudiences(r.Context(), a.Audiences)))
+	assert.False(t, ok)
+	require.ErrorIs(t, err, authn.ErrWrongAudience)
+}
+
+func TestServiceAccountValidation(t *testing.T) {
+	t.Parallel()
+	for _, bad := range []options.Options{
+		{ServiceAccountSigningKeyFile: "/sa.key"},
+		{ServiceAccountIssuers: []string{"https://issuer"}},
+	} {
+		assert.Error(t, bad.Validate())
+	}
+	_, err := (&options.Options{ServiceAccountIssuers: []string{"https://i"}, ServiceAccountSigningKeyFile: writeFile(t, "bad.key", "not a key")}).New()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "no PEM private key")
+}
