@@ -104,8 +104,9 @@
 //     authnkit returns an error instead (a [*TokenError], see
 //     [Authenticator.AuthenticateToken] for each rule's sentinel). The
 //     token is rejected either way (a union goes on to its next member in
-//     both cases), but the error says why, and the middleware's 401
-//     carries error="invalid_token".
+//     both cases), but the error says why. Behind authn.BearerToken, as
+//     bearer tokens are read, the 401 carries error="invalid_token" either
+//     way.
 //   - The token-secret is compared first: a token with the wrong secret
 //     gets [ErrWrongSecret] whatever else is wrong with the Secret, so a
 //     caller who knows only the ID learns nothing about its Secret beyond
