@@ -5,6 +5,7 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 
 	k8sheaderrequest "k8s.io/apiserver/pkg/authentication/request/headerrequest"
@@ -152,5 +153,54 @@ func assertSameUser(t *testing.T, k user.Info, p authn.UserInfo) {
 		!maps.EqualFunc(k.GetExtra(), p.Extra, slices.Equal) {
 		t.Fatalf("k8s %q %q %q %q, authnkit %q %q %q %q", k.GetName(), k.GetUID(), k.GetGroups(), k.GetExtra(),
 			p.Name, p.UID, p.Groups, p.Extra)
+	}
+}
+
+// TestServiceAccountJWTsAgree checks that both sides of
+// BenchmarkServiceAccountJWT accept its tokens with the same user (name,
+// UID, groups, extra with the credential ID) and audiences, that the
+// reference verifies them, and that both reject a token with a tampered
+// signature: the work measured is a full validation on every side.
+func TestServiceAccountJWTsAgree(t *testing.T) {
+	ctx := t.Context()
+	for _, alg := range saAlgs {
+		t.Run(alg.name, func(t *testing.T) {
+			key := alg.key()
+			token := saToken(t, key)
+			k8s := newK8sSAAuthenticator(t, key.Public())
+			ours := newSAAuthenticator(t, key.Public())
+			k, kOK, kErr := k8s.AuthenticateToken(ctx, token)
+			p, pOK, pErr := ours.AuthenticateToken(ctx, token)
+			if !kOK || !pOK || kErr != nil || pErr != nil {
+				t.Fatalf("k8s %v %v, authnkit %v %v", kOK, kErr, pOK, pErr)
+			}
+			assertSameUser(t, k.User, p.User)
+			if !slices.Equal(k.Audiences, p.Audiences) {
+				t.Errorf("audiences: k8s %q, authnkit %q", k.Audiences, p.Audiences)
+			}
+			if len(p.User.Extra) == 0 {
+				t.Errorf("no extra (credential-id) in %+v", p.User)
+			}
+			if err := rawJWTVerify(t, token, key.Public())(); err != nil {
+				t.Errorf("ref-verify: %v", err)
+			}
+			i := strings.LastIndexByte(token, '.')
+			sig := []byte(token[i+1:])
+			if sig[5] == 'A' { // another base64url letter, six bits of the signature
+				sig[5] = 'B'
+			} else {
+				sig[5] = 'A'
+			}
+			bad := token[:i+1] + string(sig)
+			if _, ok, err := k8s.AuthenticateToken(ctx, bad); ok || err == nil {
+				t.Errorf("k8s accepted a tampered signature: %v %v", ok, err)
+			}
+			if _, ok, err := ours.AuthenticateToken(ctx, bad); ok || err == nil {
+				t.Errorf("authnkit accepted a tampered signature: %v %v", ok, err)
+			}
+			if rawJWTVerify(t, bad, key.Public())() == nil {
+				t.Error("ref-verify accepted a tampered signature")
+			}
+		})
 	}
 }

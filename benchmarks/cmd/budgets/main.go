@@ -230,7 +230,8 @@ type budget struct {
 	ref        func(results, string) (term, error)
 	max        float64 // impl ≤ max × ref
 	zeroAllocs bool
-	guide      bool // an expectation ("about"), not a budget: reported, never MISS
+	maxAllocs  float64 // > 0: at most this many allocations per op
+	guide      bool    // an expectation ("about"), not a budget: reported, never MISS
 }
 
 var budgets = []budget{
@@ -283,6 +284,17 @@ func init() {
 		budget{path: "front proxy, seen before", scenario: "BenchmarkFrontProxySeenBefore/key=rsa2048/chain=leaf/mode=parallel", impl: "authnkit",
 			ref: impl("k8s"), max: 0.1},
 	)
+	for _, alg := range []string{"RS256", "ES256"} {
+		for _, mode := range []string{"serial", "parallel"} {
+			scenario := "BenchmarkServiceAccountJWT/alg=" + alg + "/mode=" + mode
+			if mode == "serial" { // ref-verify is measured serially only
+				budgets = append(budgets, budget{path: "service-account JWT, uncached", scenario: scenario, impl: "authnkit",
+					ref: impl("ref-verify"), max: 1.4, maxAllocs: 60})
+			}
+			budgets = append(budgets, budget{path: "service-account JWT, uncached", scenario: scenario, impl: "authnkit",
+				ref: impl("k8s"), max: 0.65, guide: true})
+		}
+	}
 }
 
 // family is the top-level benchmark of a name: BenchmarkTokenFile for
@@ -337,6 +349,9 @@ func run(r io.Reader, w io.Writer) error {
 		if bg.zeroAllocs {
 			limit += ", 0 allocs"
 		}
+		if bg.maxAllocs > 0 {
+			limit += fmt.Sprintf(", ≤ %g allocs", bg.maxAllocs)
+		}
 		// Over the limit, is it significant? Compare the samples with the
 		// reference's scaled by the limit.
 		var p float64
@@ -348,7 +363,7 @@ func run(r io.Reader, w io.Writer) error {
 			p = pGreater(s.ns, scaled)
 		}
 		over := (ratio/bg.max - 1) * 100
-		allocsOK := !bg.zeroAllocs || allocs == 0
+		allocsOK := (!bg.zeroAllocs || allocs == 0) && (bg.maxAllocs == 0 || allocs <= bg.maxAllocs)
 		var verdict string
 		switch {
 		case bg.guide && ratio <= bg.max:

@@ -90,3 +90,24 @@ func TestPGreater(t *testing.T) {
 		t.Errorf("pGreater(low, low) = %v, want about one half", p)
 	}
 }
+
+const sampleSA = `
+BenchmarkServiceAccountJWT/alg=ES256/mode=serial/impl=k8s-2 	 1000	 90000 ns/op	 12400 B/op	 187 allocs/op
+BenchmarkServiceAccountJWT/alg=ES256/mode=serial/impl=authnkit-2 	 1000	 60000 ns/op	 3064 B/op	 61 allocs/op
+BenchmarkServiceAccountJWT/alg=ES256/mode=serial/impl=ref-verify-2 	 1000	 50000 ns/op	 576 B/op	 10 allocs/op
+`
+
+// TestRunMaxAllocs checks an allocation ceiling: within time, one
+// allocation over 60 is a MISS.
+func TestRunMaxAllocs(t *testing.T) {
+	var out strings.Builder
+	_ = run(strings.NewReader(sampleSA), &out)
+	want := "| service-account JWT, uncached | `ServiceAccountJWT/alg=ES256/mode=serial` | authnkit: 60 µs | ref-verify: 50 µs | 1.20 | 1.20–1.20 | ≤ 1.4 ×, ≤ 60 allocs | 61 | **MISS** (61 allocs/op) |"
+	if !strings.Contains(out.String(), want) {
+		t.Errorf("output lacks\n%s\ngot\n%s", want, out.String())
+	}
+	want = "| service-account JWT, uncached | `ServiceAccountJWT/alg=ES256/mode=serial` | authnkit: 60 µs | k8s: 90 µs | 0.67 | 0.67–0.67 | about 0.65 × (guide) | 61 | as expected within noise (+3%, p=0.50) |"
+	if !strings.Contains(out.String(), want) {
+		t.Errorf("output lacks\n%s\ngot\n%s", want, out.String())
+	}
+}
