@@ -86,8 +86,10 @@ type link struct {
 
 // newEntry precomputes the per-request checks of a verified chain. p
 // holds the fingerprints of the presented certificates (p.n is zero when
-// the chain is too long to cache: they are then computed here).
-func newEntry(chains [][]*x509.Certificate, gen uint64, p *presented, peers []*x509.Certificate) *entry {
+// the chain is too long to cache: they are then computed here). withLinks
+// adds the issuer links that CRL checks need; without a CRL file they are
+// never read, and cost a few SHA-256s per link.
+func newEntry(chains [][]*x509.Certificate, gen uint64, p *presented, peers []*x509.Certificate, withLinks bool) *entry {
 	leaf := chains[0][0]
 	e := &entry{gen: gen, chains: chains, leaf: leaf, leafSerial: serialKey(leaf.SerialNumber), expiry: leaf.NotAfter}
 	for _, c := range chains[0][1:] {
@@ -100,13 +102,15 @@ func newEntry(chains [][]*x509.Certificate, gen uint64, p *presented, peers []*x
 		n += len(chain)
 	}
 	e.certs = make([]certInfo, 0, n)
-	e.links = make([]link, 0, n-len(chains))
+	if withLinks {
+		e.links = make([]link, 0, n-len(chains))
+	}
 	for _, chain := range chains {
 		for i, c := range chain {
 			if e.indexOf(c) < 0 {
 				e.certs = append(e.certs, certInfo{cert: c, sum: fingerprint(c, p, peers), leaf: i == 0})
 			}
-			if i == 0 || e.hasLink(chain[i-1], c) {
+			if !withLinks || i == 0 || e.hasLink(chain[i-1], c) {
 				continue
 			}
 			e.links = append(e.links, link{

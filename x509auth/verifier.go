@@ -288,7 +288,8 @@ func (v *Verifier) verify(peers []*x509.Certificate, now time.Time) (*entry, err
 	if err != nil {
 		return nil, certError(peers[0], classify(err, now))
 	}
-	e := newEntry(chains, ca.gen, &p, peers)
+	// Issuer links (a few SHA-256s each) serve only CRL checks.
+	e := newEntry(chains, ca.gen, &p, peers, v.crl != nil)
 	if cacheable {
 		v.cache.put(key, e, now)
 	}
