@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"time"
 
 	"github.com/authnkit/authnkit/authn"
 	"github.com/authnkit/authnkit/basicauth"
@@ -15,6 +16,7 @@ import (
 	"github.com/authnkit/authnkit/serviceaccount"
 	"github.com/authnkit/authnkit/tokenfile"
 	"github.com/authnkit/authnkit/union"
+	"github.com/authnkit/authnkit/webhook"
 	"github.com/authnkit/authnkit/x509auth"
 )
 
@@ -73,6 +75,17 @@ type Options struct {
 	// BootstrapTokenStore supplies bootstrap-token Secrets from the
 	// embedding program instead of BootstrapTokenFile. Not a flag.
 	BootstrapTokenStore bootstrap.Store
+	// WebhookConfigFile is --authentication-token-webhook-config-file: a
+	// kubeconfig naming a TokenReview service asked about bearer tokens
+	// (package webhook).
+	WebhookConfigFile string
+	// WebhookVersion is --authentication-token-webhook-version, v1 or
+	// v1beta1; kube-apiserver's default, kept here, is v1beta1.
+	WebhookVersion string
+	// WebhookCacheTTL is --authentication-token-webhook-cache-ttl
+	// (default 2m): how long the webhook's answers are cached, successes
+	// and rejections alike; zero disables the cache.
+	WebhookCacheTTL time.Duration
 	// AnonymousAuth is --anonymous-auth (kube-apiserver's default: true):
 	// requests that carry no credential any authenticator recognises
 	// become system:anonymous. A request whose credential is rejected is
@@ -118,7 +131,7 @@ type RequestHeaderOptions struct {
 
 // NewOptions returns Options with kube-apiserver's defaults.
 func NewOptions() *Options {
-	return &Options{AnonymousAuth: true}
+	return &Options{AnonymousAuth: true, WebhookVersion: webhook.V1beta1, WebhookCacheTTL: union.WebhookDefaultTTL}
 }
 
 // AddFlags registers the options on fs under kube-apiserver's names, with
@@ -162,6 +175,12 @@ func (o *Options) AddFlags(fs *flag.FlagSet) {
 			"authnkit reads them from --bootstrap-token-file.")
 	fs.StringVar(&o.BootstrapTokenFile, "bootstrap-token-file", o.BootstrapTokenFile,
 		"authnkit extension: a YAML or JSON file of bootstrap-token Secrets (a List, a JSON array or multi-document YAML), used with --enable-bootstrap-token-auth. Reloaded on change.")
+	fs.StringVar(&o.WebhookConfigFile, "authentication-token-webhook-config-file", o.WebhookConfigFile,
+		"File with webhook configuration for token authentication in kubeconfig format. The API server will query the remote service to determine authentication for bearer tokens.")
+	fs.StringVar(&o.WebhookVersion, "authentication-token-webhook-version", o.WebhookVersion,
+		"The API version of the authentication.k8s.io TokenReview to send to and expect from the webhook.")
+	fs.DurationVar(&o.WebhookCacheTTL, "authentication-token-webhook-cache-ttl", o.WebhookCacheTTL,
+		"The duration to cache responses from the webhook token authenticator.")
 	fs.BoolVar(&o.AnonymousAuth, "anonymous-auth", o.AnonymousAuth,
 		"Enables anonymous requests to the secure port of the API server. Requests that are not rejected by another authentication method are treated as anonymous requests. "+
 			"Anonymous requests have a username of system:anonymous, and a group name of system:unauthenticated.")
@@ -200,6 +219,12 @@ func (o *Options) Validate() error {
 		errs = append(errs, errors.New("options: --bootstrap-token-file and BootstrapTokenStore are exclusive"))
 	case !o.EnableBootstrapTokenAuth && (o.BootstrapTokenFile != "" || o.BootstrapTokenStore != nil):
 		errs = append(errs, errors.New("options: --bootstrap-token-file needs --enable-bootstrap-token-auth"))
+	}
+	if o.WebhookConfigFile != "" && o.WebhookVersion != webhook.V1 && o.WebhookVersion != webhook.V1beta1 {
+		errs = append(errs, fmt.Errorf("options: --authentication-token-webhook-version %q: want v1 or v1beta1", o.WebhookVersion))
+	}
+	if o.WebhookCacheTTL < 0 {
+		errs = append(errs, errors.New("options: --authentication-token-webhook-cache-ttl must not be negative"))
 	}
 	for i, a := range o.APIAudiences {
 		if a == "" {
@@ -258,8 +283,10 @@ func (a *Authenticator) Close() error {
 //  4. bearer tokens (Authorization and the WebSocket protocol form) from
 //     the union of the token authenticators: the token file first (it is a
 //     map lookup: not cached), then bootstrap tokens (and, as they arrive,
-//     the signature-checking and remote ones) behind the token cache with
-//     kube-apiserver's TTLs (10s success, failures not cached);
+//     the signature-checking ones) behind the token cache with
+//     kube-apiserver's TTLs (10s success, failures not cached), and last
+//     the TokenReview webhook behind its own cache
+//     (--authentication-token-webhook-cache-ttl);
 //
 // then every success gets system:authenticated, and when --anonymous-auth
 // is on, a request with no credential anyone recognised becomes
@@ -373,6 +400,14 @@ func (o *Options) New() (*Authenticator, error) {
 		}
 		out.closers = append(out.closers, c)
 		tokens = append(tokens, c)
+	}
+	if o.WebhookConfigFile != "" {
+		w, err := o.newWebhook(apiAudiences, logger)
+		if err != nil {
+			return fail(err)
+		}
+		out.closers = append(out.closers, w)
+		tokens = append(tokens, w)
 	}
 	if len(tokens) > 0 {
 		var tok authn.TokenAuthenticator = union.NewTokens(tokens...)

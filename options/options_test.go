@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -26,10 +27,10 @@ func TestFlags(t *testing.T) {
 		args []string
 		want options.Options
 	}{
-		{name: "defaults", want: options.Options{AnonymousAuth: true}},
+		{name: "defaults", want: options.Options{AnonymousAuth: true, WebhookVersion: "v1beta1", WebhookCacheTTL: 2 * time.Minute}},
 		{name: "all set", args: []string{"--token-auth-file=/t.csv", "--basic-auth-file", "/b.csv", "--anonymous-auth=false", "--api-audiences=a,b", "--api-audiences=c"},
-			want: options.Options{TokenAuthFile: "/t.csv", BasicAuthFile: "/b.csv", APIAudiences: []string{"a", "b", "c"}}},
-		{name: "single dash works too", args: []string{"-api-audiences", " x , y "}, want: options.Options{AnonymousAuth: true, APIAudiences: []string{"x", "y"}}},
+			want: options.Options{TokenAuthFile: "/t.csv", BasicAuthFile: "/b.csv", APIAudiences: []string{"a", "b", "c"}, WebhookVersion: "v1beta1", WebhookCacheTTL: 2 * time.Minute}},
+		{name: "single dash works too", args: []string{"-api-audiences", " x , y "}, want: options.Options{AnonymousAuth: true, APIAudiences: []string{"x", "y"}, WebhookVersion: "v1beta1", WebhookCacheTTL: 2 * time.Minute}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -4,8 +4,6 @@ import (
 	"context"
 	"crypto"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -16,6 +14,7 @@ import (
 	"github.com/authnkit/authnkit/authn"
 	"github.com/authnkit/authnkit/options"
 	"github.com/authnkit/authnkit/serviceaccount"
+	"github.com/authnkit/authnkit/webhook"
 )
 
 // kubeMinor is the Kubernetes minor version /version reports. kubectl
@@ -23,7 +22,8 @@ import (
 // their behaviour by it; SelfSubjectReview is GA since 1.28.
 const kubeMinor = "33"
 
-// maxBodyBytes bounds request bodies (TokenReview, SelfSubjectReview).
+// maxBodyBytes bounds SelfSubjectReview request bodies (TokenReview bodies
+// are bounded by webhook.NewHandler).
 const maxBodyBytes = 1 << 20
 
 // requestLog collects what the access log line says about one request.
@@ -42,7 +42,14 @@ func newHandler(auth *options.Authenticator, logger *slog.Logger) http.Handler {
 	for _, v := range []string{"v1", "v1beta1"} {
 		mux.HandleFunc("POST /apis/authentication.k8s.io/"+v+"/selfsubjectreviews", serveSelfSubjectReview(v))
 	}
-	mux.HandleFunc("POST /apis/authentication.k8s.io/v1/tokenreviews", serveTokenReview(auth))
+	reviewer := auth.Token
+	if reviewer == nil { // no token authenticator: every token is unknown
+		reviewer = authn.TokenAuthenticatorFunc(func(context.Context, string) (*authn.Response, bool, error) { return nil, false, nil })
+	}
+	tokenReviews := webhook.NewHandler(reviewer, webhook.HandlerOptions{APIAudiences: auth.Audiences, Logger: logger})
+	for _, v := range []string{"v1", "v1beta1"} {
+		mux.Handle("POST /apis/authentication.k8s.io/"+v+"/tokenreviews", tokenReviews)
+	}
 	if iss := auth.ServiceAccountIssuer; iss != nil {
 		// The issuer's discovery document and keys, as kube-apiserver
 		// serves them to authenticated callers.
@@ -153,82 +160,6 @@ func serveSelfSubjectReview(version string) http.HandlerFunc {
 			"status":     map[string]any{"userInfo": toUserInfo(u)},
 		})
 	}
-}
-
-// tokenReview is authentication.k8s.io/v1 TokenReview.
-type tokenReview struct {
-	Kind       string     `json:"kind"`
-	APIVersion string     `json:"apiVersion"`
-	Metadata   objectMeta `json:"metadata"`
-	Spec       struct {
-		Token     string   `json:"token,omitempty"`
-		Audiences []string `json:"audiences,omitempty"`
-	} `json:"spec"`
-	Status struct {
-		Authenticated bool     `json:"authenticated,omitempty"`
-		User          userInfo `json:"user"`
-		Audiences     []string `json:"audiences,omitempty"`
-		Error         string   `json:"error,omitempty"`
-	} `json:"status"`
-}
-
-// serveTokenReview answers a TokenReview as kube-apiserver does: the token
-// goes through the same chain as a bearer token, for spec.audiences or, when
-// none are asked for, the server's --api-audiences. Unlike kube-apiserver,
-// the answer does not echo the token. Any authenticated caller may ask;
-// kube-apiserver would also require RBAC permission to create tokenreviews.
-func serveTokenReview(auth *options.Authenticator) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		var tr tokenReview
-		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBodyBytes))
-		if err := dec.Decode(&tr); err != nil {
-			badRequest(w, "decoding TokenReview: "+jsonProblem(err))
-			return
-		}
-		if tr.Kind != "TokenReview" || tr.APIVersion != "authentication.k8s.io/v1" {
-			badRequest(w, fmt.Sprintf("expected kind TokenReview of apiVersion authentication.k8s.io/v1, got kind %q of %q", tr.Kind, tr.APIVersion))
-			return
-		}
-		if tr.Spec.Token == "" {
-			badRequest(w, "token is required for TokenReview in authentication")
-			return
-		}
-		token := tr.Spec.Token
-		tr.Spec.Token = ""
-		auds := tr.Spec.Audiences
-		if len(auds) == 0 {
-			auds = auth.Audiences
-		}
-		ctx := r.Context()
-		if len(auds) > 0 {
-			ctx = authn.WithAudiences(ctx, auds)
-		}
-		if auth.Token != nil {
-			resp, ok, err := auth.Token.AuthenticateToken(ctx, token)
-			switch {
-			case err != nil:
-				tr.Status.Error = err.Error()
-			case ok && len(auds) > 0 && len(authn.Intersect(auds, resp.Audiences)) == 0 && len(resp.Audiences) > 0:
-				tr.Status.Error = "token audiences are invalid for the target audiences"
-			case ok:
-				tr.Status.Authenticated = true
-				tr.Status.User = toUserInfo(resp.User)
-				tr.Status.Audiences = resp.Audiences
-			}
-		}
-		writeJSON(w, http.StatusCreated, tr)
-	}
-}
-
-func jsonProblem(err error) string {
-	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-		return "request body too large"
-	}
-	return err.Error()
-}
-
-func badRequest(w http.ResponseWriter, msg string) {
-	authn.WriteStatus(w, authn.NewStatus(http.StatusBadRequest, "BadRequest", msg))
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

@@ -188,7 +188,10 @@ func TestTokenReview(t *testing.T) {
 	ts := startDemo(t)
 	review := func(t *testing.T, body string) (int, map[string]any) {
 		t.Helper()
-		res := ts.do(t, http.MethodPost, "/apis/authentication.k8s.io/v1/tokenreviews", strings.NewReader(body), bearer(ts.demo.bobToken))
+		res := ts.do(t, http.MethodPost, "/apis/authentication.k8s.io/v1/tokenreviews", strings.NewReader(body), func(r *http.Request) {
+			bearer(ts.demo.bobToken)(r)
+			r.Header.Set("Content-Type", "application/json")
+		})
 		var out map[string]any
 		require.NoError(t, json.NewDecoder(res.Body).Decode(&out))
 		return res.StatusCode, out
@@ -215,17 +218,20 @@ func TestTokenReview(t *testing.T) {
 		require.Equal(t, http.StatusCreated, code)
 		assert.Nil(t, out["status"].(map[string]any)["authenticated"])
 	})
-	for _, bad := range []struct{ name, body string }{
-		{"not json", "{"},
-		{"wrong kind", `{"apiVersion":"v1","kind":"Pod","spec":{"token":"x"}}`},
-		{"no token", `{"apiVersion":"authentication.k8s.io/v1","kind":"TokenReview","spec":{}}`},
-		{"too large", `{"apiVersion":"authentication.k8s.io/v1","kind":"TokenReview","spec":{"token":"` + strings.Repeat("a", maxBodyBytes) + `"}}`},
+	for _, bad := range []struct {
+		name, body, wantReason string
+		wantCode               int
+	}{
+		{"not json", "{", "BadRequest", http.StatusBadRequest},
+		{"wrong kind", `{"apiVersion":"v1","kind":"Pod","spec":{"token":"x"}}`, "BadRequest", http.StatusBadRequest},
+		{"no token", `{"apiVersion":"authentication.k8s.io/v1","kind":"TokenReview","spec":{}}`, "BadRequest", http.StatusBadRequest},
+		{"too large", `{"apiVersion":"authentication.k8s.io/v1","kind":"TokenReview","spec":{"token":"` + strings.Repeat("a", maxBodyBytes) + `"}}`, "RequestEntityTooLarge", http.StatusRequestEntityTooLarge},
 	} {
 		t.Run(bad.name, func(t *testing.T) {
 			code, out := review(t, bad.body)
-			assert.Equal(t, http.StatusBadRequest, code)
+			assert.Equal(t, bad.wantCode, code)
 			assert.Equal(t, "Status", out["kind"])
-			assert.Equal(t, "BadRequest", out["reason"])
+			assert.Equal(t, bad.wantReason, out["reason"])
 		})
 	}
 }

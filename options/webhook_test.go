@@ -1,0 +1,113 @@
+package options_test
+
+import (
+	"crypto/tls"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/authnkit/authnkit/authn"
+	"github.com/authnkit/authnkit/authn/authntest"
+	"github.com/authnkit/authnkit/options"
+	"github.com/authnkit/authnkit/webhook"
+)
+
+func TestWebhookFlags(t *testing.T) {
+	t.Parallel()
+	o := options.NewOptions()
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	o.AddFlags(fs)
+	require.NoError(t, fs.Parse([]string{"--authentication-token-webhook-config-file=/w.yaml", "--authentication-token-webhook-version=v1", "--authentication-token-webhook-cache-ttl=30s"}))
+	assert.Equal(t, "/w.yaml", o.WebhookConfigFile)
+	assert.Equal(t, "v1", o.WebhookVersion)
+	assert.Equal(t, 30*time.Second, o.WebhookCacheTTL)
+
+	assert.Error(t, (&options.Options{WebhookConfigFile: "/w", WebhookVersion: "v2"}).Validate())
+	assert.Error(t, (&options.Options{WebhookCacheTTL: -time.Second}).Validate())
+}
+
+// startReviewer serves TokenReview over TLS for one known token, counting
+// the reviews it answers, and returns a kubeconfig for it.
+func startReviewer(t *testing.T) (kubeconfig string, reviews *atomic.Int64) {
+	t.Helper()
+	reviews = new(atomic.Int64)
+	tokens := authntest.Tokens(map[string]authn.UserInfo{"remote-token": {Name: "erin", UID: "5005", Groups: []string{"remote"}}})
+	h := webhook.NewHandler(tokens, webhook.HandlerOptions{})
+	ca := authntest.NewCA()
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		reviews.Add(1)
+		h.ServeHTTP(w, r)
+	}))
+	srv.TLS = srvTLS(ca)
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	caFile := writeFile(t, "ca.crt", string(ca.CertPEM))
+	return writeFile(t, "webhook.yaml", fmt.Sprintf(`apiVersion: v1
+kind: Config
+clusters:
+- name: reviewer
+  cluster: {server: %q, certificate-authority: %q}
+users:
+- name: apiserver
+  user: {}
+contexts:
+- name: c
+  context: {cluster: reviewer, user: apiserver}
+current-context: c
+`, srv.URL, caFile)), reviews
+}
+
+func TestWebhookBurstMakesOneCall(t *testing.T) {
+	t.Parallel()
+	kubeconfig, reviews := startReviewer(t)
+	a := newAuth(t, &options.Options{WebhookConfigFile: kubeconfig, WebhookVersion: "v1", WebhookCacheTTL: time.Minute})
+
+	var wg sync.WaitGroup
+	var ok atomic.Int64
+	for range 1000 {
+		wg.Go(func() {
+			resp, authed, err := a.AuthenticateRequest(authntest.NewBearerRequest("remote-token"))
+			if err == nil && authed && resp.User.Name == "erin" {
+				ok.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	assert.EqualValues(t, 1000, ok.Load())
+	assert.EqualValues(t, 1, reviews.Load(), "a burst of one token makes one remote call")
+
+	resp, authed, err := a.AuthenticateRequest(authntest.NewBearerRequest("remote-token"))
+	authntest.AssertUser(t, authn.UserInfo{Name: "erin", UID: "5005", Groups: []string{"remote", "system:authenticated"}}, resp, authed, err)
+
+	_, authed, err = a.AuthenticateRequest(authntest.NewBearerRequest("unknown"))
+	assert.False(t, authed)
+	require.ErrorIs(t, err, authn.ErrInvalidToken)
+	_, _, _ = a.AuthenticateRequest(authntest.NewBearerRequest("unknown"))
+	assert.EqualValues(t, 2, reviews.Load(), "a rejection is cached too")
+}
+
+func TestWebhookNoCache(t *testing.T) {
+	t.Parallel()
+	kubeconfig, reviews := startReviewer(t)
+	a := newAuth(t, &options.Options{WebhookConfigFile: kubeconfig, WebhookVersion: "v1beta1"})
+	for range 3 {
+		_, authed, err := a.AuthenticateRequest(authntest.NewBearerRequest("remote-token"))
+		require.NoError(t, err)
+		require.True(t, authed)
+	}
+	assert.EqualValues(t, 3, reviews.Load(), "--authentication-token-webhook-cache-ttl=0 disables the cache")
+}
+
+func srvTLS(ca *authntest.CA) *tls.Config {
+	return &tls.Config{Certificates: []tls.Certificate{ca.IssueServer("127.0.0.1").TLSCertificate()}}
+}
