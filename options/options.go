@@ -263,10 +263,11 @@ type Authenticator struct {
 	closers []io.Closer
 }
 
-// Close stops every background watcher. It is idempotent.
+// Close stops every background watcher, the most recently created first
+// (a cache before the authenticators it calls). It is idempotent.
 func (a *Authenticator) Close() error {
 	var errs []error
-	for _, c := range a.closers {
+	for _, c := range slices.Backward(a.closers) {
 		errs = append(errs, c.Close())
 	}
 	a.closers = nil
@@ -390,11 +391,7 @@ func (o *Options) New() (*Authenticator, error) {
 		cached = append(cached, authn.AudienceAgnostic(apiAudiences, b))
 	}
 	if len(cached) > 0 {
-		var inner authn.TokenAuthenticator = union.NewTokens(cached...)
-		if len(cached) == 1 {
-			inner = cached[0]
-		}
-		c, err := union.NewCache(inner, union.CacheOptions{Logger: logger})
+		c, err := union.NewCache(oneOrUnion(cached), union.CacheOptions{Logger: logger})
 		if err != nil {
 			return fail(fmt.Errorf("options: token cache: %w", err))
 		}
@@ -410,10 +407,7 @@ func (o *Options) New() (*Authenticator, error) {
 		tokens = append(tokens, w)
 	}
 	if len(tokens) > 0 {
-		var tok authn.TokenAuthenticator = union.NewTokens(tokens...)
-		if len(tokens) == 1 {
-			tok = tokens[0]
-		}
+		tok := oneOrUnion(tokens)
 		bearer := authn.BearerToken(tok)
 		members = append(members, bearer)
 		out.Challenges = append([]authn.Challenge{authn.BearerChallenge}, out.Challenges...)
@@ -429,4 +423,12 @@ func (o *Options) New() (*Authenticator, error) {
 		out.Challenges = []authn.Challenge{authn.BearerChallenge}
 	}
 	return out, nil
+}
+
+// oneOrUnion returns the only member as it is, or the union of several.
+func oneOrUnion(members []authn.TokenAuthenticator) authn.TokenAuthenticator {
+	if len(members) == 1 {
+		return members[0]
+	}
+	return union.NewTokens(members...)
 }
