@@ -86,26 +86,7 @@ func (r *Reader) syntax(what string) error {
 
 // Object starts reading an object. It returns [ErrType] (having skipped
 // the value) for anything but an object, and isNull true for null.
-func (r *Reader) Object() (isNull bool, err error) {
-	switch r.peek() {
-	case '{':
-	case 'n':
-		return true, r.literal("null")
-	default:
-		if err := r.Skip(); err != nil {
-			return false, err
-		}
-		return false, ErrType
-	}
-	if r.depth >= maxDepth {
-		return false, r.syntax("nesting too deep")
-	}
-	r.i++
-	r.depth++
-	r.marks[r.depth] = r.nNames
-	r.first[r.depth] = true
-	return false, nil
-}
+func (r *Reader) Object() (isNull bool, err error) { return r.open('{') }
 
 // Next moves to the next member of the object being read and returns its
 // name (decoded; valid until the next call), or ok false after the
@@ -166,9 +147,13 @@ func (r *Reader) track(name []byte) {
 }
 
 // Array starts reading an array; see [Reader.Object].
-func (r *Reader) Array() (isNull bool, err error) {
+func (r *Reader) Array() (isNull bool, err error) { return r.open('[') }
+
+// open starts reading a value that begins with delim ('{' or '['): null
+// reports isNull, anything else is skipped and is [ErrType].
+func (r *Reader) open(delim byte) (isNull bool, err error) {
 	switch r.peek() {
-	case '[':
+	case delim:
 	case 'n':
 		return true, r.literal("null")
 	default:
