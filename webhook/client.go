@@ -333,12 +333,9 @@ func (a *Authenticator) once(ctx context.Context, body []byte) (tr *TokenReview,
 // decodeResponse parses a TokenReview answer of either version.
 func decodeResponse(b []byte) (*TokenReview, error) {
 	var tr TokenReview
-	dec := json.NewDecoder(bytes.NewReader(b))
-	if err := dec.Decode(&tr); err != nil {
+	// Unmarshal also rejects trailing data after the object.
+	if err := json.Unmarshal(b, &tr); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadResponse, err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, fmt.Errorf("%w: trailing data after object", ErrBadResponse)
 	}
 	if tr.Kind != kindTokenReview || (tr.APIVersion != groupName+"/"+V1 && tr.APIVersion != groupName+"/"+V1beta1) {
 		return nil, fmt.Errorf("%w: kind %q of apiVersion %q, want TokenReview", ErrBadResponse, tr.Kind, tr.APIVersion)

@@ -187,6 +187,7 @@ func TestClientFaults(t *testing.T) {
 			handler: answer(`{"apiVersion":"authentication.k8s.io/v1","kind":"TokenReview","status":{"authenticated":true,"user":{"username":"alice","uid":"1001","groups":["dev","system:authenticated"],"extra":{"scopes.example.com":["read","write"]}}}}`)},
 		{name: "not JSON", token: "alice-token", wantCalls: 1, wantErr: ErrBadResponse, handler: answer(`<html>hello</html>`)},
 		{name: "wrong kind", token: "alice-token", wantCalls: 1, wantErr: ErrBadResponse, handler: answer(`{"apiVersion":"v1","kind":"Status"}`)},
+		{name: "trailing data", token: "alice-token", wantCalls: 1, wantErr: ErrBadResponse, handler: answer(`{"apiVersion":"authentication.k8s.io/v1","kind":"TokenReview","status":{"authenticated":true,"user":{"username":"alice"}}} {}`)},
 		{name: "truncated JSON", token: "alice-token", wantCalls: 1, wantErr: ErrBadResponse, handler: answer(`{"apiVersion":"authentication.k8s.io/v1","kind":"TokenReview","status":{"authent`)},
 		{name: "oversized", token: "alice-token", wantCalls: 1, wantErr: ErrBadResponse,
 			handler: answer(`{"apiVersion":"authentication.k8s.io/v1","kind":"TokenReview","status":{"error":"` + strings.Repeat("x", 5000) + `"}}`)},
