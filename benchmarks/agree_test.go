@@ -204,3 +204,27 @@ func TestServiceAccountJWTsAgree(t *testing.T) {
 		})
 	}
 }
+
+// TestWebhooksAgree checks that both sides of BenchmarkWebhook get the
+// same user from the same TokenReview server, and that both answer no
+// opinion for a token it does not know: the work measured is a full round
+// trip on both sides.
+func TestWebhooksAgree(t *testing.T) {
+	ctx := t.Context()
+	srv, ca := newTokenReviewServer(t)
+	k8s := newK8sWebhookAuthenticator(t, srv.URL, ca)
+	ours := newWebhookAuthenticator(t, srv.URL, ca)
+	k, kOK, kErr := k8s.AuthenticateToken(ctx, webhookToken)
+	p, pOK, pErr := ours.AuthenticateToken(ctx, webhookToken)
+	if !kOK || !pOK || kErr != nil || pErr != nil {
+		t.Fatalf("k8s %v %v, authnkit %v %v", kOK, kErr, pOK, pErr)
+	}
+	assertSameUser(t, k.User, p.User)
+	assertSameUser(t, k.User, authn.UserInfo{Name: webhookUser.Name, UID: webhookUser.UID, Groups: webhookUser.Groups, Extra: webhookUser.Extra})
+	if _, ok, err := k8s.AuthenticateToken(ctx, "not-"+webhookToken); ok || err != nil {
+		t.Errorf("k8s, unknown token: ok %v, err %v", ok, err)
+	}
+	if _, ok, err := ours.AuthenticateToken(ctx, "not-"+webhookToken); ok || err != nil {
+		t.Errorf("authnkit, unknown token: ok %v, err %v", ok, err)
+	}
+}

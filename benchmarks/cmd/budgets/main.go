@@ -295,6 +295,10 @@ func init() {
 				ref: impl("k8s"), max: 0.65, guide: true})
 		}
 	}
+	for _, mode := range []string{"serial", "parallel"} {
+		budgets = append(budgets, budget{path: "webhook, uncached", scenario: "BenchmarkWebhook/version=v1/mode=" + mode, impl: "authnkit",
+			ref: impl("k8s"), max: 0.8})
+	}
 }
 
 // family is the top-level benchmark of a name: BenchmarkTokenFile for

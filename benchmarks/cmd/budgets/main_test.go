@@ -111,3 +111,20 @@ func TestRunMaxAllocs(t *testing.T) {
 		t.Errorf("output lacks\n%s\ngot\n%s", want, out.String())
 	}
 }
+
+const sampleWebhook = `
+BenchmarkWebhook/version=v1/mode=serial/impl=k8s-2 	 1000	 90000 ns/op	 19800 B/op	 256 allocs/op
+BenchmarkWebhook/version=v1/mode=serial/impl=authnkit-2 	 1000	 63000 ns/op	 15400 B/op	 165 allocs/op
+`
+
+// TestRunWebhook checks the webhook budget (≤ 0.8 × k8s), and that a file
+// with only the serial mode reports the parallel row as missing, not as a
+// failure of the whole run.
+func TestRunWebhook(t *testing.T) {
+	var out strings.Builder
+	_ = run(strings.NewReader(sampleWebhook), &out)
+	want := "| webhook, uncached | `Webhook/version=v1/mode=serial` | authnkit: 63 µs | k8s: 90 µs | 0.70 | 0.70–0.70 | ≤ 0.8 × |"
+	if !strings.Contains(out.String(), want) {
+		t.Errorf("output lacks\n%s\ngot\n%s", want, out.String())
+	}
+}
