@@ -142,12 +142,11 @@ func TestAttacks(t *testing.T) {
 
 // TestLegacyKubernetesTokens parses two real legacy tokens printed by
 // kubectl: their claims are read (the layout is Kubernetes'), and their
-// signatures, by keys we do not have, fail.
+// signatures, by keys we do not have, fail. The file is a copy of the
+// project's shared sample, kept here so the test needs nothing outside the
+// repository.
 func TestLegacyKubernetesTokens(t *testing.T) {
-	data, err := os.ReadFile("../../shared/testdata/legacy-sa-tokens.txt")
-	if err != nil {
-		data, err = os.ReadFile("testdata/legacy-sa-tokens.txt")
-	}
+	data, err := os.ReadFile("testdata/legacy-sa-tokens.txt")
 	require.NoError(t, err)
 	var tokens []string
 	for line := range strings.Lines(string(data)) {
