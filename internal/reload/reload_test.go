@@ -74,6 +74,16 @@ func writeFile(t *testing.T, path, content string) {
 
 // replaceFile writes content next to path and renames it over path, as
 // editors and config-management tools do.
+// watch starts a File on path, notified by fsnotify only, with a counting
+// parser. The caller closes it.
+func watch(t *testing.T, path string) (*File[snapshot], *events, *parser) {
+	t.Helper()
+	ev, p := newEvents(), &parser{}
+	f, err := New(path, p.parse, ev.options(-1))
+	require.NoError(t, err)
+	return f, ev, p
+}
+
 func replaceFile(t *testing.T, path, content string) {
 	t.Helper()
 	tmp := filepath.Join(filepath.Dir(path), ".tmp-"+filepath.Base(path))
@@ -183,14 +193,11 @@ func TestBrokenChangeKeepsSnapshot(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	path := filepath.Join(t.TempDir(), "config")
 	writeFile(t, path, "v1")
-	ev := newEvents()
-	p := &parser{}
-	f, err := New(path, p.parse, ev.options(-1))
-	require.NoError(t, err)
+	f, ev, _ := watch(t, path)
 	defer f.Close()
 
 	replaceFile(t, path, "broken")
-	err = ev.WaitError(t)
+	err := ev.WaitError(t)
 	require.ErrorIs(t, err, errBroken)
 	assert.Contains(t, err.Error(), path+":1:")
 	assert.Equal(t, "v1", f.Load().text, "old snapshot still serves")
@@ -210,14 +217,11 @@ func TestDeleteAndRecreate(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	path := filepath.Join(t.TempDir(), "config")
 	writeFile(t, path, "v1")
-	ev := newEvents()
-	p := &parser{}
-	f, err := New(path, p.parse, ev.options(-1))
-	require.NoError(t, err)
+	f, ev, _ := watch(t, path)
 	defer f.Close()
 
 	require.NoError(t, os.Remove(path))
-	err = ev.WaitError(t)
+	err := ev.WaitError(t)
 	require.ErrorIs(t, err, fs.ErrNotExist)
 	assert.Contains(t, err.Error(), path)
 	assert.Equal(t, "v1", f.Load().text, "a deleted file keeps the old snapshot")
@@ -244,10 +248,7 @@ func TestConfigMapSwap(t *testing.T) {
 	path := filepath.Join(dir, "config")
 	require.NoError(t, os.Symlink(filepath.Join("..data", "config"), path))
 
-	ev := newEvents()
-	p := &parser{}
-	f, err := New(path, p.parse, ev.options(-1))
-	require.NoError(t, err)
+	f, ev, _ := watch(t, path)
 	defer f.Close()
 	require.Equal(t, "v1", f.Load().text)
 
@@ -374,10 +375,7 @@ func TestReloadForcesParse(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	path := filepath.Join(t.TempDir(), "config")
 	writeFile(t, path, "v1")
-	p := &parser{}
-	ev := newEvents()
-	f, err := New(path, p.parse, ev.options(-1))
-	require.NoError(t, err)
+	f, ev, p := watch(t, path)
 	first := f.Load()
 	require.NoError(t, f.Reload())
 	ev.WaitReload(t)
