@@ -79,6 +79,16 @@ type reloadEvents struct{ *reloadtest.Events }
 
 func newReloadEvents() *reloadEvents { return &reloadEvents{reloadtest.NewEvents()} }
 
+// watchTokens starts a reloading Authenticator on path; the caller closes
+// it.
+func watchTokens(t *testing.T, path string) (*Authenticator, *reloadEvents) {
+	t.Helper()
+	ev := newReloadEvents()
+	a, err := New(path, ev.options())
+	require.NoError(t, err)
+	return a, ev
+}
+
 func (e *reloadEvents) options() Options {
 	return Options{
 		Interval: -1, // fsnotify only: the periodic path is tested in internal/reload
@@ -102,9 +112,7 @@ func assertToken(t *testing.T, a *Authenticator, token string, want *authn.UserI
 func TestReloadOnChange(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	path := writeTokenFile(t, "old-token,alice,1001,dev\n")
-	ev := newReloadEvents()
-	a, err := New(path, ev.options())
-	require.NoError(t, err)
+	a, ev := watchTokens(t, path)
 	defer a.Close()
 	assertToken(t, a, "old-token", user("alice", "1001", "dev"))
 
@@ -124,13 +132,11 @@ func TestReloadOnChange(t *testing.T) {
 func TestReloadBrokenKeepsOld(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	path := writeTokenFile(t, "old-token,alice,1001\n")
-	ev := newReloadEvents()
-	a, err := New(path, ev.options())
-	require.NoError(t, err)
+	a, ev := watchTokens(t, path)
 	defer a.Close()
 
 	reloadtest.Replace(t, path, "new-token,bob,1002\nSECRET-broken,carol\n")
-	err = ev.WaitError(t)
+	err := ev.WaitError(t)
 	require.EqualError(t, err, "tokenfile: "+path+":2: need at least 3 columns (token,user,uid), got 2")
 	assert.NotContains(t, err.Error(), "SECRET")
 	assertToken(t, a, "old-token", userNoGroups("alice", "1001"))
@@ -150,13 +156,11 @@ func TestReloadBrokenKeepsOld(t *testing.T) {
 func TestReloadDeletedAndRestored(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	path := writeTokenFile(t, "old-token,alice,1001\n")
-	ev := newReloadEvents()
-	a, err := New(path, ev.options())
-	require.NoError(t, err)
+	a, ev := watchTokens(t, path)
 	defer a.Close()
 
 	require.NoError(t, os.Remove(path))
-	err = ev.WaitError(t)
+	err := ev.WaitError(t)
 	require.ErrorIs(t, err, fs.ErrNotExist)
 	assert.Contains(t, err.Error(), path)
 	assertToken(t, a, "old-token", userNoGroups("alice", "1001"))
