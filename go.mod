@@ -13,4 +13,8 @@ require (
 	golang.org/x/term v0.47.0
 )
 
-require golang.org/x/sys v0.49.0 // indirect
+require (
+	github.com/coreos/go-oidc/v3 v3.21.0 // indirect
+	github.com/google/cel-go v0.31.0 // indirect
+	golang.org/x/sys v0.49.0 // indirect
+)

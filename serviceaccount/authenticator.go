@@ -313,7 +313,7 @@ func (a *Authenticator) validate(ctx context.Context, jws *jwtpeek.JWS, c *claim
 // verify checks the header's algorithm and the signature against the keys
 // named by kid, or all keys when there is no kid.
 func (a *Authenticator) verify(h jwtpeek.Header, jws *jwtpeek.JWS) error {
-	hash, isRSA, pss, err := algHash(h.Alg)
+	alg, err := allowedAlg(h.Alg)
 	if err != nil {
 		return fmt.Errorf("%w: alg %q: %w", authn.ErrBadSignature, clipString(h.Alg), err)
 	}
@@ -329,14 +329,14 @@ func (a *Authenticator) verify(h jwtpeek.Header, jws *jwtpeek.JWS) error {
 	var dig []byte
 	tried := 0
 	for _, k := range candidates {
-		if !fits(h.Alg, isRSA, k.key) {
+		if !alg.Fits(k.key) {
 			continue
 		}
 		if dig == nil {
-			dig = digest(hash, jws.SigningInput, &buf)
+			dig = alg.Digest(jws.SigningInput, &buf)
 		}
 		tried++
-		if verifySig(h.Alg, hash, pss, k.key, dig, jws.Signature) == nil {
+		if alg.VerifyDigest(k.key, jws.SigningInput, dig, jws.Signature) == nil {
 			return nil
 		}
 	}

@@ -90,7 +90,7 @@ func DiscoveryHandler(issuerURL string, keys []crypto.PublicKey, opts DiscoveryO
 		if err != nil {
 			return nil, err
 		}
-		alg := algRS256
+		alg := "RS256"
 		if ec, ok := pub.(*ecdsa.PublicKey); ok {
 			alg = "ES" + map[int]string{256: "256", 384: "384", 521: "512"}[ec.Curve.Params().BitSize]
 		} else if _, ok := pub.(*rsa.PublicKey); !ok {

@@ -22,6 +22,7 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 	"github.com/stretchr/testify/require"
 
+	"github.com/authnkit/authnkit/internal/jwssig"
 	"github.com/authnkit/authnkit/internal/jwtpeek"
 )
 
@@ -112,7 +113,8 @@ func signRaw(t testing.TB, key crypto.Signer, alg, header, payload string) strin
 	t.Helper()
 	e := base64.RawURLEncoding
 	input := e.EncodeToString([]byte(header)) + "." + e.EncodeToString([]byte(payload))
-	h, _, _, err := algHash(alg)
+	a, err := jwssig.Lookup(alg)
+	h := a.Hash()
 	require.NoError(t, err)
 	d := h.New()
 	d.Write([]byte(input))

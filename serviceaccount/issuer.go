@@ -77,15 +77,15 @@ func NewIssuer(issuerURL string, key crypto.Signer, opts IssuerOptions) (*Issuer
 	i := &Issuer{url: issuerURL, signer: key, auds: slices.Clone(opts.APIAudiences), now: opts.Now}
 	switch k := pub.(type) {
 	case *rsa.PublicKey:
-		i.alg, i.hash = algRS256, crypto.SHA256
+		i.alg, i.hash = "RS256", crypto.SHA256
 	case *ecdsa.PublicKey:
 		switch k.Curve {
 		case elliptic.P256():
-			i.alg, i.hash, i.size = algES256, crypto.SHA256, 32
+			i.alg, i.hash, i.size = "ES256", crypto.SHA256, 32
 		case elliptic.P384():
-			i.alg, i.hash, i.size = algES384, crypto.SHA384, 48
+			i.alg, i.hash, i.size = "ES384", crypto.SHA384, 48
 		default:
-			i.alg, i.hash, i.size = algES512, crypto.SHA512, 66
+			i.alg, i.hash, i.size = "ES512", crypto.SHA512, 66
 		}
 	}
 	if len(i.auds) == 0 {

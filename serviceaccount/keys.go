@@ -1,20 +1,15 @@
 package serviceaccount
 
 import (
-	"bytes"
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rsa"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
-	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
 
-	jose "github.com/go-jose/go-jose/v4"
+	"github.com/authnkit/authnkit/internal/keyload"
 )
 
 // KeyID returns the key ID Kubernetes derives for a public key (or for the
@@ -37,28 +32,17 @@ func KeyID(key crypto.PublicKey) (string, error) {
 }
 
 // publicOf returns the RSA or ECDSA public key of key, which may be a
-// public key or a private key (anything with Public).
+// public key or a private key (anything with Public). Kubernetes verifies
+// service-account tokens with RSA and ECDSA keys only.
 func publicOf(key any) (crypto.PublicKey, error) {
-	if p, ok := key.(interface{ Public() crypto.PublicKey }); ok { // a private key or signer
-		key = p.Public()
+	pub, err := keyload.Public(key)
+	if err != nil {
+		return nil, fmt.Errorf("serviceaccount: %w", err)
 	}
-	switch k := key.(type) {
-	case *rsa.PublicKey:
-		if k == nil || k.N == nil {
-			return nil, errors.New("serviceaccount: empty RSA key")
-		}
-		return k, nil
-	case *ecdsa.PublicKey:
-		if k == nil || k.Curve == nil {
-			return nil, errors.New("serviceaccount: empty ECDSA key")
-		}
-		switch k.Curve {
-		case elliptic.P256(), elliptic.P384(), elliptic.P521():
-			return k, nil
-		}
-		return nil, fmt.Errorf("serviceaccount: ECDSA curve %s is not P-256, P-384 or P-521", k.Curve.Params().Name)
+	if _, ok := pub.(ed25519.PublicKey); ok {
+		return nil, errors.New("serviceaccount: key type ed25519.PublicKey is not RSA or ECDSA")
 	}
-	return nil, fmt.Errorf("serviceaccount: key type %T is not RSA or ECDSA", key)
+	return pub, nil
 }
 
 // publicKey is a verification key with its derived ID and, from a JWKS,
@@ -107,92 +91,33 @@ func newKeySet(groups ...[]publicKey) *keySet {
 // certificates, or private keys ("RSA PRIVATE KEY", "EC PRIVATE KEY",
 // "PRIVATE KEY"), as Kubernetes' keyutil reads them; or, beyond
 // Kubernetes, a JWKS or a single JWK in JSON. Other PEM blocks are
-// skipped; a file with no usable key is an error. Errors name the block.
+// skipped; a file with no usable key, or with a key that is not RSA or
+// ECDSA, is an error. Errors name the block or JWK.
 func parseKeys(data []byte) ([]publicKey, error) {
-	if trimmed := bytes.TrimSpace(data); len(trimmed) > 0 && trimmed[0] == '{' {
-		return parseJWKS(trimmed)
-	}
-	var keys []publicKey
-	rest := data
-	for n := 1; ; n++ {
-		var block *pem.Block
-		block, rest = pem.Decode(rest)
-		if block == nil {
-			break
-		}
-		var key any
+	var loaded []keyload.Key
+	if keyload.IsJSON(data) {
+		var skipped []error
 		var err error
-		switch block.Type {
-		case "PUBLIC KEY":
-			key, err = x509.ParsePKIXPublicKey(block.Bytes)
-		case "RSA PUBLIC KEY":
-			key, err = x509.ParsePKCS1PublicKey(block.Bytes)
-		case "CERTIFICATE":
-			var cert *x509.Certificate
-			if cert, err = x509.ParseCertificate(block.Bytes); err == nil {
-				key = cert.PublicKey
-			}
-		case "RSA PRIVATE KEY":
-			key, err = x509.ParsePKCS1PrivateKey(block.Bytes)
-		case "EC PRIVATE KEY":
-			key, err = x509.ParseECPrivateKey(block.Bytes)
-		case "PRIVATE KEY":
-			key, err = x509.ParsePKCS8PrivateKey(block.Bytes)
-		default:
-			continue
-		}
+		loaded, skipped, err = keyload.JWKS(data)
 		if err != nil {
-			return nil, fmt.Errorf("PEM block %d (%s): %w", n, block.Type, err)
+			return nil, err
 		}
-		k, err := newPublicKey(key, "")
-		if err != nil {
-			return nil, fmt.Errorf("PEM block %d (%s): %w", n, block.Type, err)
+		if len(skipped) > 0 { // a key file is ours: every key in it must load
+			return nil, skipped[0]
 		}
-		keys = append(keys, k)
-	}
-	if len(keys) == 0 {
-		return nil, errors.New("no RSA or ECDSA key found")
-	}
-	return keys, nil
-}
-
-// parseJWKS reads a JWKS ({"keys": [...]}) or one JWK. Only RSA and ECDSA
-// keys are accepted: a symmetric ("oct") key is an error, never a
-// verification key.
-func parseJWKS(data []byte) ([]publicKey, error) {
-	var probe struct {
-		Keys json.RawMessage `json:"keys"`
-	}
-	if err := json.Unmarshal(data, &probe); err != nil {
-		return nil, fmt.Errorf("JSON: %w", err)
-	}
-	var jwks []jose.JSONWebKey
-	if probe.Keys != nil {
-		var set jose.JSONWebKeySet
-		if err := json.Unmarshal(data, &set); err != nil {
-			return nil, fmt.Errorf("JWKS: %w", err)
-		}
-		jwks = set.Keys
 	} else {
-		var k jose.JSONWebKey
-		if err := json.Unmarshal(data, &k); err != nil {
-			return nil, fmt.Errorf("JWK: %w", err)
+		var err error
+		if loaded, err = keyload.PEM(data); err != nil {
+			return nil, err
 		}
-		jwks = []jose.JSONWebKey{k}
 	}
-	var keys []publicKey
-	for i, j := range jwks {
-		if j.Use != "" && j.Use != "sig" {
-			continue
-		}
-		k, err := newPublicKey(j.Key, j.KeyID)
+	keys := make([]publicKey, 0, len(loaded))
+	for i, k := range loaded {
+		pk, err := newPublicKey(k.Public, k.KeyID)
 		if err != nil {
-			return nil, fmt.Errorf("JWK %d (kid %q): %w", i, j.KeyID, err)
+			return nil, fmt.Errorf("key %d: %w", i+1, err)
 		}
-		keys = append(keys, k)
-	}
-	if len(keys) == 0 {
-		return nil, errors.New("no RSA or ECDSA signing key found")
+		keys = append(keys, pk)
 	}
 	return keys, nil
 }
