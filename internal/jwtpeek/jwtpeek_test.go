@@ -97,3 +97,54 @@ func FuzzReader(f *testing.F) {
 		}
 	})
 }
+
+func TestReaderValueAndBool(t *testing.T) {
+	t.Parallel()
+	data := []byte(`{"a":{"b":[1,"x",true,null,{"c":-2.5e1}],"e":[]},"t":true,"f":false,"n":null,"s":"y"}`)
+	r := NewReader(data, nil)
+	null, err := r.Object()
+	require.NoError(t, err)
+	require.False(t, null)
+	got := map[string]any{}
+	for {
+		name, ok, err := r.Next()
+		require.NoError(t, err)
+		if !ok {
+			break
+		}
+		key := string(name)
+		switch key {
+		case "t", "f", "n":
+			v, ok, err := r.Bool()
+			require.NoError(t, err)
+			if ok {
+				got[key] = v
+			} else {
+				got[key] = "null"
+			}
+		default:
+			got[key], err = r.Value()
+			require.NoError(t, err)
+		}
+	}
+	require.NoError(t, r.End())
+	var want map[string]any
+	require.NoError(t, json.Unmarshal([]byte(`{"a":{"b":[1,"x",true,null,{"c":-25}],"e":[]},"t":true,"f":false,"n":"null","s":"y"}`), &want))
+	require.Equal(t, want, got)
+
+	r = NewReader([]byte(`"str"`), nil)
+	_, _, err = r.Bool()
+	require.ErrorIs(t, err, ErrType)
+
+	r = NewReader([]byte(`{"x":1,"x":2}`), nil)
+	v, err := r.Value()
+	require.NoError(t, err)
+	require.Equal(t, map[string]any{"x": 1.0}, v)
+	require.ErrorIs(t, r.Ambiguity(), ErrAmbiguousJSON)
+
+	for _, bad := range []string{`{"x":}`, `[1,]`, `tru`, `{"a" 1}`, `@`} {
+		r := NewReader([]byte(bad), nil)
+		_, err := r.Value()
+		require.Error(t, err, bad)
+	}
+}

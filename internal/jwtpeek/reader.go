@@ -403,3 +403,84 @@ func isHex(b []byte) bool {
 	}
 	return true
 }
+
+// Bool reads a boolean value; null reads as ok false. Another type is
+// [ErrType], the value skipped.
+func (r *Reader) Bool() (v, ok bool, err error) {
+	switch r.peek() {
+	case 't':
+		return true, true, r.literal("true")
+	case 'f':
+		return false, true, r.literal("false")
+	case 'n':
+		return false, false, r.literal("null")
+	}
+	if err := r.Skip(); err != nil {
+		return false, false, err
+	}
+	return false, false, ErrType
+}
+
+// Value reads any value into the types encoding/json decodes into an
+// interface: map[string]any, []any, string, float64, bool or nil. Member
+// names of nested objects are checked like [Reader.Next] checks them; a
+// duplicate keeps the first value, and [Reader.Ambiguity] reports it.
+func (r *Reader) Value() (any, error) {
+	switch c := r.peek(); {
+	case c == '{':
+		if _, err := r.Object(); err != nil {
+			return nil, err
+		}
+		m := make(map[string]any)
+		for {
+			name, ok, err := r.Next()
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				return m, nil
+			}
+			key := string(name)
+			v, err := r.Value()
+			if err != nil {
+				return nil, err
+			}
+			if _, dup := m[key]; !dup {
+				m[key] = v
+			}
+		}
+	case c == '[':
+		if _, err := r.Array(); err != nil {
+			return nil, err
+		}
+		var l []any
+		for {
+			ok, err := r.NextElement()
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				if l == nil {
+					l = []any{}
+				}
+				return l, nil
+			}
+			v, err := r.Value()
+			if err != nil {
+				return nil, err
+			}
+			l = append(l, v)
+		}
+	case c == '"':
+		return r.String()
+	case c == 't' || c == 'f':
+		v, _, err := r.Bool()
+		return v, err
+	case c == 'n':
+		return nil, r.literal("null")
+	case c == '-' || (c >= '0' && c <= '9'):
+		f, _, err := r.Number()
+		return f, err
+	}
+	return nil, r.syntax("want a value")
+}
