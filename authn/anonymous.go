@@ -18,3 +18,24 @@ func Anonymous() Authenticator {
 		return anonymousResponse, true, nil
 	})
 }
+
+// AnonymousFor is [Anonymous] limited to requests whose URL path is one of
+// paths exactly, as kube-apiserver's anonymous authenticator with the
+// "conditions" of an AuthenticationConfiguration (for example /livez,
+// /readyz and /healthz); other requests get no opinion. With no paths it
+// is [Anonymous].
+func AnonymousFor(paths ...string) Authenticator {
+	if len(paths) == 0 {
+		return Anonymous()
+	}
+	allowed := make(map[string]bool, len(paths))
+	for _, p := range paths {
+		allowed[p] = true
+	}
+	return AuthenticatorFunc(func(r *http.Request) (*Response, bool, error) {
+		if !allowed[r.URL.Path] {
+			return nil, false, nil
+		}
+		return anonymousResponse, true, nil
+	})
+}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -16,6 +18,23 @@ import (
 func TestAnonymous(t *testing.T) {
 	t.Parallel()
 	resp, ok, err := authn.Anonymous().AuthenticateRequest(authntest.NewRequest())
+	authntest.AssertUser(t, authn.UserInfo{Name: "system:anonymous", Groups: []string{"system:unauthenticated"}}, resp, ok, err)
+}
+
+func TestAnonymousFor(t *testing.T) {
+	t.Parallel()
+	a := authn.AnonymousFor("/livez", "/readyz")
+	for path, want := range map[string]bool{"/livez": true, "/readyz": true, "/": false, "/livez/": false, "/api": false} {
+		resp, ok, err := a.AuthenticateRequest(httptest.NewRequest(http.MethodGet, path, nil))
+		if want {
+			authntest.AssertUser(t, authn.UserInfo{Name: "system:anonymous", Groups: []string{"system:unauthenticated"}}, resp, ok, err)
+			continue
+		}
+		require.NoError(t, err, path)
+		require.False(t, ok, path)
+		require.Nil(t, resp, path)
+	}
+	resp, ok, err := authn.AnonymousFor().AuthenticateRequest(httptest.NewRequest(http.MethodGet, "/anything", nil))
 	authntest.AssertUser(t, authn.UserInfo{Name: "system:anonymous", Groups: []string{"system:unauthenticated"}}, resp, ok, err)
 }
 

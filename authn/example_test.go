@@ -67,6 +67,14 @@ func ExampleAnonymous() {
 	// Output: system:anonymous [system:unauthenticated] true
 }
 
+func ExampleAnonymousFor() {
+	a := authn.AnonymousFor("/livez", "/readyz")
+	_, ok, _ := a.AuthenticateRequest(httptest.NewRequest(http.MethodGet, "/livez", nil))
+	_, okAPI, _ := a.AuthenticateRequest(httptest.NewRequest(http.MethodGet, "/api", nil))
+	fmt.Println(ok, okAPI)
+	// Output: true false
+}
+
 func ExampleIsUnavailable() {
 	down := &authn.UnavailableError{Err: fmt.Errorf("fetch keys: connection refused")}
 	fmt.Println(authn.IsUnavailable(down), authn.IsUnavailable(authn.ErrExpired))
