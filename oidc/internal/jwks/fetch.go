@@ -1,0 +1,184 @@
+package jwks
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	gooidc "github.com/coreos/go-oidc/v3/oidc"
+
+	"github.com/authnkit/authnkit/internal/keyload"
+)
+
+// result is what one successful fetch found.
+type result struct {
+	keys      []keyload.Key
+	skipped   []error
+	jwksURL   string
+	maxAge    time.Duration // freshness left per Cache-Control max-age and Age
+	hasMaxAge bool
+}
+
+// statusError is a response other than 200 OK.
+type statusError struct {
+	what       string // "discovery" or "JWKS"
+	url        string
+	status     string
+	body       string        // a clipped prefix of the body
+	retryAfter time.Duration // from Retry-After on 429 and 503
+}
+
+func (e *statusError) Error() string {
+	msg := fmt.Sprintf("%s: GET %s: status %s", e.what, e.url, e.status)
+	if e.body != "" {
+		msg += fmt.Sprintf(": body %q", e.body)
+	}
+	return msg
+}
+
+// statusBodyBytes is how much of an error response's body an error quotes.
+const statusBodyBytes = 64
+
+// load runs discovery when jwksURL is empty, then fetches and parses the
+// JWKS.
+func (s *Set) load(ctx context.Context, jwksURL string) (*result, error) {
+	if jwksURL == "" {
+		u, err := s.discover(ctx)
+		if err != nil {
+			return nil, err
+		}
+		jwksURL = u
+	}
+	body, hdr, err := s.get(ctx, "JWKS", jwksURL)
+	if err != nil {
+		return nil, err
+	}
+	keys, skipped, err := keyload.JWKS(body)
+	if err != nil {
+		return nil, fmt.Errorf("JWKS %s: %w", jwksURL, err)
+	}
+	res := &result{keys: keys, skipped: skipped, jwksURL: jwksURL}
+	res.maxAge, res.hasMaxAge = maxAge(hdr)
+	return res, nil
+}
+
+// discover reads the provider configuration and returns its checked
+// jwks_uri.
+func (s *Set) discover(ctx context.Context) (string, error) {
+	body, _, err := s.get(ctx, "discovery", s.discoveryURL)
+	if err != nil {
+		return "", err
+	}
+	// go-oidc's ProviderConfig is the discovery document (OpenID Connect
+	// Discovery 1.0 §3); only issuer and jwks_uri matter here.
+	var doc gooidc.ProviderConfig
+	if err := json.Unmarshal(body, &doc); err != nil {
+		return "", fmt.Errorf("discovery %s: %w", s.discoveryURL, err)
+	}
+	if doc.IssuerURL != s.issuer {
+		return "", fmt.Errorf("discovery %s: issuer %q does not match %q", s.discoveryURL, clip(doc.IssuerURL), s.issuer)
+	}
+	if doc.JWKSURL == "" {
+		return "", fmt.Errorf("discovery %s: no jwks_uri", s.discoveryURL)
+	}
+	if !s.fetchable(doc.JWKSURL) {
+		return "", fmt.Errorf("discovery %s: jwks_uri %q is not an absolute https URL", s.discoveryURL, clip(doc.JWKSURL))
+	}
+	return doc.JWKSURL, nil
+}
+
+// get fetches u under FetchTimeout and returns a body of at most
+// MaxBodyBytes from a 200 response.
+func (s *Set) get(ctx context.Context, what, u string) ([]byte, http.Header, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.fetchTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", what, err)
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", what, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		prefix, _ := io.ReadAll(io.LimitReader(resp.Body, statusBodyBytes+1))
+		body := string(prefix)
+		if len(prefix) > statusBodyBytes {
+			body = string(prefix[:statusBodyBytes]) + "..."
+		}
+		se := &statusError{what: what, url: u, status: resp.Status, body: body}
+		if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
+			se.retryAfter = retryAfter(resp.Header.Get("Retry-After"), time.Now())
+		}
+		return nil, nil, se
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, s.maxBody+1))
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: GET %s: reading body: %w", what, u, err)
+	}
+	if int64(len(body)) > s.maxBody {
+		return nil, nil, fmt.Errorf("%s: GET %s: %w (%d bytes)", what, u, errBodyTooLarge, s.maxBody)
+	}
+	return body, resp.Header, nil
+}
+
+var errBodyTooLarge = errors.New("body exceeds the size limit")
+
+// maxAge reads the freshness lifetime left (RFC 9111 section 5.2.2.1
+// max-age, minus section 5.1 Age). "no-cache" and "no-store" count as
+// max-age=0. Expires is ignored.
+func maxAge(h http.Header) (time.Duration, bool) {
+	var d time.Duration
+	found := false
+	for _, v := range h.Values("Cache-Control") {
+		for dir := range strings.SplitSeq(v, ",") {
+			name, val, _ := strings.Cut(strings.TrimSpace(dir), "=")
+			switch strings.ToLower(strings.TrimSpace(name)) {
+			case "no-cache", "no-store":
+				return 0, true
+			case "max-age":
+				n, err := strconv.ParseInt(strings.Trim(strings.TrimSpace(val), `"`), 10, 64)
+				if err == nil && n >= 0 && !found {
+					d, found = seconds(n), true
+				}
+			}
+		}
+	}
+	if !found {
+		return 0, false
+	}
+	if n, err := strconv.ParseInt(strings.TrimSpace(h.Get("Age")), 10, 64); err == nil && n > 0 {
+		d = max(d-seconds(n), 0)
+	}
+	return d, true
+}
+
+// retryAfter reads a Retry-After value (RFC 9110 section 10.2.3): seconds
+// or an HTTP date.
+func retryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		return seconds(max(n, 0))
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0)
+	}
+	return 0
+}
+
+// seconds converts n seconds, capped at 2^31 as RFC 9111 section 1.2.2
+// allows, to a Duration.
+func seconds(n int64) time.Duration {
+	return time.Duration(min(n, 1<<31)) * time.Second
+}
