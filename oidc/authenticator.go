@@ -1,0 +1,429 @@
+package oidc
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/authnkit/authnkit/authn"
+	"github.com/authnkit/authnkit/internal/jwssig"
+	"github.com/authnkit/authnkit/internal/jwtpeek"
+	"github.com/authnkit/authnkit/oidc/internal/jwks"
+)
+
+// Authenticator verifies ID tokens from any number of issuers. Build it
+// with [New]; it is safe for concurrent use. Close stops its key
+// refreshers.
+type Authenticator struct {
+	cur     atomic.Pointer[state]
+	opts    Options // resolved; slices are the Authenticator's
+	algs    []jwssig.Alg
+	maxLen  int
+	logger  *slog.Logger
+	onError func(error)
+
+	mu     sync.Mutex // serialises Update and Close
+	closed bool
+}
+
+var _ authn.TokenAuthenticator = (*Authenticator)(nil)
+
+// state is an immutable snapshot of the configured issuers.
+type state struct {
+	byIssuer map[string]*issuer
+	issuers  []*issuer // in configuration order
+	want     want
+}
+
+// New validates jwt (as kube-apiserver validates the "jwt" list of an
+// AuthenticationConfiguration, with errors naming the field path, for
+// example "jwt[0].issuer.url"), compiles its expressions with
+// opts.Compiler and starts one key manager per issuer. It does no network
+// I/O itself: each issuer's discovery document and keys are fetched in the
+// background, and until they arrive that issuer's tokens fail with
+// [authn.ErrUnavailable]. An empty jwt is valid and authenticates nothing.
+// Validation failures are a *[ConfigError] matching [ErrInvalidConfig].
+func New(jwt []JWT, opts Options) (*Authenticator, error) {
+	opts.SigningAlgorithms = append([]string(nil), opts.SigningAlgorithms...)
+	algs, err := allowedAlgs(opts.SigningAlgorithms)
+	if err != nil {
+		return nil, err
+	}
+	if opts.ClockSkew < 0 {
+		return nil, errors.New("oidc: negative ClockSkew")
+	}
+	if opts.MaxTokenBytes <= 0 {
+		opts.MaxTokenBytes = DefaultMaxTokenBytes
+	}
+	a := &Authenticator{opts: opts, algs: algs, maxLen: opts.MaxTokenBytes, logger: opts.Logger, onError: opts.OnError}
+	if a.logger == nil {
+		a.logger = slog.Default()
+	}
+	a.logger = a.logger.With("authenticator", "oidc")
+	a.opts.Logger = a.logger
+	if a.onError == nil {
+		a.onError = func(error) {}
+	}
+	st, err := a.build(jwt, nil)
+	if err != nil {
+		return nil, err
+	}
+	a.cur.Store(st)
+	return a, nil
+}
+
+// Update replaces the configuration with jwt, validated and compiled as
+// [New] does. Issuers whose URL, discovery URL and CA are unchanged keep
+// their keys; the key managers of removed issuers stop. On error nothing
+// changes and the previous configuration keeps serving. Update is safe to
+// call concurrently with AuthenticateToken; after Close it is an error.
+func (a *Authenticator) Update(jwt []JWT) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.closed {
+		return errors.New("oidc: Update after Close")
+	}
+	old := a.cur.Load()
+	st, err := a.build(jwt, old)
+	if err != nil {
+		return err
+	}
+	a.cur.Store(st)
+	keep := make(map[*jwks.Set]bool, len(st.issuers))
+	for _, is := range st.issuers {
+		keep[is.keys] = true
+	}
+	for _, is := range old.issuers {
+		if !keep[is.keys] {
+			_ = is.close()
+		}
+	}
+	a.logger.Info("configuration updated", "issuers", len(st.issuers))
+	return nil
+}
+
+// build validates and compiles jwt into a state, reusing old's key sets
+// where they fetch the same thing.
+func (a *Authenticator) build(jwt []JWT, old *state) (*state, error) {
+	if ferrs := validateJWTs(jwt); len(ferrs) > 0 {
+		return nil, &ConfigError{Errors: ferrs}
+	}
+	var ferrs []*FieldError
+	st := &state{byIssuer: make(map[string]*issuer, len(jwt)), want: want{names: map[string]struct{}{}}}
+	for i := range jwt {
+		is, errs := compile(fmt.Sprintf("jwt[%d]", i), &jwt[i], a.algs, &a.opts)
+		ferrs = append(ferrs, errs...)
+		st.issuers = append(st.issuers, is)
+	}
+	if len(ferrs) > 0 {
+		return nil, &ConfigError{Errors: ferrs}
+	}
+	reuse := map[keySetID]*issuer{}
+	if old != nil {
+		for _, is := range old.issuers {
+			reuse[is.keyID] = is
+		}
+	}
+	var created []*jwks.Set
+	for i, is := range st.issuers {
+		if prev, ok := reuse[is.keyID]; ok {
+			if is.ownClient {
+				is.client.CloseIdleConnections()
+			}
+			is.keys, is.client, is.ownClient = prev.keys, prev.client, prev.ownClient
+		} else {
+			ks, err := jwks.New(jwks.Options{
+				IssuerURL:          is.url,
+				DiscoveryURL:       jwt[i].Issuer.DiscoveryURL,
+				Client:             is.client,
+				MinRefresh:         a.opts.MinRefresh,
+				MaxRefresh:         a.opts.MaxRefresh,
+				UnknownKIDCooldown: a.opts.UnknownKeyCooldown,
+				Logger:             a.logger,
+				OnError:            a.onError,
+			})
+			if err != nil {
+				for _, ks := range created {
+					_ = ks.Close()
+				}
+				return nil, fmt.Errorf("oidc: jwt[%d]: %w", i, err)
+			}
+			created = append(created, ks)
+			is.keys = ks
+		}
+		st.byIssuer[is.url] = is
+		if is.url == googleIssuer {
+			st.byIssuer[googleIssuerNoScheme] = is
+		}
+		if is.usesExpressions {
+			st.want.all = true
+		}
+		for _, n := range is.claimNames {
+			st.want.names[n] = struct{}{}
+		}
+	}
+	return st, nil
+}
+
+// Close stops every issuer's key manager and waits for them. Tokens then
+// verify with the keys last fetched. Close is idempotent.
+func (a *Authenticator) Close() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.closed {
+		return nil
+	}
+	a.closed = true
+	var errs []error
+	for _, is := range a.cur.Load().issuers {
+		errs = append(errs, is.close())
+	}
+	return errors.Join(errs...)
+}
+
+// Health is one issuer's key status, for readiness checks and logs.
+type Health struct {
+	Issuer      string
+	Ready       bool      // keys are loaded
+	Keys        int       // how many
+	LastRefresh time.Time // last successful key fetch
+	LastError   error     // of the last fetch attempt; nil after a success
+}
+
+// Health reports every configured issuer's key status, in configuration
+// order.
+func (a *Authenticator) Health() []Health {
+	st := a.cur.Load()
+	out := make([]Health, 0, len(st.issuers))
+	for _, is := range st.issuers {
+		h := is.keys.Health()
+		out = append(out, Health{Issuer: is.url, Ready: h.Ready, Keys: h.Keys, LastRefresh: h.LastRefresh, LastError: h.LastError})
+	}
+	return out
+}
+
+// Ready returns nil when every issuer has keys, or an error naming those
+// that do not, matching [authn.ErrUnavailable]: a readiness check.
+func (a *Authenticator) Ready() error {
+	var errs []error
+	for _, h := range a.Health() {
+		if !h.Ready {
+			errs = append(errs, fmt.Errorf("issuer %q: keys not loaded: %v", h.Issuer, h.LastError))
+		}
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return &authn.UnavailableError{Err: fmt.Errorf("oidc: %w", errors.Join(errs...))}
+}
+
+// AuthenticateToken verifies an ID token.
+//
+// A token that is not recognisably for one of the configured issuers gets
+// no opinion, (nil, false, nil), so that another authenticator may own it:
+// not a compact JWS (a JWE, an opaque token) or its payload not a JSON
+// object, or an "iss" nobody configured. The issuer is found by the
+// token's "iss" in one map lookup, whatever the number of issuers; the
+// payload is decoded once, before the signature is checked, and trusted
+// only after.
+//
+// A token for a configured issuer is checked in this order, and a failure
+// returns (nil, false, err) with err matching: [authn.ErrMalformed]
+// (bad header, ambiguous JSON, a registered claim of the wrong type,
+// longer than [Options.MaxTokenBytes], bad base64url), [ErrAlgorithm]
+// (an "alg" not allowed: none, HMAC, or not configured; also matches
+// [authn.ErrBadSignature]), [authn.ErrUnavailable] (the issuer's keys are
+// not loaded yet), [authn.ErrUnknownKey] (no key with the token's "kid",
+// even after a refetch), [authn.ErrBadSignature], [authn.ErrWrongAudience],
+// [authn.ErrExpired] (an *[authn.ExpiredError]), [authn.ErrNotYetValid]
+// (an *[authn.NotYetValidError]), and, from the claims, [ErrClaimValidation],
+// [ErrEmailNotVerified], [ErrMissingClaim], [ErrExpression],
+// [ErrUserValidation] or [ErrReservedName] (each also matches
+// [authn.ErrInvalidToken]). Errors name the issuer and kid, never the
+// token or claim values that could be secret.
+//
+// On success resp.User is mapped as configured, resp.Audiences are the
+// configured audiences the token's "aud" matched, and resp.Expiry is its
+// "exp". resp is the caller's.
+func (a *Authenticator) AuthenticateToken(ctx context.Context, token string) (*authn.Response, bool, error) {
+	st := a.cur.Load()
+	if len(st.issuers) == 0 {
+		return nil, false, nil
+	}
+	jws, err := jwtpeek.Split(token, a.maxLen)
+	if err != nil {
+		if iss := peekIssuer(token, a.maxLen); iss != "" && st.byIssuer[iss] != nil {
+			return nil, false, fmt.Errorf("oidc: issuer %q: %w: %w", iss, authn.ErrMalformed, err)
+		}
+		return nil, false, nil
+	}
+	var c claims
+	if err := decodeClaims(jws.Payload, &st.want, &c); err != nil {
+		return nil, false, nil
+	}
+	is := st.byIssuer[c.iss]
+	if is == nil {
+		return nil, false, nil
+	}
+	resp, err := a.verify(ctx, is, &jws, &c)
+	if err != nil {
+		return nil, false, fmt.Errorf("oidc: issuer %q: %w", is.url, err)
+	}
+	return resp, true, nil
+}
+
+// peekIssuer returns the "iss" of a token that Split refused, if its
+// payload segment (bounded by maxLen) decodes to an object with one, so
+// that a malformed token for a configured issuer is an error rather than
+// no opinion. It trusts nothing: the result only chooses the answer.
+func peekIssuer(token string, maxLen int) string {
+	first := strings.IndexByte(token, '.')
+	if first < 0 {
+		return ""
+	}
+	rest := token[first+1:]
+	end := strings.IndexByte(rest, '.')
+	if end < 0 || end > maxLen {
+		return ""
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(rest[:end])
+	if err != nil {
+		return ""
+	}
+	var c claims
+	if decodeClaims(payload, &want{}, &c) != nil {
+		return ""
+	}
+	return c.iss
+}
+
+// verify checks a token already attributed to is.
+func (a *Authenticator) verify(ctx context.Context, is *issuer, jws *jwtpeek.JWS, c *claims) (*authn.Response, error) {
+	h, err := jwtpeek.ParseHeader(jws.Header)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", authn.ErrMalformed, err)
+	}
+	if c.ambiguity != nil {
+		return nil, fmt.Errorf("%w: %w", authn.ErrMalformed, c.ambiguity)
+	}
+	if c.typeErr != nil {
+		return nil, fmt.Errorf("%w: %w", authn.ErrMalformed, c.typeErr)
+	}
+	if err := a.checkSignature(ctx, is, h, jws); err != nil {
+		return nil, err
+	}
+	auds := matchAudiences(c.aud, is.auds)
+	if len(auds) == 0 {
+		return nil, fmt.Errorf("%w: token audiences %q, accepted %q", authn.ErrWrongAudience, clipList(c.aud), is.auds)
+	}
+	if err := a.checkTimes(c); err != nil {
+		return nil, err
+	}
+	if is.groups.claim != "" {
+		if err := a.expandDistributed(ctx, is, c); err != nil {
+			return nil, err
+		}
+	}
+	u, err := a.mapUser(ctx, is, c)
+	if err != nil {
+		return nil, err
+	}
+	return &authn.Response{User: u, Audiences: auds, Expiry: c.exp.t}, nil
+}
+
+// checkSignature verifies the signature with the issuer's keys for the
+// token's kid (every key when there is none).
+func (a *Authenticator) checkSignature(ctx context.Context, is *issuer, h jwtpeek.Header, jws *jwtpeek.JWS) error {
+	alg, ok := is.alg(h.Alg)
+	if !ok {
+		return fmt.Errorf("%w: %q", ErrAlgorithm, clip(h.Alg))
+	}
+	keys, err := is.keys.Keys(ctx, h.Kid)
+	if err != nil {
+		return err
+	}
+	var buf [64]byte
+	var dig []byte
+	tried := 0
+	for _, k := range keys {
+		if (k.Alg != "" && k.Alg != h.Alg) || !alg.Fits(k.Public) {
+			continue
+		}
+		if dig == nil {
+			dig = alg.Digest(jws.SigningInput, &buf)
+		}
+		tried++
+		if alg.VerifyDigest(k.Public, jws.SigningInput, dig, jws.Signature) == nil {
+			return nil
+		}
+	}
+	if tried == 0 {
+		return fmt.Errorf("%w: no %s key with kid %q", authn.ErrUnknownKey, h.Alg, clip(h.Kid))
+	}
+	return fmt.Errorf("%w: %s, kid %q, %d keys tried", authn.ErrBadSignature, h.Alg, clip(h.Kid), tried)
+}
+
+// matchAudiences returns the configured audiences that tok contains.
+func matchAudiences(tok, configured []string) []string {
+	var out []string
+	for _, want := range configured {
+		for _, t := range tok {
+			if t == want {
+				out = append(out, want)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// checkTimes applies Kubernetes' (go-oidc's) rules, widened by ClockSkew:
+// "exp" is required and may not have passed; "nbf" and "iat" may be up to
+// the leeway in the future.
+func (a *Authenticator) checkTimes(c *claims) error {
+	now := time.Now()
+	if !c.exp.set {
+		return fmt.Errorf("%w: no exp claim", authn.ErrMalformed)
+	}
+	if now.Add(-a.opts.ClockSkew).After(c.exp.t) {
+		return &authn.ExpiredError{Expiry: c.exp.t}
+	}
+	early := NotBeforeLeeway
+	if a.opts.ClockSkew > 0 {
+		early = a.opts.ClockSkew
+	}
+	if c.nbf.set && now.Add(early).Before(c.nbf.t) {
+		return &authn.NotYetValidError{NotBefore: c.nbf.t}
+	}
+	if c.iat.set && now.Add(early).Before(c.iat.t) {
+		return &authn.NotYetValidError{NotBefore: c.iat.t}
+	}
+	return nil
+}
+
+// clip bounds an untrusted string quoted in an error.
+func clip(s string) string {
+	const max = 64
+	if len(s) > max {
+		return s[:max] + "..."
+	}
+	return s
+}
+
+func clipList(l []string) []string {
+	const max = 8
+	if len(l) > max {
+		l = l[:max]
+	}
+	out := make([]string, len(l))
+	for i, s := range l {
+		out[i] = clip(s)
+	}
+	return out
+}

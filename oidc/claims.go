@@ -1,0 +1,236 @@
+package oidc
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/authnkit/authnkit/internal/jwtpeek"
+)
+
+// Distributed claims (OpenID Connect Core §5.6.2).
+const (
+	claimNamesKey   = "_claim_names"
+	claimSourcesKey = "_claim_sources"
+)
+
+// registered are the claims read into typed fields; a member whose name
+// differs from one of them only in case is an ambiguity.
+var registered = []string{"iss", "aud", "exp", "nbf", "iat", "jti"}
+
+// claims is a token's payload, decoded once. Registered claims are typed;
+// values holds the claims the issuer's mappings and rules need (every
+// claim when expressions are in use), decoded as encoding/json decodes
+// into an interface.
+type claims struct {
+	iss         string
+	aud         []string
+	jti         string
+	exp         numericDate
+	nbf         numericDate
+	iat         numericDate
+	values      map[string]any
+	typeErr     error // first registered claim of the wrong type
+	ambiguity   error
+	hasAudience bool
+}
+
+type numericDate struct {
+	t   time.Time
+	set bool
+}
+
+// want says which claims to keep in values.
+type want struct {
+	all   bool
+	names map[string]struct{}
+}
+
+func (w *want) keeps(name []byte) bool {
+	if w.all {
+		return true
+	}
+	_, ok := w.names[string(name)]
+	return ok
+}
+
+// decodeClaims reads a JSON payload into c in one pass. A syntax error is
+// returned; a registered claim of the wrong type is noted in c.typeErr and
+// an ambiguous member name in c.ambiguity, so that the caller can first
+// learn the issuer.
+func decodeClaims(data []byte, w *want, c *claims) error {
+	r := jwtpeek.NewReader(data, registered)
+	if null, err := r.Object(); err != nil || null {
+		return errors.New("payload is not a JSON object")
+	}
+	for {
+		name, ok, err := r.Next()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		keep := w.keeps(name)
+		reg := isRegistered(name)
+		if !keep && !reg {
+			if err := r.Skip(); err != nil {
+				return err
+			}
+			continue
+		}
+		v, err := r.Value()
+		if err != nil {
+			return err
+		}
+		key := string(name)
+		if keep {
+			if c.values == nil {
+				c.values = make(map[string]any, 8)
+			}
+			if _, dup := c.values[key]; !dup {
+				c.values[key] = v
+			}
+		}
+		if reg {
+			if terr := c.setRegistered(key, v); terr != nil && c.typeErr == nil {
+				c.typeErr = fmt.Errorf("claim %q: %w", key, terr)
+			}
+		}
+	}
+	if err := r.End(); err != nil {
+		return err
+	}
+	c.ambiguity = r.Ambiguity()
+	return nil
+}
+
+func isRegistered(name []byte) bool {
+	switch string(name) {
+	case "iss", "aud", "exp", "nbf", "iat", "jti":
+		return true
+	}
+	return false
+}
+
+var errClaimType = errors.New("wrong type")
+
+func (c *claims) setRegistered(key string, v any) error {
+	switch key {
+	case "iss":
+		s, ok := v.(string)
+		if !ok {
+			return errClaimType
+		}
+		c.iss = s
+	case "jti":
+		s, ok := v.(string)
+		if !ok && v != nil {
+			return errClaimType
+		}
+		c.jti = s
+	case "aud":
+		c.hasAudience = true
+		switch a := v.(type) {
+		case string:
+			c.aud = []string{a}
+		case []any:
+			c.aud = make([]string, 0, len(a))
+			for _, e := range a {
+				s, ok := e.(string)
+				if !ok {
+					return errClaimType
+				}
+				c.aud = append(c.aud, s)
+			}
+		case nil:
+		default:
+			return errClaimType
+		}
+	case "exp", "nbf", "iat":
+		d, err := toDate(v)
+		if err != nil {
+			return err
+		}
+		switch key {
+		case "exp":
+			c.exp = d
+		case "nbf":
+			c.nbf = d
+		default:
+			c.iat = d
+		}
+	}
+	return nil
+}
+
+// toDate reads a NumericDate (RFC 7519 §2): seconds since the epoch,
+// possibly fractional; null is absent.
+func toDate(v any) (numericDate, error) {
+	switch f := v.(type) {
+	case nil:
+		return numericDate{}, nil
+	case float64:
+		if math.IsNaN(f) || f < -1<<40 || f > 1<<40 {
+			return numericDate{}, errors.New("date out of range")
+		}
+		sec, frac := math.Modf(f)
+		return numericDate{t: time.Unix(int64(sec), int64(frac*1e9)), set: true}, nil
+	}
+	return numericDate{}, errClaimType
+}
+
+// stringClaim returns the claim name as a string, or an error matching
+// ErrMissingClaim when it is absent or not a string.
+func (c *claims) stringClaim(name string) (string, error) {
+	v, ok := c.values[name]
+	if !ok {
+		return "", fmt.Errorf("%w: claim %q not present", ErrMissingClaim, name)
+	}
+	s, ok := v.(string)
+	if !ok {
+		return "", fmt.Errorf("%w: claim %q is %s, not a string", ErrMissingClaim, name, jsonType(v))
+	}
+	return s, nil
+}
+
+// stringsClaim reads a claim that may be a string or an array of strings,
+// as Kubernetes reads the groups claim. null is no values.
+func stringsClaim(name string, v any) ([]string, error) {
+	switch a := v.(type) {
+	case string:
+		return []string{a}, nil
+	case nil:
+		return nil, nil
+	case []any:
+		out := make([]string, 0, len(a))
+		for _, e := range a {
+			s, ok := e.(string)
+			if !ok {
+				return nil, fmt.Errorf("%w: claim %q holds a %s, not a string", ErrMissingClaim, name, jsonType(e))
+			}
+			out = append(out, s)
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("%w: claim %q is %s, not a string or an array of strings", ErrMissingClaim, name, jsonType(v))
+}
+
+func jsonType(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "a string"
+	case float64:
+		return "a number"
+	case bool:
+		return "a boolean"
+	case []any:
+		return "an array"
+	case map[string]any:
+		return "an object"
+	}
+	return fmt.Sprintf("%T", v)
+}

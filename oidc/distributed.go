@@ -1,0 +1,145 @@
+package oidc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/authnkit/authnkit/authn"
+	"github.com/authnkit/authnkit/internal/jwtpeek"
+)
+
+// maxClaimJWTBytes bounds a distributed-claims response.
+const maxClaimJWTBytes = DefaultMaxTokenBytes
+
+// errDistributed marks a failure to resolve a distributed claim.
+var errDistributed = errors.New("distributed claim")
+
+// expandDistributed resolves the groups claim from its distributed source
+// (OpenID Connect Core §5.6.2) when the token does not carry it, as
+// Kubernetes does: "_claim_names" maps the claim to a source in
+// "_claim_sources", whose "endpoint" answers, with the source's
+// "access_token" as a bearer token, a JWT holding the claim. Beyond
+// Kubernetes, the endpoint must be https, the answer is bounded, and the
+// JWT must come from a configured issuer (Kubernetes will run discovery
+// against whatever issuer the answer names) and match this issuer's
+// audiences; it is verified like an ID token.
+func (a *Authenticator) expandDistributed(ctx context.Context, is *issuer, c *claims) error {
+	claim := is.groups.claim
+	if _, ok := c.values[claim]; ok {
+		return nil
+	}
+	rawNames, ok := c.values[claimNamesKey]
+	if !ok {
+		return nil
+	}
+	names, ok := rawNames.(map[string]any)
+	if !ok {
+		return fmt.Errorf("%w: %w: %s is %s, not an object", authn.ErrMalformed, errDistributed, claimNamesKey, jsonType(rawNames))
+	}
+	srcName, ok := names[claim]
+	if !ok {
+		return nil
+	}
+	src, ok := srcName.(string)
+	if !ok {
+		return fmt.Errorf("%w: %w: %s[%q] is not a string", authn.ErrMalformed, errDistributed, claimNamesKey, claim)
+	}
+	sources, ok := c.values[claimSourcesKey].(map[string]any)
+	if !ok {
+		return fmt.Errorf("%w: %w: no %s object", authn.ErrMalformed, errDistributed, claimSourcesKey)
+	}
+	source, ok := sources[src].(map[string]any)
+	if !ok {
+		return fmt.Errorf("%w: %w: source %q is missing from %s", authn.ErrMalformed, errDistributed, clip(src), claimSourcesKey)
+	}
+	endpoint, _ := source["endpoint"].(string)
+	if endpoint == "" {
+		return nil // aggregated claims ("JWT") are not resolved, as in Kubernetes
+	}
+	accessToken, _ := source["access_token"].(string)
+
+	u, err := url.Parse(endpoint)
+	if err != nil || u.Scheme != "https" || u.Host == "" {
+		return fmt.Errorf("%w: %w: endpoint of source %q is not an https URL", authn.ErrMalformed, errDistributed, clip(src))
+	}
+	jwt, err := fetchClaimJWT(ctx, is.client, u.String(), accessToken)
+	if err != nil {
+		return &authn.UnavailableError{Err: fmt.Errorf("%w %q from %s: %w", errDistributed, claim, u.Redacted(), err)}
+	}
+	v, err := a.verifyClaimJWT(ctx, is, jwt, claim)
+	if err != nil {
+		return fmt.Errorf("%w %q from %s: %w", errDistributed, claim, u.Redacted(), err)
+	}
+	c.values[claim] = v
+	return nil
+}
+
+// fetchClaimJWT GETs a distributed claim JWT.
+func fetchClaimJWT(ctx context.Context, client *http.Client, endpoint, accessToken string) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint, nil)
+	if err != nil {
+		return "", err
+	}
+	if accessToken != "" {
+		req.Header.Set("Authorization", "Bearer "+accessToken)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return "", fmt.Errorf("status %s", resp.Status)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxClaimJWTBytes+1))
+	if err != nil {
+		return "", err
+	}
+	if len(body) > maxClaimJWTBytes {
+		return "", fmt.Errorf("answer longer than %d bytes", maxClaimJWTBytes)
+	}
+	return strings.TrimSpace(string(body)), nil
+}
+
+// verifyClaimJWT verifies a distributed claim JWT as an ID token of a
+// configured issuer, with is's audiences, and returns the claim's value.
+func (a *Authenticator) verifyClaimJWT(ctx context.Context, is *issuer, token, claim string) (any, error) {
+	jws, err := jwtpeek.Split(token, a.maxLen)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", authn.ErrMalformed, err)
+	}
+	var c claims
+	if err := decodeClaims(jws.Payload, &want{names: map[string]struct{}{claim: {}}}, &c); err != nil {
+		return nil, fmt.Errorf("%w: %w", authn.ErrMalformed, err)
+	}
+	src := a.cur.Load().byIssuer[c.iss]
+	if src == nil {
+		return nil, fmt.Errorf("%w: issuer %q is not configured", authn.ErrWrongIssuer, clip(c.iss))
+	}
+	h, err := jwtpeek.ParseHeader(jws.Header)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", authn.ErrMalformed, err)
+	}
+	if c.ambiguity != nil || c.typeErr != nil {
+		return nil, fmt.Errorf("%w: %w", authn.ErrMalformed, errors.Join(c.ambiguity, c.typeErr))
+	}
+	if err := a.checkSignature(ctx, src, h, &jws); err != nil {
+		return nil, err
+	}
+	if len(matchAudiences(c.aud, is.auds)) == 0 {
+		return nil, fmt.Errorf("%w: token audiences %q, accepted %q", authn.ErrWrongAudience, clipList(c.aud), is.auds)
+	}
+	if err := a.checkTimes(&c); err != nil {
+		return nil, err
+	}
+	v, ok := c.values[claim]
+	if !ok {
+		return nil, fmt.Errorf("%w: the answer has no %q claim", ErrMissingClaim, claim)
+	}
+	return v, nil
+}

@@ -1,0 +1,96 @@
+package oidc_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/authnkit/authnkit/oidc"
+	"github.com/authnkit/authnkit/oidc/celexpr"
+	"github.com/authnkit/authnkit/oidc/oidctest"
+)
+
+// An authenticator for the classic --oidc-* flags, against an in-process
+// provider.
+func ExampleClassic() {
+	p := oidctest.NewProvider(oidctest.Options{})
+	defer p.Close()
+
+	flags := oidc.Classic{
+		IssuerURL:            p.Issuer(),
+		ClientID:             "kubernetes",
+		CertificateAuthority: string(p.CAPEM()),
+		UsernameClaim:        "email",
+		GroupsClaim:          "groups",
+		GroupsPrefix:         "oidc:",
+	}
+	a, err := oidc.New([]oidc.JWT{flags.JWT()}, oidc.Options{})
+	if err != nil {
+		panic(err)
+	}
+	defer a.Close()
+
+	claims := p.Claims("1234", "kubernetes")
+	claims["email"], claims["email_verified"] = "jane@example.com", true
+	claims["groups"] = []string{"admins", "dev"}
+	resp, ok, err := a.AuthenticateToken(context.Background(), p.Sign(claims))
+	fmt.Println(ok, err)
+	fmt.Println(resp.User.Name, resp.User.Groups, resp.Audiences)
+	// Output:
+	// true <nil>
+	// jane@example.com [oidc:admins oidc:dev] [kubernetes]
+}
+
+// An AuthenticationConfiguration with CEL expressions.
+func ExampleNew() {
+	p := oidctest.NewProvider(oidctest.Options{Algorithm: "ES256"})
+	defer p.Close()
+
+	cfg, err := oidc.ParseConfig([]byte(`
+apiVersion: apiserver.config.k8s.io/v1
+kind: AuthenticationConfiguration
+jwt:
+- issuer:
+    url: ` + p.Issuer() + `
+    audiences: [my-app]
+  claimValidationRules:
+  - expression: claims.hd == "example.com"
+    message: only example.com accounts
+  claimMappings:
+    username:
+      expression: '"example:" + claims.sub'
+    uid:
+      claim: sub
+    extra:
+    - key: example.com/tenant
+      valueExpression: claims.tid
+`))
+	if err != nil {
+		panic(err)
+	}
+	compiler, err := celexpr.New(celexpr.Options{})
+	if err != nil {
+		panic(err)
+	}
+	// The provider's CA: a real configuration would carry it in
+	// certificateAuthority or rely on the system roots.
+	cfg.JWT[0].Issuer.CertificateAuthority = string(p.CAPEM())
+	a, err := oidc.New(cfg.JWT, oidc.Options{Compiler: compiler, SigningAlgorithms: []string{"ES256"}})
+	if err != nil {
+		panic(err)
+	}
+	defer a.Close()
+
+	claims := p.Claims("u-42", "my-app")
+	claims["hd"], claims["tid"] = "example.com", "acme"
+	resp, ok, _ := a.AuthenticateToken(context.Background(), p.Sign(claims))
+	fmt.Println(ok, resp.User.Name, resp.User.UID, resp.User.Extra["example.com/tenant"])
+
+	claims["hd"] = "evil.com"
+	_, ok, err = a.AuthenticateToken(context.Background(), p.Sign(claims))
+	fmt.Println(ok, errors.Is(err, oidc.ErrClaimValidation), strings.Contains(err.Error(), "only example.com accounts"))
+	// Output:
+	// true example:u-42 u-42 [acme]
+	// false true true
+}

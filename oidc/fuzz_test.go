@@ -1,0 +1,64 @@
+package oidc_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/stretchr/testify/require"
+
+	"github.com/authnkit/authnkit/authn"
+	"github.com/authnkit/authnkit/oidc"
+	"github.com/authnkit/authnkit/oidc/oidctest"
+)
+
+// FuzzAuthenticateToken feeds arbitrary tokens to an authenticator for a
+// live in-process provider: nothing panics, every outcome has a valid
+// shape, and a token is accepted only if its signature verifies with the
+// provider's key under go-jose, an independent implementation.
+func FuzzAuthenticateToken(f *testing.F) {
+	p := oidctest.NewProvider(oidctest.Options{})
+	defer p.Close()
+	j := jwtFor(p)
+	j.ClaimMappings.Groups.Prefix = ptr("")
+	a, err := oidc.New([]oidc.JWT{j}, oidc.Options{UnknownKeyCooldown: time.Hour})
+	require.NoError(f, err)
+	defer a.Close()
+
+	exp := time.Now().Add(365 * 24 * time.Hour).Unix()
+	good := p.Sign(claims(p, "alice", map[string]any{"exp": exp, "groups": []string{"a", "b"}}))
+	parts := strings.Split(good, ".")
+	f.Add(good)
+	f.Add(p.Sign(claims(p, "alice", map[string]any{"exp": exp, "groups": "single", "aud": []string{"x", audience}})))
+	f.Add(p.Sign(claims(p, "alice", map[string]any{"exp": exp, "_claim_names": map[string]any{"groups": "s"}, "_claim_sources": map[string]any{"s": map[string]any{"JWT": "x"}}})))
+	f.Add(parts[0] + "." + parts[1] + ".")
+	f.Add(`eyJhbGciOiJub25lIn0.` + parts[1] + `.`)
+	f.Add(parts[0] + "." + parts[1] + ".x.y.z")
+	f.Add("not a token")
+	f.Add("")
+	f.Add("..")
+	key := p.PublicKey(p.KeyID())
+
+	f.Fuzz(func(t *testing.T, token string) {
+		resp, ok, err := a.AuthenticateToken(t.Context(), token)
+		switch {
+		case ok && resp != nil && err == nil:
+		case !ok && resp == nil:
+		default:
+			t.Fatalf("invalid outcome shape: %v %v %v", resp, ok, err)
+		}
+		if err != nil {
+			require.NotContains(t, err.Error(), token, "errors never quote the token")
+			require.False(t, authn.IsUnavailable(err) && !strings.Contains(err.Error(), "distributed"), "only remote failures are unavailable: %v", err)
+		}
+		if !ok {
+			return
+		}
+		jws, perr := jose.ParseSigned(token, []jose.SignatureAlgorithm{jose.RS256})
+		require.NoError(t, perr, "accepted a token go-jose cannot parse")
+		_, verr := jws.Verify(key)
+		require.NoError(t, verr, "accepted a token whose signature go-jose rejects")
+		require.True(t, strings.HasPrefix(resp.User.Name, "oidc:"))
+	})
+}

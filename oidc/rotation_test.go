@@ -1,0 +1,140 @@
+package oidc_test
+
+import (
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/authnkit/authnkit/authn"
+	"github.com/authnkit/authnkit/oidc"
+	"github.com/authnkit/authnkit/oidc/oidctest"
+)
+
+// inBubble runs f in a synctest bubble with an in-memory provider (so
+// that the bubble's clock can advance) and an authenticator reaching it
+// through the provider's client, both closed before the bubble ends.
+func inBubble(t *testing.T, popts oidctest.Options, before func(p *oidctest.Provider), f func(t *testing.T, p *oidctest.Provider, a *oidc.Authenticator)) {
+	synctest.Test(t, func(t *testing.T) {
+		popts.InMemory = true
+		p := oidctest.NewProvider(popts)
+		defer p.Close()
+		if before != nil {
+			before(p)
+		}
+		j := jwtFor(p)
+		j.Issuer.CertificateAuthority = ""
+		a, err := oidc.New([]oidc.JWT{j}, oidc.Options{HTTPClient: p.Client()})
+		require.NoError(t, err)
+		defer func() { require.NoError(t, a.Close()) }()
+		f(t, p, a)
+	})
+}
+
+func TestKeyRotation(t *testing.T) {
+	t.Parallel()
+	inBubble(t, oidctest.Options{MaxAge: 5 * time.Minute}, nil, func(t *testing.T, p *oidctest.Provider, a *oidc.Authenticator) {
+		old := p.KeyID()
+		tokOld := p.Sign(claims(p, "alice", map[string]any{"exp": time.Now().Add(24 * time.Hour).Unix()}))
+		_, ok, err := authenticate(t, a, tokOld)
+		require.NoError(t, err)
+		require.True(t, ok)
+
+		// A new kid appears: the first token signed with it triggers a
+		// refetch (once the cooldown since the last fetch has passed).
+		p.Rotate()
+		tokNew := p.Sign(claims(p, "bob", map[string]any{"exp": time.Now().Add(24 * time.Hour).Unix()}))
+		_, _, err = authenticate(t, a, tokNew)
+		require.ErrorIs(t, err, authn.ErrUnknownKey, "within the cooldown of the start-up fetch")
+		time.Sleep(20 * time.Second)
+		_, jwks0 := p.Fetches()
+		resp, ok, err := authenticate(t, a, tokNew)
+		require.NoError(t, err)
+		require.True(t, ok)
+		assert.Equal(t, "oidc:bob", resp.User.Name)
+		_, jwks1 := p.Fetches()
+		assert.Equal(t, jwks0+1, jwks1)
+		for range 10 {
+			_, ok, err = authenticate(t, a, tokNew)
+			require.True(t, ok)
+		}
+		_, jwks2 := p.Fetches()
+		assert.Equal(t, jwks1, jwks2, "a known kid fetches nothing")
+
+		// The old kid is removed: it keeps verifying until the next
+		// refresh (max-age 5 min), then stops.
+		p.RemoveKey(old)
+		_, ok, err = authenticate(t, a, tokOld)
+		require.NoError(t, err)
+		require.True(t, ok)
+		time.Sleep(6 * time.Minute)
+		synctest.Wait()
+		_, ok, err = authenticate(t, a, tokOld)
+		require.False(t, ok)
+		require.ErrorIs(t, err, authn.ErrUnknownKey)
+		_, ok, err = authenticate(t, a, tokNew)
+		require.NoError(t, err)
+		require.True(t, ok)
+	})
+}
+
+func TestJWKSOutage(t *testing.T) {
+	t.Parallel()
+	inBubble(t, oidctest.Options{MaxAge: 2 * time.Minute}, nil, func(t *testing.T, p *oidctest.Provider, a *oidc.Authenticator) {
+		tok := p.Sign(claims(p, "alice", map[string]any{"exp": time.Now().Add(24 * time.Hour).Unix()}))
+		_, ok, err := authenticate(t, a, tok)
+		require.NoError(t, err)
+		require.True(t, ok)
+
+		p.SetJWKSDown(true)
+		time.Sleep(10 * time.Minute)
+		synctest.Wait()
+		h := a.Health()[0]
+		assert.True(t, h.Ready)
+		assert.Error(t, h.LastError, "the failed refreshes are reported")
+		_, ok, err = authenticate(t, a, tok)
+		require.NoError(t, err, "the last good keys keep verifying")
+		require.True(t, ok)
+		assert.NoError(t, a.Ready())
+
+		p.SetJWKSDown(false)
+		time.Sleep(5 * time.Minute)
+		synctest.Wait()
+		assert.NoError(t, a.Health()[0].LastError, "recovered")
+	})
+}
+
+func TestIssuerDownAtStart(t *testing.T) {
+	t.Parallel()
+	inBubble(t, oidctest.Options{}, func(p *oidctest.Provider) { p.SetDown(true) }, func(t *testing.T, p *oidctest.Provider, a *oidc.Authenticator) {
+		tok := p.Sign(claims(p, "alice", map[string]any{"exp": time.Now().Add(24 * time.Hour).Unix()}))
+		_, ok, err := authenticate(t, a, tok)
+		require.False(t, ok)
+		require.ErrorIs(t, err, authn.ErrUnavailable)
+		require.True(t, authn.IsUnavailable(err), "the middleware answers 503")
+		require.ErrorIs(t, a.Ready(), authn.ErrUnavailable)
+		h := a.Health()[0]
+		assert.False(t, h.Ready)
+		assert.Error(t, h.LastError)
+
+		// Requests while down do not hammer the provider.
+		d0, _ := p.Fetches()
+		for range 50 {
+			_, _, _ = a.AuthenticateToken(t.Context(), tok)
+		}
+		d1, _ := p.Fetches()
+		assert.LessOrEqual(t, d1-d0, 1)
+
+		p.SetDown(false)
+		time.Sleep(2 * time.Minute) // the background retry, with no caller
+		synctest.Wait()
+		assert.True(t, a.Health()[0].Ready)
+		resp, ok, err := authenticate(t, a, tok)
+		require.NoError(t, err)
+		require.True(t, ok)
+		assert.Equal(t, "oidc:alice", resp.User.Name)
+		assert.NoError(t, a.Ready())
+	})
+}
