@@ -18,10 +18,14 @@
 // --requestheader-extra-headers-prefix, --token-auth-file,
 // --basic-auth-file, --service-account-key-file,
 // --service-account-issuer, --service-account-signing-key-file,
-// --enable-bootstrap-token-auth, --anonymous-auth and --api-audiences.
-// authnkit adds --client-crl-file, --client-cert-deny-file and
-// --bootstrap-token-file, and says so in their help. OIDC and webhook
-// flags arrive with their packages.
+// --enable-bootstrap-token-auth, the --oidc-* flags (--oidc-issuer-url,
+// --oidc-client-id, --oidc-ca-file, --oidc-username-claim,
+// --oidc-username-prefix, --oidc-groups-claim, --oidc-groups-prefix,
+// --oidc-required-claim, --oidc-signing-algs), --authentication-config,
+// the --authentication-token-webhook-* flags, --anonymous-auth and
+// --api-audiences. authnkit adds --client-crl-file,
+// --client-cert-deny-file, --bootstrap-token-file and
+// --oidc-insecure-allow-system-names, and says so in their help.
 // The standard flag package accepts -name and --name, and --name=value;
 // list flags take comma-separated values and may be repeated, as pflag's
 // string slices do.
@@ -38,6 +42,21 @@
 // Audience-agnostic authenticators (token and password files) answer only
 // for requests whose accepted audiences intersect --api-audiences
 // ([authn.AudienceAgnostic]).
+//
+// # OpenID Connect
+//
+// The --oidc-* flags configure one issuer, --authentication-config any
+// number (package oidc); the two are exclusive, as in kube-apiserver, and
+// so are --anonymous-auth and the file's anonymous section. With the file,
+// every supported signing algorithm is accepted, CEL expressions are
+// compiled with package oidc/celexpr, and the file is reloaded on change:
+// a file that fails to load or validate, or changes the anonymous
+// section, is reported through OnError and the previous configuration
+// keeps serving. An OIDC issuer may not also be a --service-account-issuer.
+// The OIDC authenticator sits after the service accounts, behind the token
+// cache, and is audience-agnostic for --api-audiences, as in
+// kube-apiserver. Mapped usernames and groups beginning with "system:"
+// are refused unless --oidc-insecure-allow-system-names.
 //
 // # Kubernetes compatibility
 //

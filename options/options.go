@@ -12,6 +12,7 @@ import (
 	"github.com/authnkit/authnkit/authn"
 	"github.com/authnkit/authnkit/basicauth"
 	"github.com/authnkit/authnkit/bootstrap"
+	"github.com/authnkit/authnkit/oidc"
 	"github.com/authnkit/authnkit/requestheader"
 	"github.com/authnkit/authnkit/serviceaccount"
 	"github.com/authnkit/authnkit/tokenfile"
@@ -75,6 +76,18 @@ type Options struct {
 	// BootstrapTokenStore supplies bootstrap-token Secrets from the
 	// embedding program instead of BootstrapTokenFile. Not a flag.
 	BootstrapTokenStore bootstrap.Store
+	// OIDC holds the classic --oidc-* flags: one OpenID Connect issuer
+	// (package oidc).
+	OIDC OIDCOptions
+	// AuthenticationConfigFile is --authentication-config: an
+	// AuthenticationConfiguration file (apiserver.config.k8s.io/v1, or
+	// v1beta1 or v1alpha1) with JWT issuers and the anonymous section.
+	// Exclusive with the --oidc-* flags, and with --anonymous-auth when it
+	// configures anonymous access. Reloaded on change; a file that fails
+	// to load or validate keeps the previous configuration serving and is
+	// reported through OnError.
+	AuthenticationConfigFile string
+
 	// WebhookConfigFile is --authentication-token-webhook-config-file: a
 	// kubeconfig naming a TokenReview service asked about bearer tokens
 	// (package webhook).
@@ -91,6 +104,10 @@ type Options struct {
 	// become system:anonymous. A request whose credential is rejected is
 	// never anonymous.
 	AnonymousAuth bool
+	// AnonymousAuthSet records that --anonymous-auth was given on the
+	// command line (AddFlags tracks it): with an anonymous section in
+	// --authentication-config that is an error, as in kube-apiserver.
+	AnonymousAuthSet bool
 	// APIAudiences is --api-audiences: the audiences this server accepts.
 	// Audience-aware authenticators check tokens against them;
 	// audience-agnostic ones (token and password files) answer only for
@@ -104,6 +121,10 @@ type Options struct {
 	// reload (the previous content keeps serving). Nil: log only. Not a
 	// flag.
 	OnError func(error)
+	// OnAuthenticationConfigReload, when set, is called after the
+	// --authentication-config file has been reloaded and applied. Not a
+	// flag.
+	OnAuthenticationConfigReload func()
 }
 
 // RequestHeaderOptions holds kube-apiserver's --requestheader-* flags. The
@@ -131,7 +152,12 @@ type RequestHeaderOptions struct {
 
 // NewOptions returns Options with kube-apiserver's defaults.
 func NewOptions() *Options {
-	return &Options{AnonymousAuth: true, WebhookVersion: webhook.V1beta1, WebhookCacheTTL: union.WebhookDefaultTTL}
+	return &Options{
+		AnonymousAuth:   true,
+		WebhookVersion:  webhook.V1beta1,
+		WebhookCacheTTL: union.WebhookDefaultTTL,
+		OIDC:            OIDCOptions{UsernameClaim: "sub", SigningAlgs: []string{oidc.DefaultSigningAlgorithm}},
+	}
 }
 
 // AddFlags registers the options on fs under kube-apiserver's names, with
@@ -181,7 +207,8 @@ func (o *Options) AddFlags(fs *flag.FlagSet) {
 		"The API version of the authentication.k8s.io TokenReview to send to and expect from the webhook.")
 	fs.DurationVar(&o.WebhookCacheTTL, "authentication-token-webhook-cache-ttl", o.WebhookCacheTTL,
 		"The duration to cache responses from the webhook token authenticator.")
-	fs.BoolVar(&o.AnonymousAuth, "anonymous-auth", o.AnonymousAuth,
+	o.addOIDCFlags(fs)
+	fs.Var(&tracked{Value: boolValue{&o.AnonymousAuth}, set: &o.AnonymousAuthSet}, "anonymous-auth",
 		"Enables anonymous requests to the secure port of the API server. Requests that are not rejected by another authentication method are treated as anonymous requests. "+
 			"Anonymous requests have a username of system:anonymous, and a group name of system:unauthenticated.")
 	fs.Var(&stringList{v: &o.APIAudiences}, "api-audiences",
@@ -223,6 +250,7 @@ func (o *Options) Validate() error {
 	if o.WebhookConfigFile != "" && o.WebhookVersion != webhook.V1 && o.WebhookVersion != webhook.V1beta1 {
 		errs = append(errs, fmt.Errorf("options: --authentication-token-webhook-version %q: want v1 or v1beta1", o.WebhookVersion))
 	}
+	errs = append(errs, o.validateOIDC()...)
 	if o.WebhookCacheTTL < 0 {
 		errs = append(errs, errors.New("options: --authentication-token-webhook-cache-ttl must not be negative"))
 	}
@@ -259,6 +287,10 @@ type Authenticator struct {
 	// --service-account-signing-key-file as the first
 	// --service-account-issuer; nil unless both are set.
 	ServiceAccountIssuer *serviceaccount.Issuer
+	// OIDC is the OpenID Connect authenticator (from --oidc-* or
+	// --authentication-config), for its Health and Ready; nil when none
+	// is configured.
+	OIDC *oidc.Authenticator
 
 	closers []io.Closer
 }
@@ -390,6 +422,24 @@ func (o *Options) New() (*Authenticator, error) {
 		}
 		cached = append(cached, authn.AudienceAgnostic(apiAudiences, b))
 	}
+	anonymous := &oidc.AnonymousConfig{Enabled: o.AnonymousAuth}
+	if (o.OIDC.IssuerURL != "" && o.OIDC.ClientID != "") || o.AuthenticationConfigFile != "" {
+		jwt, anon, err := o.newOIDC(out, logger)
+		if err != nil {
+			return fail(err)
+		}
+		if anon != nil {
+			if o.AnonymousAuthSet {
+				return fail(fmt.Errorf("options: --authentication-config: %w", &oidc.ConfigError{Errors: []*oidc.FieldError{{
+					Field: "anonymous", Type: oidc.FieldValueForbidden,
+					Detail: "--anonymous-auth flag cannot be set when anonymous field is configured in authentication configuration file"}}}))
+			}
+			anonymous = anon
+		}
+		// After the service accounts, as in kube-apiserver: both verify
+		// JWTs, and the OIDC authenticator may fetch keys on a miss.
+		cached = append(cached, authn.AudienceAgnostic(apiAudiences, jwt))
+	}
 	if len(cached) > 0 {
 		c, err := union.NewCache(oneOrUnion(cached), union.CacheOptions{Logger: logger})
 		if err != nil {
@@ -415,8 +465,12 @@ func (o *Options) New() (*Authenticator, error) {
 	}
 
 	a := authn.AddAuthenticatedGroup(union.New(members...))
-	if o.AnonymousAuth {
-		a = union.NewWith(union.Options{FailFast: true}, a, authn.Anonymous())
+	if anonymous.Enabled {
+		var paths []string
+		for _, c := range anonymous.Conditions {
+			paths = append(paths, c.Path)
+		}
+		a = union.NewWith(union.Options{FailFast: true}, a, authn.AnonymousFor(paths...))
 	}
 	out.Authenticator = a
 	if out.Challenges == nil {

@@ -1,0 +1,220 @@
+package options
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"reflect"
+	"slices"
+	"strings"
+
+	"github.com/authnkit/authnkit/authn"
+	"github.com/authnkit/authnkit/internal/reload"
+	"github.com/authnkit/authnkit/oidc"
+	"github.com/authnkit/authnkit/oidc/celexpr"
+)
+
+// OIDCOptions holds kube-apiserver's classic --oidc-* flags, which
+// configure one OpenID Connect issuer (package oidc). They are exclusive
+// with --authentication-config.
+type OIDCOptions struct {
+	// IssuerURL is --oidc-issuer-url (https only); with ClientID it enables
+	// the authenticator.
+	IssuerURL string
+	// ClientID is --oidc-client-id: the audience tokens must carry.
+	ClientID string
+	// CAFile is --oidc-ca-file: PEM CAs for the issuer's TLS; empty means
+	// the system roots.
+	CAFile string
+	// UsernameClaim is --oidc-username-claim (default "sub").
+	UsernameClaim string
+	// UsernamePrefix is --oidc-username-prefix. Empty: the issuer URL and
+	// "#" unless the claim is "email"; "-": no prefix.
+	UsernamePrefix string
+	// GroupsClaim is --oidc-groups-claim: a string or array claim.
+	GroupsClaim string
+	// GroupsPrefix is --oidc-groups-prefix.
+	GroupsPrefix string
+	// RequiredClaims is --oidc-required-claim key=value (repeatable).
+	RequiredClaims map[string]string
+	// SigningAlgs is --oidc-signing-algs (default RS256). With
+	// --authentication-config every supported algorithm is accepted, as
+	// in kube-apiserver.
+	SigningAlgs []string
+	// InsecureAllowSystemNames is --oidc-insecure-allow-system-names, an
+	// authnkit flag: let OIDC usernames and groups begin with "system:".
+	// Applies to --authentication-config too.
+	InsecureAllowSystemNames bool
+
+	// FlagsSet records that an --oidc-* flag was given on the command
+	// line (AddFlags tracks it), as kube-apiserver tracks it for its
+	// exclusivity rules.
+	FlagsSet bool
+}
+
+// set reports whether any classic flag is in use.
+func (o *OIDCOptions) set() bool {
+	return o.FlagsSet || o.IssuerURL != "" || o.ClientID != "" || o.CAFile != "" || o.GroupsClaim != "" ||
+		o.GroupsPrefix != "" || o.UsernamePrefix != "" || len(o.RequiredClaims) > 0
+}
+
+func (o *Options) addOIDCFlags(fs *flag.FlagSet) {
+	c := &o.OIDC
+	track := func(v flag.Value) flag.Value { return &tracked{Value: v, set: &c.FlagsSet} }
+	fs.Var(track(stringValue{&c.IssuerURL}), "oidc-issuer-url",
+		"The URL of the OpenID issuer, only HTTPS scheme will be accepted. If set, it will be used to verify the OIDC JSON Web Token (JWT).")
+	fs.Var(track(stringValue{&c.ClientID}), "oidc-client-id",
+		"The client ID for the OpenID Connect client, must be set if oidc-issuer-url is set.")
+	fs.Var(track(stringValue{&c.CAFile}), "oidc-ca-file",
+		"If set, the OpenID server's certificate will be verified by one of the authorities in the oidc-ca-file, otherwise the host's root CA set will be used.")
+	fs.Var(track(stringValue{&c.UsernameClaim}), "oidc-username-claim",
+		"The OpenID claim to use as the user name. Note that claims other than the default ('sub') is not guaranteed to be unique and immutable.")
+	fs.Var(track(stringValue{&c.UsernamePrefix}), "oidc-username-prefix",
+		"If provided, all usernames will be prefixed with this value. If not provided, username claims other than 'email' are prefixed by the issuer URL to avoid clashes. To skip any prefixing, provide the value '-'.")
+	fs.Var(track(stringValue{&c.GroupsClaim}), "oidc-groups-claim",
+		"If provided, the name of a custom OpenID Connect claim for specifying user groups. The claim value is expected to be a string or array of strings.")
+	fs.Var(track(stringValue{&c.GroupsPrefix}), "oidc-groups-prefix",
+		"If provided, all groups will be prefixed with this value to prevent conflicts with other authentication strategies.")
+	fs.Var(track(&stringList{v: &c.SigningAlgs}), "oidc-signing-algs",
+		"Comma-separated list of allowed JOSE asymmetric signing algorithms. JWTs with a supported 'alg' header values are: RS256, RS384, RS512, ES256, ES384, ES512, PS256, PS384, PS512; "+
+			"authnkit extension: EdDSA.")
+	fs.Var(track(&keyValueMap{m: &c.RequiredClaims}), "oidc-required-claim",
+		"A key=value pair that describes a required claim in the ID Token. If set, the claim is verified to be present in the ID Token with a matching value. Repeat this flag to specify multiple claims.")
+	fs.BoolVar(&c.InsecureAllowSystemNames, "oidc-insecure-allow-system-names", c.InsecureAllowSystemNames,
+		"authnkit extension: allow usernames and groups mapped from OIDC tokens to begin with 'system:' (refused by default, so that an identity provider cannot grant system:masters).")
+	fs.StringVar(&o.AuthenticationConfigFile, "authentication-config", o.AuthenticationConfigFile,
+		"File with Authentication Configuration to configure the JWT Token authenticator or the anonymous authenticator. "+
+			"This flag is mutually exclusive with the --oidc-* flags if the file configures the JWT Token authenticator. "+
+			"This flag is mutually exclusive with --anonymous-auth if the file configures the Anonymous authenticator. Reloaded on change.")
+}
+
+// validateOIDC adds kube-apiserver's rules for the OIDC flags.
+func (o *Options) validateOIDC() []error {
+	var errs []error
+	c := &o.OIDC
+	if o.AuthenticationConfigFile == "" {
+		if c.set() && (c.IssuerURL == "" || c.ClientID == "") {
+			errs = append(errs, errors.New("options: oidc-issuer-url and oidc-client-id must be specified together when any oidc-* flags are set"))
+		}
+		return errs
+	}
+	if c.set() {
+		errs = append(errs, errors.New("options: authentication-config file and oidc-* flags are mutually exclusive"))
+	}
+	return errs
+}
+
+// authConfig is the --authentication-config file's current content.
+type authConfig struct {
+	cfg *oidc.AuthenticationConfiguration
+}
+
+// newOIDC builds the JWT authenticator from the classic flags or the
+// authentication configuration file, and returns the file's anonymous
+// section (nil when there is no file or it has none).
+func (o *Options) newOIDC(out *Authenticator, logger *slog.Logger) (authn.TokenAuthenticator, *oidc.AnonymousConfig, error) {
+	opts := oidc.Options{
+		SigningAlgorithms:        o.OIDC.SigningAlgs,
+		InsecureAllowSystemNames: o.OIDC.InsecureAllowSystemNames,
+		Logger:                   logger,
+		OnError:                  o.OnError,
+	}
+	if o.AuthenticationConfigFile == "" {
+		c := o.OIDC
+		classic := oidc.Classic{
+			IssuerURL: c.IssuerURL, ClientID: c.ClientID,
+			UsernameClaim: c.UsernameClaim, UsernamePrefix: c.UsernamePrefix,
+			GroupsClaim: c.GroupsClaim, GroupsPrefix: c.GroupsPrefix,
+			RequiredClaims: c.RequiredClaims,
+		}
+		if c.CAFile != "" {
+			ca, err := os.ReadFile(c.CAFile)
+			if err != nil {
+				return nil, nil, fmt.Errorf("options: --oidc-ca-file: %w", err)
+			}
+			classic.CertificateAuthority = string(ca)
+		}
+		jwt := classic.JWT()
+		if err := o.checkDisallowedIssuers([]oidc.JWT{jwt}); err != nil {
+			return nil, nil, fmt.Errorf("options: --oidc-issuer-url: %w", err)
+		}
+		a, err := oidc.New([]oidc.JWT{jwt}, opts)
+		if err != nil {
+			return nil, nil, fmt.Errorf("options: --oidc-*: %w", err)
+		}
+		out.closers = append(out.closers, a)
+		out.OIDC = a
+		return a, nil, nil
+	}
+
+	// The configuration file: every algorithm, as kube-apiserver allows
+	// them all with it, and CEL expressions.
+	opts.SigningAlgorithms = oidc.AllSigningAlgorithms()
+	compiler, err := celexpr.New(celexpr.Options{})
+	if err != nil {
+		return nil, nil, fmt.Errorf("options: --authentication-config: %w", err)
+	}
+	opts.Compiler = compiler
+
+	var a *oidc.Authenticator
+	var first *oidc.AuthenticationConfiguration
+	parse := func(path string, data []byte) (*authConfig, error) {
+		cfg, err := oidc.ParseConfig(data)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		if err := o.checkDisallowedIssuers(cfg.JWT); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		if a == nil { // the first load
+			if a, err = oidc.New(cfg.JWT, opts); err != nil {
+				return nil, fmt.Errorf("%s: %w", path, err)
+			}
+			first = cfg
+			return &authConfig{cfg: cfg}, nil
+		}
+		if !reflect.DeepEqual(first.Anonymous, cfg.Anonymous) {
+			return nil, fmt.Errorf("%s: %w", path, &oidc.ConfigError{Errors: []*oidc.FieldError{{
+				Field: "anonymous", Type: oidc.FieldValueForbidden, Detail: "changed from initial configuration file"}}})
+		}
+		if err := a.Update(cfg.JWT); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		return &authConfig{cfg: cfg}, nil
+	}
+	f, err := reload.New(o.AuthenticationConfigFile, parse, reload.Options{
+		Name:     "options: --authentication-config",
+		MaxSize:  1 << 20,
+		Logger:   logger,
+		OnError:  o.OnError,
+		OnReload: o.OnAuthenticationConfigReload,
+	})
+	if err != nil {
+		if a != nil {
+			_ = a.Close()
+		}
+		return nil, nil, fmt.Errorf("options: --authentication-config: %w", err)
+	}
+	out.closers = append(out.closers, a, f) // the watcher closes first
+	out.OIDC = a
+	return a, first.Anonymous, nil
+}
+
+// checkDisallowedIssuers refuses an OIDC issuer that is also a
+// service-account issuer, as kube-apiserver does: its tokens would be
+// checked twice, by two different rules.
+func (o *Options) checkDisallowedIssuers(jwt []oidc.JWT) error {
+	var errs []*oidc.FieldError
+	for i, j := range jwt {
+		if slices.Contains(o.ServiceAccountIssuers, j.Issuer.URL) {
+			errs = append(errs, &oidc.FieldError{Field: fmt.Sprintf("jwt[%d].issuer.url", i), Type: oidc.FieldValueInvalid, BadValue: j.Issuer.URL,
+				Detail: "URL must not overlap with disallowed issuers: [" + strings.Join(o.ServiceAccountIssuers, " ") + "]"})
+		}
+	}
+	if len(errs) > 0 {
+		return &oidc.ConfigError{Errors: errs}
+	}
+	return nil
+}
