@@ -21,6 +21,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/authnkit/authnkit/authn/authntest"
+	"github.com/authnkit/authnkit/oidc/oidctest"
 	"github.com/authnkit/authnkit/serviceaccount"
 )
 
@@ -35,6 +36,11 @@ type demo struct {
 	bootstrapID     string // bootstrap token <id>.<secret>, in bootstrap.yaml
 	bootstrapSecret string
 	saToken         string // minted for default:demo once the server runs
+	// idp is a tiny in-process OpenID Connect provider (the one tests
+	// use), standing in for Dex or Keycloak; idToken is an ID token it
+	// signed for erin, mapped by authn-config.yaml.
+	idp     *oidctest.Provider
+	idToken string
 }
 
 // demoIssuer is the demo's --service-account-issuer.
@@ -71,6 +77,12 @@ func newDemo(dir string) (*demo, error) {
 	if err != nil {
 		return nil, err
 	}
+	d.idp = oidctest.NewProvider(oidctest.Options{Algorithm: "ES256"})
+	idClaims := d.idp.Claims("erin-0001", demoAudience)
+	idClaims["exp"] = time.Now().Add(24 * time.Hour).Unix()
+	idClaims["email"], idClaims["email_verified"] = "erin@example.com", true
+	idClaims["groups"], idClaims["tenant"] = []string{"devs"}, "acme"
+	d.idToken = d.idp.Sign(idClaims)
 	files := map[string]string{
 		"ca.crt":     string(ca.CertPEM),
 		"server.crt": string(serving.CertPEM),
@@ -89,6 +101,9 @@ func newDemo(dir string) (*demo, error) {
 		// password,user,uid,"group1,group2" with a bcrypt hash in place of
 		// the plaintext password (an authnkit extension).
 		"passwords.csv": fmt.Sprintf("%s,carol,1003,\"dev\"\n", hash),
+		// The structured authentication configuration for the demo's
+		// identity provider (kube-apiserver's --authentication-config).
+		"authn-config.yaml": authnConfig(d.idp),
 		// A bootstrap-token Secret as kubeadm creates it in kube-system.
 		"bootstrap.yaml": fmt.Sprintf(`apiVersion: v1
 kind: Secret
@@ -109,6 +124,7 @@ stringData:
 			mode = 0o644
 		}
 		if err := os.WriteFile(filepath.Join(d.dir, name), []byte(content), mode); err != nil {
+			d.idp.Close()
 			d.cleanup()
 			return nil, err
 		}
@@ -134,8 +150,42 @@ func (d *demo) args() []string {
 		"--requestheader-extra-headers-prefix=X-Remote-Extra-",
 		"--tls-cert-file=" + d.path("server.crt"),
 		"--tls-private-key-file=" + d.path("server.key"),
+		"--authentication-config=" + d.path("authn-config.yaml"),
 		"--anonymous-auth=false",
 	}
+}
+
+// demoAudience is the client ID of the demo's identity provider.
+const demoAudience = "authnkit-demo"
+
+// authnConfig is an AuthenticationConfiguration trusting idp: the username
+// is the verified e-mail address, groups and uid come from claims, and a
+// CEL expression fills an extra field.
+func authnConfig(idp *oidctest.Provider) string {
+	ca := "      " + strings.ReplaceAll(strings.TrimSpace(string(idp.CAPEM())), "\n", "\n      ")
+	return fmt.Sprintf(`apiVersion: apiserver.config.k8s.io/v1
+kind: AuthenticationConfiguration
+jwt:
+- issuer:
+    url: %s
+    audiences: [%s]
+    certificateAuthority: |
+%s
+  claimValidationRules:
+  - expression: claims.email_verified == true
+    message: the e-mail address must be verified
+  claimMappings:
+    username:
+      expression: '"oidc:" + claims.email'
+    groups:
+      claim: groups
+      prefix: "oidc:"
+    uid:
+      claim: sub
+    extra:
+    - key: demo.authnkit.io/tenant
+      valueExpression: claims.tenant
+`, idp.Issuer(), demoAudience, ca)
 }
 
 // mintServiceAccountToken mints the demo's token for default:demo.
@@ -153,6 +203,7 @@ func (d *demo) bootstrapToken() string { return d.bootstrapID + "." + d.bootstra
 func (d *demo) path(name string) string { return filepath.Join(d.dir, name) }
 
 func (d *demo) cleanup() {
+	d.idp.Close()
 	if d.ownDir {
 		_ = os.RemoveAll(d.dir)
 	}
@@ -205,7 +256,7 @@ func (d *demo) printInstructions(w io.Writer, addr string) {
 	}
 	url := "https://" + addr + "/apis/authentication.k8s.io/v1/selfsubjectreviews"
 	fmt.Fprintf(w, `authnkit demo serving on https://%[1]s
-files in %[2]s (removed on exit): CAs, certificates, tokens.csv, passwords.csv, kubeconfig
+files in %[2]s (removed on exit): CAs, certificates, tokens.csv, passwords.csv, authn-config.yaml, kubeconfig
 
 Bearer token (alice, plaintext row of tokens.csv):
   curl --cacert %[3]s -X POST -H 'Authorization: Bearer %[4]s' %[5]s
@@ -215,6 +266,8 @@ Service-account token (default:demo, minted with sa.key; issuer discovery at /.w
   kubectl --kubeconfig %[8]s auth whoami --token %[10]s
 Bootstrap token (bootstrap.yaml, a kube-system Secret as kubeadm makes it):
   curl --cacert %[3]s -X POST -H 'Authorization: Bearer %[9]s' %[5]s
+OIDC ID token (erin, from an in-process identity provider; mapped by authn-config.yaml):
+  kubectl --kubeconfig %[8]s auth whoami --token %[11]s
 HTTP Basic (carol, bcrypt hash in passwords.csv):
   curl --cacert %[3]s -X POST -u 'carol:%[7]s' %[5]s
 Client certificate (CN=admin, O=system:masters):
@@ -232,7 +285,7 @@ kubectl (contexts alice, bob, carol, admin):
   kubectl --kubeconfig %[8]s --context admin auth whoami
 
 Stop with Ctrl-C.
-`, addr, d.dir, d.path("ca.crt"), d.aliceToken, url, d.bobToken, d.carolPasswd, kubeconfig, d.bootstrapToken(), d.saToken)
+`, addr, d.dir, d.path("ca.crt"), d.aliceToken, url, d.bobToken, d.carolPasswd, kubeconfig, d.bootstrapToken(), d.saToken, d.idToken)
 }
 
 // newServingCert returns a throwaway CA and a serving certificate for

@@ -55,6 +55,7 @@ func startDemo(t *testing.T, extra ...string) *testServer {
 	t.Helper()
 	d, err := newDemo(t.TempDir())
 	require.NoError(t, err)
+	t.Cleanup(d.cleanup) // after the server's shutdown
 	logs := &syncBuffer{}
 	s, err := start(append(append(d.args(), "--secure-port=0"), extra...), io.Discard, slog.New(slog.NewTextHandler(logs, nil)))
 	require.NoError(t, err)
@@ -297,6 +298,7 @@ func TestRunGracefulShutdown(t *testing.T) {
 	require.NoError(t, os.WriteFile(tokens, []byte("t,u,1\n"), 0o600))
 	d, err := newDemo(dir)
 	require.NoError(t, err)
+	defer d.cleanup()
 	ctx, cancel := context.WithCancel(t.Context())
 	stdout := &syncBuffer{}
 	done := make(chan error, 1)
