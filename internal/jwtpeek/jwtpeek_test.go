@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -93,6 +94,21 @@ func FuzzReader(f *testing.F) {
 			var v any
 			if err := d.Decode(&v); err != nil {
 				t.Fatalf("encoding/json cannot decode %q: %v", data, err)
+			}
+		}
+		// Value decodes what encoding/json decodes into an interface.
+		vr := NewReader(data, nil)
+		got, verr := vr.Value()
+		if verr == nil {
+			verr = vr.End()
+		}
+		if verr == nil && vr.Ambiguity() == nil {
+			var want any
+			if err := json.Unmarshal(data, &want); err != nil {
+				t.Fatalf("Value accepted %q, encoding/json did not: %v", data, err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("Value(%q) = %#v, encoding/json: %#v", data, got, want)
 			}
 		}
 	})
