@@ -94,3 +94,41 @@ jwt:
 	// true example:u-42 u-42 [acme]
 	// false true true
 }
+
+// Health and Ready report each issuer's keys, for readiness checks; Update
+// swaps the configuration while tokens are being verified.
+func ExampleAuthenticator_Update() {
+	p := oidctest.NewProvider(oidctest.Options{})
+	defer p.Close()
+	prefix := "oidc:"
+	jwt := oidc.JWT{
+		Issuer: oidc.Issuer{URL: p.Issuer(), CertificateAuthority: string(p.CAPEM()), Audiences: []string{"kubernetes"}},
+		ClaimMappings: oidc.ClaimMappings{
+			Username: oidc.PrefixedClaimOrExpression{Claim: "sub", Prefix: &prefix},
+		},
+	}
+	a, err := oidc.New([]oidc.JWT{jwt}, oidc.Options{})
+	if err != nil {
+		panic(err)
+	}
+	defer a.Close()
+	token := p.Sign(p.Claims("alice", "kubernetes"))
+	resp, _, _ := a.AuthenticateToken(context.Background(), token)
+	fmt.Println(resp.User.Name, a.Ready(), a.Health()[0].Ready)
+
+	other := "corp:"
+	jwt.ClaimMappings.Username.Prefix = &other
+	if err := a.Update([]oidc.JWT{jwt}); err != nil {
+		panic(err)
+	}
+	resp, _, _ = a.AuthenticateToken(context.Background(), token)
+	fmt.Println(resp.User.Name)
+
+	err = a.Update(nil)
+	_, ok, _ := a.AuthenticateToken(context.Background(), token)
+	fmt.Println(err, ok)
+	// Output:
+	// oidc:alice <nil> true
+	// corp:alice
+	// <nil> false
+}
