@@ -228,3 +228,78 @@ func TestWebhooksAgree(t *testing.T) {
 		t.Errorf("authnkit, unknown token: ok %v, err %v", ok, err)
 	}
 }
+
+// TestOIDCAgree checks that both sides of BenchmarkOIDC and
+// BenchmarkOIDCIssuers map the same ID token to the same user (name
+// "oidc:alice", groups "oidc:dev" and "oidc:ops", no UID, no extra), that
+// the reference verifies it, and that both reject a tampered signature;
+// with several issuers, that a token of each is accepted alike and one
+// from an issuer neither knows gets no opinion from either: the work
+// measured is a full verification on every side.
+func TestOIDCAgree(t *testing.T) {
+	ctx := t.Context()
+	wantName := oidcPrefix + oidcSubject
+	wantGroups := []string{oidcPrefix + oidcGroups[0], oidcPrefix + oidcGroups[1]}
+	for _, alg := range []string{"RS256", "ES256"} {
+		t.Run(alg, func(t *testing.T) {
+			p := newOIDCProvider(t, alg, "")
+			token := oidcToken(p)
+			k8s := newK8sOIDCAuthenticators(t, alg, p)[0]
+			ours := newOIDCAuthenticator(t, alg, p)
+			k, kOK, kErr := k8s.AuthenticateToken(ctx, token)
+			o, oOK, oErr := ours.AuthenticateToken(ctx, token)
+			if !kOK || !oOK || kErr != nil || oErr != nil {
+				t.Fatalf("k8s %v %v, authnkit %v %v", kOK, kErr, oOK, oErr)
+			}
+			assertSameUser(t, k.User, o.User)
+			if o.User.Name != wantName || !slices.Equal(o.User.Groups, wantGroups) {
+				t.Errorf("user %q %q, want %q %q", o.User.Name, o.User.Groups, wantName, wantGroups)
+			}
+			if err := rawJWTVerify(t, token, p.PublicKey(p.KeyID()))(); err != nil {
+				t.Errorf("ref-verify: %v", err)
+			}
+			i := strings.LastIndexByte(token, '.')
+			sig := []byte(token[i+1:])
+			if sig[5] == 'A' { // another base64url letter, six bits of the signature
+				sig[5] = 'B'
+			} else {
+				sig[5] = 'A'
+			}
+			bad := token[:i+1] + string(sig)
+			if _, ok, err := k8s.AuthenticateToken(ctx, bad); ok || err == nil {
+				t.Errorf("k8s accepted a tampered signature: %v %v", ok, err)
+			}
+			if _, ok, err := ours.AuthenticateToken(ctx, bad); ok || err == nil {
+				t.Errorf("authnkit accepted a tampered signature: %v %v", ok, err)
+			}
+			if rawJWTVerify(t, bad, p.PublicKey(p.KeyID()))() == nil {
+				t.Error("ref-verify accepted a tampered signature")
+			}
+		})
+	}
+	t.Run("issuers", func(t *testing.T) {
+		ps := newOIDCProviders(t, 4)
+		configured, stranger := ps[:3], ps[3]
+		k8s := newK8sOIDCUnion(t, "ES256", configured...)
+		ours := newOIDCAuthenticator(t, "ES256", configured...)
+		for _, p := range configured {
+			token := oidcToken(p)
+			k, kOK, kErr := k8s.AuthenticateToken(ctx, token)
+			o, oOK, oErr := ours.AuthenticateToken(ctx, token)
+			if !kOK || !oOK || kErr != nil || oErr != nil {
+				t.Fatalf("%s: k8s %v %v, authnkit %v %v", p.Issuer(), kOK, kErr, oOK, oErr)
+			}
+			assertSameUser(t, k.User, o.User)
+			if o.User.Name != wantName || !slices.Equal(o.User.Groups, wantGroups) {
+				t.Errorf("user %q %q, want %q %q", o.User.Name, o.User.Groups, wantName, wantGroups)
+			}
+		}
+		token := oidcToken(stranger)
+		if _, ok, err := k8s.AuthenticateToken(ctx, token); ok || err != nil {
+			t.Errorf("k8s, unknown issuer: ok %v, err %v", ok, err)
+		}
+		if _, ok, err := ours.AuthenticateToken(ctx, token); ok || err != nil {
+			t.Errorf("authnkit, unknown issuer: ok %v, err %v", ok, err)
+		}
+	})
+}
