@@ -18,8 +18,9 @@
 // token in two lines. Tests change it at will to reach the failure paths:
 // add, rotate and unpublish keys, sign with unpublished keys, odd headers
 // or raw bytes ([Provider.SignWith], [Provider.SignRaw]), take it down
-// ([Provider.SetDown], [Provider.SetJWKSDown]), change the discovery
-// document, and count fetches ([Provider.Fetches]).
+// ([Provider.SetDown], [Provider.SetJWKSDown]: 503 answers) or off the
+// network ([Provider.SetUnreachable]: connections closed), change the
+// discovery document, and count fetches ([Provider.Fetches]).
 //
 // Trust the server with [Provider.Client], or with [Provider.CAPEM] where
 // the code under test builds its own client from a CA file, as

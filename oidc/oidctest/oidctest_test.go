@@ -391,6 +391,49 @@ func TestAvailabilityAndFetches(t *testing.T) {
 	assert.Equal(t, 6, j, "JWKS fetches, 503 included")
 }
 
+// TestUnreachable checks that an unreachable Provider fails every request
+// in the transport, a kept-alive connection's included, counts none of
+// them, and serves again once reachable, over a socket and in memory.
+func TestUnreachable(t *testing.T) {
+	t.Parallel()
+	for _, inMemory := range []bool{false, true} {
+		name := "socket"
+		if inMemory {
+			name = "in memory"
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			p := newProvider(t, oidctest.Options{InMemory: inMemory})
+			tr := p.Client().Transport.(*http.Transport).Clone()
+			tr.DisableKeepAlives = false // a connection open across the change
+			defer tr.CloseIdleConnections()
+			keepAlive := &http.Client{Transport: tr}
+			resp, _ := get(t, keepAlive, p.DiscoveryURL())
+			require.Equal(t, http.StatusOK, resp.StatusCode)
+
+			p.SetUnreachable(true)
+			for _, c := range []*http.Client{keepAlive, p.Client()} {
+				for _, url := range []string{p.DiscoveryURL(), p.JWKSURL()} {
+					resp, err := c.Get(url)
+					if err == nil {
+						resp.Body.Close()
+						t.Fatalf("GET %s answered %s while unreachable", url, resp.Status)
+					}
+				}
+			}
+			d, j := p.Fetches()
+			assert.Equal(t, 1, d, "nothing reached the handler while unreachable")
+			assert.Equal(t, 0, j)
+
+			p.SetUnreachable(false)
+			resp, _ = get(t, keepAlive, p.JWKSURL())
+			assert.Equal(t, http.StatusOK, resp.StatusCode)
+			_, j = p.Fetches()
+			assert.Equal(t, 1, j)
+		})
+	}
+}
+
 func TestCAPEM(t *testing.T) {
 	t.Parallel()
 	p := newProvider(t, oidctest.Options{Algorithm: "ES256", IssuerPath: "/t"})

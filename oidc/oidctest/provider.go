@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -70,6 +71,7 @@ type Provider struct {
 	base                    string // issuer without a trailing slash
 	discoveryPath, jwksPath string // request paths of the two endpoints
 	closeOnce               sync.Once
+	unreachable             atomic.Bool // refuse new connections
 
 	mu               sync.Mutex
 	keys             map[string]*signingKey // every key ever made, published or not
@@ -112,6 +114,7 @@ func NewProvider(opts Options) *Provider {
 		_ = p.srv.Listener.Close()
 		p.srv.Listener = p.pipes
 	}
+	p.srv.Listener = gateListener{Listener: p.srv.Listener, refuse: &p.unreachable}
 	p.issuer = "https://" + p.srv.Listener.Addr().String() + opts.IssuerPath
 	p.base = strings.TrimSuffix(p.issuer, "/")
 	u, err := url.Parse(p.base)
@@ -359,6 +362,19 @@ func (p *Provider) SetDown(down bool) {
 	p.down = down
 }
 
+// SetUnreachable makes the Provider unreachable while unreachable is true,
+// as a host that is down or a port nothing listens on: it closes the
+// connections open at the call, and closes every new one as soon as it is
+// accepted, before the TLS handshake. Clients then fail in the transport
+// (a reset or EOF), before any HTTP exchange, and [Provider.Fetches]
+// counts nothing. [Provider.SetDown] is the HTTP-level outage instead.
+func (p *Provider) SetUnreachable(unreachable bool) {
+	p.unreachable.Store(unreachable)
+	if unreachable {
+		p.srv.CloseClientConnections()
+	}
+}
+
 // SetJWKSDown makes the JWKS endpoint alone answer 503 Service Unavailable
 // while down is true.
 func (p *Provider) SetJWKSDown(down bool) {
@@ -489,6 +505,23 @@ func (q quietHandshakes) Write(b []byte) (int, error) {
 		return len(b), nil
 	}
 	return q.w.Write(b)
+}
+
+// gateListener closes the connections it accepts while refuse is set, for
+// SetUnreachable.
+type gateListener struct {
+	net.Listener
+	refuse *atomic.Bool
+}
+
+func (l gateListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil || !l.refuse.Load() {
+			return c, err
+		}
+		_ = c.Close()
+	}
 }
 
 // pipeListener is a net.Listener whose connections come from dial, one
