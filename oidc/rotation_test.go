@@ -138,3 +138,36 @@ func TestIssuerDownAtStart(t *testing.T) {
 		assert.NoError(t, a.Ready())
 	})
 }
+
+// TestIssuerUnreachableAtStart runs over a real socket on 127.0.0.1: an
+// issuer that no connection reaches when New runs (each is closed before
+// the TLS handshake) does not stop New; its tokens are unavailable, and
+// once it is reachable its keys arrive through the background retry alone,
+// with no token to trigger it.
+func TestIssuerUnreachableAtStart(t *testing.T) {
+	t.Parallel()
+	p := newProvider(t, oidctest.Options{})
+	p.SetUnreachable(true)
+	a := newAuthenticator(t, []oidc.JWT{jwtFor(p)}, oidc.Options{})
+	tok := p.Sign(claims(p, "alice", nil))
+
+	_, ok, err := authenticate(t, a, tok)
+	require.False(t, ok)
+	require.ErrorIs(t, err, authn.ErrUnavailable)
+	require.ErrorIs(t, a.Ready(), authn.ErrUnavailable)
+	assert.Error(t, a.Health()[0].LastError)
+	d, j := p.Fetches()
+	assert.Zero(t, d+j, "no request reached the provider")
+
+	p.SetUnreachable(false)
+	// The first retry comes after about a second (jwks.DefaultMinBackoff);
+	// the bound only stops a broken test.
+	require.Eventually(t, func() bool { return a.Ready() == nil }, 30*time.Second, 10*time.Millisecond)
+	resp, ok, err := authenticate(t, a, tok)
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.Equal(t, "oidc:alice", resp.User.Name)
+	h := a.Health()[0]
+	assert.NoError(t, h.LastError)
+	assert.Equal(t, 1, h.Keys)
+}
