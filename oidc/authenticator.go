@@ -209,12 +209,18 @@ func (a *Authenticator) Health() []Health {
 }
 
 // Ready returns nil when every issuer has keys, or an error naming those
-// that do not, matching [authn.ErrUnavailable]: a readiness check.
+// that do not, with their last fetch error, matching [authn.ErrUnavailable]:
+// a readiness check. Keys once loaded keep an issuer ready through later
+// fetch failures, since they keep verifying.
 func (a *Authenticator) Ready() error {
 	var errs []error
 	for _, h := range a.Health() {
-		if !h.Ready {
-			errs = append(errs, fmt.Errorf("issuer %q: keys not loaded: %v", h.Issuer, h.LastError))
+		switch {
+		case h.Ready:
+		case h.LastError != nil:
+			errs = append(errs, fmt.Errorf("issuer %q: keys not loaded: %w", h.Issuer, h.LastError))
+		default:
+			errs = append(errs, fmt.Errorf("issuer %q: keys not loaded yet, first fetch in progress", h.Issuer))
 		}
 	}
 	if len(errs) == 0 {

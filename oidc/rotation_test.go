@@ -115,6 +115,8 @@ func TestIssuerDownAtStart(t *testing.T) {
 		require.ErrorIs(t, err, authn.ErrUnavailable)
 		require.True(t, authn.IsUnavailable(err), "the middleware answers 503")
 		require.ErrorIs(t, a.Ready(), authn.ErrUnavailable)
+		assert.ErrorContains(t, a.Ready(), `issuer "`+p.Issuer()+`": keys not loaded: `)
+		assert.ErrorContains(t, a.Ready(), "503", "the last fetch error")
 		h := a.Health()[0]
 		assert.False(t, h.Ready)
 		assert.Error(t, h.LastError)
