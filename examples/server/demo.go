@@ -150,8 +150,9 @@ func (d *demo) args() []string {
 		"--requestheader-extra-headers-prefix=X-Remote-Extra-",
 		"--tls-cert-file=" + d.path("server.crt"),
 		"--tls-private-key-file=" + d.path("server.key"),
+		// Anonymous access comes from authn-config.yaml, for the health
+		// endpoints only.
 		"--authentication-config=" + d.path("authn-config.yaml"),
-		"--anonymous-auth=false",
 	}
 }
 
@@ -160,7 +161,8 @@ const demoAudience = "authnkit-demo"
 
 // authnConfig is an AuthenticationConfiguration trusting idp: the username
 // is the verified e-mail address, groups and uid come from claims, and a
-// CEL expression fills an extra field.
+// CEL expression fills an extra field. Anonymous requests reach the health
+// endpoints and nothing else, as the Kubernetes documentation suggests.
 func authnConfig(idp *oidctest.Provider) string {
 	ca := "      " + strings.ReplaceAll(strings.TrimSpace(string(idp.CAPEM())), "\n", "\n      ")
 	return fmt.Sprintf(`apiVersion: apiserver.config.k8s.io/v1
@@ -185,6 +187,12 @@ jwt:
     extra:
     - key: demo.authnkit.io/tenant
       valueExpression: claims.tenant
+anonymous:
+  enabled: true
+  conditions:
+  - path: /livez
+  - path: /readyz
+  - path: /healthz
 `, idp.Issuer(), demoAudience, ca)
 }
 
@@ -277,6 +285,8 @@ Front proxy (its own certificate; the user comes from X-Remote-* headers):
     -H 'X-Remote-User: dave' -H 'X-Remote-Group: devs' -H 'X-Remote-Extra-Scopes: read' %[5]s
 A rejected token (401 with a Kubernetes Status):
   curl --cacert %[3]s -X POST -H 'Authorization: Bearer wrong' %[5]s
+Readiness, anonymous (authn-config.yaml allows /livez, /readyz and /healthz only):
+  curl --cacert %[3]s 'https://%[1]s/readyz?verbose'
 
 kubectl (contexts alice, bob, carol, admin):
   kubectl --kubeconfig %[8]s auth whoami

@@ -39,6 +39,10 @@ type logKey struct{}
 func newHandler(auth *options.Authenticator, logger *slog.Logger) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /version", serveVersion)
+	mux.HandleFunc("GET /livez", serveHealth("livez", []healthCheck{pingCheck}, logger))
+	ready := readyChecks(auth)
+	mux.HandleFunc("GET /readyz", serveHealth("readyz", ready, logger))
+	mux.HandleFunc("GET /healthz", serveHealth("healthz", ready, logger))
 	for _, v := range []string{"v1", "v1beta1"} {
 		mux.HandleFunc("POST /apis/authentication.k8s.io/"+v+"/selfsubjectreviews", serveSelfSubjectReview(v))
 	}

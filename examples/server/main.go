@@ -20,6 +20,11 @@
 //     the caller's identity, so `kubectl auth whoami` works;
 //   - POST /apis/authentication.k8s.io/v1/tokenreviews: a TokenReview
 //     answered as kube-apiserver answers it;
+//   - GET /livez, /readyz and /healthz, answered as kube-apiserver answers
+//     them ("ok", each check with ?verbose, 500 with the failed checks and
+//     no reasons); /readyz and /healthz fail until every OIDC issuer's keys
+//     have been loaded once. The demo's AuthenticationConfiguration lets
+//     anonymous requests reach these three paths and nothing else;
 //
 // and a Kubernetes Status body for everything that fails. Each request is
 // logged on one line: method, path, status, and user or failure reason —

@@ -71,6 +71,27 @@ func startDemo(t *testing.T, extra ...string) *testServer {
 	return &testServer{server: s, demo: d, logs: logs, client: client, url: "https://" + s.addr}
 }
 
+// newFlagModeServer wraps s, started with flags and no --tls-cert-file,
+// for a test: a client trusting its throwaway serving certificate, and a
+// shutdown at the end that checks the certificate's folder is removed.
+// logs is what s logs to, if the test reads it.
+func newFlagModeServer(t *testing.T, s *server, logs *syncBuffer) *testServer {
+	t.Helper()
+	require.NotEmpty(t, s.caFile, "a throwaway serving certificate is generated")
+	caPEM, err := os.ReadFile(s.caFile)
+	require.NoError(t, err)
+	pool := x509.NewCertPool()
+	require.True(t, pool.AppendCertsFromPEM(caPEM))
+	ts := &testServer{server: s, logs: logs, url: "https://" + s.addr,
+		client: &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}, Timeout: 10 * time.Second}}
+	t.Cleanup(func() {
+		ts.client.CloseIdleConnections()
+		require.NoError(t, s.shutdown())
+		assert.NoFileExists(t, s.caFile, "the generated certificate folder is removed")
+	})
+	return ts
+}
+
 type whoamiResult struct {
 	Kind       string `json:"kind"`
 	APIVersion string `json:"apiVersion"`
@@ -241,21 +262,9 @@ func TestFlagModeAnonymous(t *testing.T) {
 	dir := t.TempDir()
 	tokens := filepath.Join(dir, "tokens.csv")
 	require.NoError(t, os.WriteFile(tokens, []byte("tok-1,dave,2001,\n"), 0o600))
-	logs := &syncBuffer{}
-	s, err := start([]string{"--token-auth-file=" + tokens, "--secure-port=0"}, io.Discard, slog.New(slog.NewTextHandler(logs, nil)))
+	s, err := start([]string{"--token-auth-file=" + tokens, "--secure-port=0"}, io.Discard, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
-	require.NotEmpty(t, s.caFile, "a throwaway serving certificate is generated")
-	caPEM, err := os.ReadFile(s.caFile)
-	require.NoError(t, err)
-	pool := x509.NewCertPool()
-	require.True(t, pool.AppendCertsFromPEM(caPEM))
-	ts := &testServer{server: s, logs: logs, url: "https://" + s.addr,
-		client: &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}}
-	t.Cleanup(func() {
-		ts.client.CloseIdleConnections()
-		require.NoError(t, s.shutdown())
-		assert.NoFileExists(t, s.caFile, "the generated certificate folder is removed")
-	})
+	ts := newFlagModeServer(t, s, nil)
 
 	for _, tc := range []struct {
 		name     string
