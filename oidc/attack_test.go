@@ -81,6 +81,7 @@ func TestAttacks(t *testing.T) {
 		{name: "padding in the signature", token: good + "==", want: authn.ErrMalformed},
 		{name: "wrong iss is no opinion", token: p.Sign(claims(p, "alice", map[string]any{"iss": "https://evil.example"}))},
 		{name: "iss with a trailing slash is no opinion", token: p.Sign(claims(p, "alice", map[string]any{"iss": p.Issuer() + "/"}))},
+		{name: "oversized token of a configured issuer", token: parts[0] + "." + parts[1] + "." + strings.Repeat("A", oidc.DefaultMaxTokenBytes), want: authn.ErrMalformed},
 		{name: "oversized token is no opinion", token: segment(t, map[string]any{"alg": "RS256"}) + "." + strings.Repeat("A", oidc.DefaultMaxTokenBytes) + "." + parts[2]},
 		{name: "JWE is no opinion", token: segment(t, map[string]any{"alg": "RSA-OAEP", "enc": "A256GCM"}) + ".a.b.c.d"},
 		{name: "JWE-shaped with our payload", token: parts[0] + "." + parts[1] + ".x.y.z", want: authn.ErrMalformed},
