@@ -2,6 +2,7 @@ package authn
 
 import (
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -43,9 +44,14 @@ type BearerOptions struct {
 // No token, or an Authorization header of another scheme, is no opinion.
 // "Bearer" with an empty, too long, or space-separated value, or a
 // WebSocket entry that does not decode, is an error matching [ErrMalformed]
-// and [ErrInvalidToken]. A token t has no opinion on, or rejects, is an
-// error matching [ErrInvalidToken] (and t's own error kind); a failure of
-// kind [ErrUnavailable] is passed on as it is. On success the credential is
+// and [ErrInvalidToken]. A token t rejects is an error matching
+// [ErrInvalidToken] and t's own error kind (t's error as it is when it
+// already matches ErrInvalidToken, so messages do not repeat it); a token t
+// has no opinion on is an error matching [ErrInvalidToken] and
+// [ErrUnrecognized], which [IsUnavailable] skips, so that in a union of
+// several BearerToken members one member's "no opinion" cannot hide
+// another's outage; a failure of kind [ErrUnavailable] is passed on as it
+// is. On success the credential is
 // removed from the request: this is the one change an authenticator makes
 // to a request. Use [BearerTokenWith] to keep it.
 func BearerToken(t TokenAuthenticator) Authenticator {
@@ -112,13 +118,37 @@ func (b *bearer) check(r *http.Request, token string) (*Response, bool, error) {
 	case ok:
 		return resp, true, nil
 	case err == nil:
-		return nil, false, ErrInvalidToken
-	case IsUnavailable(err):
+		return nil, false, errTokenUnrecognized
+	case IsUnavailable(err) || errors.Is(err, ErrInvalidToken):
 		return nil, false, err
 	default:
-		return nil, false, fmt.Errorf("%w: %w", ErrInvalidToken, err)
+		return nil, false, &invalidTokenError{err: err}
 	}
 }
+
+// errTokenUnrecognized is BearerToken's error for a token its token
+// authenticator had no opinion on: a refusal, but no verdict.
+var errTokenUnrecognized error = &invalidTokenError{err: ErrUnrecognized, msg: ErrInvalidToken.Error()}
+
+// invalidTokenError marks a token authenticator's failure as an invalid
+// bearer token without changing what kind of failure it is: it matches
+// [ErrInvalidToken] and unwraps to the original error, so [IsUnavailable]
+// and [Reason] judge the original.
+type invalidTokenError struct {
+	err error
+	msg string // replaces the generated text when set
+}
+
+func (e *invalidTokenError) Error() string {
+	if e.msg != "" {
+		return e.msg
+	}
+	return ErrInvalidToken.Error() + ": " + e.err.Error()
+}
+
+func (e *invalidTokenError) Is(target error) bool { return target == ErrInvalidToken }
+
+func (e *invalidTokenError) Unwrap() error { return e.err }
 
 // ParseBearer extracts the token from an Authorization header value. It
 // reports found=false with no error when the value is empty or of another

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/authnkit/authnkit/authn"
 	"github.com/authnkit/authnkit/authn/authntest"
+	"github.com/authnkit/authnkit/union"
 )
 
 var alice = authn.UserInfo{Name: "alice", UID: "1001", Groups: []string{"dev"}, Extra: map[string][]string{"scope": {"a", "b"}}}
@@ -78,7 +80,7 @@ func TestBearerToken(t *testing.T) {
 		{name: "known token", header: "Bearer s3cret", inner: aliceTokens(), wantUser: &alice},
 		{name: "no header is no opinion", header: "", inner: aliceTokens(), keepsAuth: true},
 		{name: "basic is no opinion", header: "Basic YTpi", inner: aliceTokens(), keepsAuth: true},
-		{name: "unknown token is invalid", header: "Bearer nope", inner: aliceTokens(), wantErrs: []error{authn.ErrInvalidToken}, keepsAuth: true},
+		{name: "unknown token is invalid and unrecognized", header: "Bearer nope", inner: aliceTokens(), wantErrs: []error{authn.ErrInvalidToken, authn.ErrUnrecognized}, keepsAuth: true},
 		{name: "empty token is malformed", header: "Bearer ", inner: aliceTokens(), wantErrs: []error{authn.ErrInvalidToken, authn.ErrMalformed}, keepsAuth: true},
 		{name: "inner error keeps its kind", header: "Bearer s3cret", inner: authntest.Fail(authn.ErrExpired), wantErrs: []error{authn.ErrInvalidToken, authn.ErrExpired}, keepsAuth: true},
 		{name: "unavailable passes through", header: "Bearer s3cret", inner: authntest.Fail(unavailable), wantErrs: []error{authn.ErrUnavailable}, keepsAuth: true},
@@ -108,6 +110,37 @@ func TestBearerToken(t *testing.T) {
 			assert.Equal(t, tt.keepsAuth, r.Header.Get("Authorization") != "" || tt.header == "")
 		})
 	}
+}
+
+// One BearerToken per member: a member that does not know the token must
+// not turn another member's outage into a 401, nor hide its success.
+func TestBearerTokenPerMemberComposes(t *testing.T) {
+	t.Parallel()
+	down := &authn.UnavailableError{Err: errors.New("issuer down")}
+	apiKeys := authn.BearerToken(authntest.NoOpinion())
+	_, _, err := union.New(apiKeys, authn.BearerToken(authntest.Fail(down))).AuthenticateRequest(authntest.NewBearerRequest("t"))
+	require.ErrorIs(t, err, authn.ErrUnavailable)
+	assert.True(t, authn.IsUnavailable(err), "an outage behind one member stays an outage: %v", err)
+	assert.Equal(t, authn.ReasonUnavailable, authn.Reason(err))
+
+	resp, ok, err := union.New(apiKeys, authn.BearerToken(aliceTokens())).AuthenticateRequest(authntest.NewBearerRequest("s3cret"))
+	authntest.AssertUser(t, alice, resp, ok, err)
+
+	_, _, err = union.New(apiKeys, authn.BearerToken(aliceTokens())).AuthenticateRequest(authntest.NewBearerRequest("nope"))
+	require.ErrorIs(t, err, authn.ErrInvalidToken)
+	assert.False(t, authn.IsUnavailable(err))
+	assert.Equal(t, authn.ReasonUnrecognized, authn.Reason(err))
+}
+
+// An error that already says "invalid bearer token" is not wrapped again.
+func TestBearerTokenSaysInvalidOnce(t *testing.T) {
+	t.Parallel()
+	custom := fmt.Errorf("apikeys: %w: unknown API key", authn.ErrInvalidToken)
+	_, _, err := authn.BearerToken(authntest.Fail(custom)).AuthenticateRequest(authntest.NewBearerRequest("k"))
+	require.ErrorIs(t, err, authn.ErrInvalidToken)
+	assert.Equal(t, 1, strings.Count(err.Error(), "invalid bearer token"), err.Error())
+	_, _, err = authn.BearerToken(authntest.Fail(errors.New("apikeys: unknown API key"))).AuthenticateRequest(authntest.NewBearerRequest("k"))
+	assert.Equal(t, "authn: invalid bearer token: apikeys: unknown API key", err.Error())
 }
 
 func TestBearerTokenKeepCredential(t *testing.T) {

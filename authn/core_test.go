@@ -79,11 +79,161 @@ func TestAddAuthenticatedGroupPassesFailures(t *testing.T) {
 
 func TestAddGroups(t *testing.T) {
 	t.Parallel()
+	// Kubernetes' GroupAdder appends every group, duplicates included.
 	resp, ok, err := authn.AddGroups(authntest.Succeed(alice), "dev", "ops", "ops").AuthenticateRequest(authntest.NewRequest())
 	require.NoError(t, err)
 	require.True(t, ok)
-	assert.Equal(t, []string{"dev", "ops"}, resp.User.Groups)
+	assert.Equal(t, []string{"dev", "dev", "ops", "ops"}, resp.User.Groups)
+	assert.Equal(t, []string{"dev"}, alice.Groups, "the inner response must not change")
+
+	inner := authntest.Succeed(alice)
+	orig, _, _ := inner.AuthenticateRequest(authntest.NewRequest())
+	same, _, _ := authn.AddGroups(inner).AuthenticateRequest(authntest.NewRequest())
+	assert.Same(t, orig, same, "no groups: the response is passed on as it is")
+}
+
+func TestTokenGroupAdders(t *testing.T) {
+	t.Parallel()
+	tokens := authntest.Tokens(map[string]authn.UserInfo{
+		"a":    alice,
+		"anon": {Name: authn.AnonymousUser, Groups: []string{authn.UnauthenticatedGroup}},
+	})
+	tests := []struct {
+		name, token string
+		t           authn.TokenAuthenticator
+		wantOK      bool
+		wantGroups  []string
+	}{
+		{name: "groups appended", token: "a", t: authn.AddTokenGroups(tokens, "ops", "dev"), wantOK: true, wantGroups: []string{"dev", "ops", "dev"}},
+		{name: "authenticated group", token: "a", t: authn.AddTokenAuthenticatedGroup(tokens), wantOK: true, wantGroups: []string{"dev", authn.AuthenticatedGroup}},
+		{name: "not for anonymous", token: "anon", t: authn.AddTokenAuthenticatedGroup(tokens), wantOK: true, wantGroups: []string{authn.UnauthenticatedGroup}},
+		{name: "no opinion passes", token: "x", t: authn.AddTokenGroups(tokens, "ops")},
+		{name: "no opinion passes the authenticated adder", token: "x", t: authn.AddTokenAuthenticatedGroup(tokens)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			resp, ok, err := tt.t.AuthenticateToken(t.Context(), tt.token)
+			authntest.CheckOutcome(t, resp, ok, err)
+			require.NoError(t, err)
+			require.Equal(t, tt.wantOK, ok)
+			if ok {
+				assert.Equal(t, tt.wantGroups, resp.User.Groups)
+			}
+		})
+	}
+	failing := authntest.Fail(authn.ErrExpired)
+	for _, tok := range []authn.TokenAuthenticator{authn.AddTokenGroups(failing, "g"), authn.AddTokenAuthenticatedGroup(failing)} {
+		resp, ok, err := tok.AuthenticateToken(t.Context(), "t")
+		authntest.CheckOutcome(t, resp, ok, err)
+		require.ErrorIs(t, err, authn.ErrExpired)
+	}
 	assert.Equal(t, []string{"dev"}, alice.Groups)
+}
+
+func TestFallback(t *testing.T) {
+	t.Parallel()
+	assert.True(t, authn.IsFallback(authn.Anonymous()))
+	assert.True(t, authn.IsFallback(authn.AnonymousFor("/livez")))
+	assert.False(t, authn.IsFallback(authntest.NoOpinion()))
+	guest := authn.Fallback(authntest.Succeed(authn.UserInfo{Name: "guest"}))
+	assert.True(t, authn.IsFallback(guest))
+	assert.Equal(t, guest, authn.Fallback(guest), "marking twice changes nothing")
+	resp, ok, err := guest.AuthenticateRequest(authntest.NewRequest())
+	authntest.AssertUser(t, authn.UserInfo{Name: "guest"}, resp, ok, err)
+	assert.False(t, authn.IsFallback(authn.AddAuthenticatedGroup(guest)), "a decorator hides the mark")
+}
+
+func TestIsUnavailable(t *testing.T) {
+	t.Parallel()
+	down := &authn.UnavailableError{Err: errors.New("jwks fetch failed")}
+	rejected := fmt.Errorf("oidc: %w", authn.ErrExpired)
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"nil", nil, false},
+		{"sentinel", authn.ErrUnavailable, true},
+		{"typed", down, true},
+		{"wrapped once", fmt.Errorf("webhook: %w", down), true},
+		{"rejection", rejected, false},
+		{"unrecognized alone", authn.ErrUnrecognized, false},
+		{"joined outages", errors.Join(down, authn.ErrUnavailable), true},
+		{"outage and rejection", errors.Join(down, rejected), false},
+		{"outage and unrecognized", errors.Join(authn.ErrUnrecognized, down), true},
+		{"a wrapped join keeps its rejection", fmt.Errorf("outer: %w", errors.Join(down, rejected)), false},
+		{"named outage", &authn.AuthenticatorError{Authenticator: "oidc", Err: down}, true},
+		{"named rejection beside an outage", errors.Join(down, &authn.AuthenticatorError{Authenticator: "tokenfile", Err: rejected}), false},
+		{"two sentinels in one node", fmt.Errorf("%w: %w", authn.ErrInvalidToken, down), false},
+		{"empty join", errors.Join(), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			assert.Equal(t, tt.want, authn.IsUnavailable(tt.err))
+		})
+	}
+}
+
+func TestReason(t *testing.T) {
+	t.Parallel()
+	down := &authn.UnavailableError{Err: errors.New("down")}
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{nil, authn.ReasonNoCredential},
+		{down, authn.ReasonUnavailable},
+		{errors.Join(down, authn.ErrUnrecognized), authn.ReasonUnavailable},
+		{&authn.ExpiredError{}, authn.ReasonExpired},
+		{errors.Join(down, fmt.Errorf("x: %w", authn.ErrExpired)), authn.ReasonExpired},
+		{authn.ErrNotYetValid, authn.ReasonNotYetValid},
+		{authn.ErrRevoked, authn.ReasonRevoked},
+		{authn.ErrWrongAudience, authn.ReasonWrongAudience},
+		{authn.ErrWrongIssuer, authn.ReasonWrongIssuer},
+		{authn.ErrUnknownKey, authn.ReasonUnknownKey},
+		{authn.ErrBadSignature, authn.ReasonBadSignature},
+		{authn.ErrMalformed, authn.ReasonMalformed},
+		{authn.ErrInvalidCredentials, authn.ReasonInvalidCredentials},
+		{authn.ErrUnrecognized, authn.ReasonUnrecognized},
+		{authn.ErrInvalidToken, authn.ReasonInvalid},
+		{errors.New("apikeys: key disabled"), authn.ReasonInvalid},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, authn.Reason(tt.err), "%v", tt.err)
+	}
+}
+
+func TestNamed(t *testing.T) {
+	t.Parallel()
+	inner := fmt.Errorf("apikeys: %w", authn.ErrRevoked)
+	a := authn.Named("apikeys", authntest.Fail(inner))
+	resp, ok, err := a.AuthenticateRequest(authntest.NewRequest())
+	authntest.CheckOutcome(t, resp, ok, err)
+	require.ErrorIs(t, err, authn.ErrRevoked)
+	assert.Equal(t, inner.Error(), err.Error(), "the name is data, not text")
+	ae, isNamed := errors.AsType[*authn.AuthenticatorError](err)
+	require.True(t, isNamed)
+	assert.Equal(t, "apikeys", ae.Authenticator)
+
+	resp, ok, err = authn.NamedToken("tokens", authntest.Succeed(alice)).AuthenticateToken(t.Context(), "x")
+	authntest.AssertUser(t, alice, resp, ok, err)
+	resp, ok, err = authn.NamedToken("tokens", authntest.NoOpinion()).AuthenticateToken(t.Context(), "x")
+	authntest.CheckOutcome(t, resp, ok, err)
+	require.NoError(t, err)
+	require.False(t, ok)
+
+	joined := errors.Join(
+		&authn.AuthenticatorError{Authenticator: "x509", Err: authn.ErrExpired},
+		&authn.AuthenticatorError{Authenticator: "bearer", Err: errors.Join(
+			&authn.AuthenticatorError{Authenticator: "oidc", Err: authn.ErrBadSignature},
+			&authn.AuthenticatorError{Authenticator: "x509", Err: authn.ErrExpired},
+		)},
+	)
+	assert.Equal(t, []string{"x509", "oidc"}, authn.Authenticators(joined), "innermost names, once each, in order")
+	assert.Nil(t, authn.Authenticators(authn.ErrExpired))
+	assert.Nil(t, authn.Authenticators(nil))
 }
 
 func TestContextHelpers(t *testing.T) {

@@ -37,6 +37,13 @@ var (
 	ErrBadSignature = errors.New("authn: bad signature")
 	// ErrRevoked: the credential was valid but has been revoked.
 	ErrRevoked = errors.New("authn: credential revoked")
+	// ErrUnrecognized: a credential was presented and no authenticator
+	// knew it (every one had no opinion). It is a refusal (401), but no
+	// verdict on the credential: [IsUnavailable] skips it, so that
+	// one member's ignorance cannot hide another member's outage.
+	// [BearerToken]'s error for a token nobody knew matches it and
+	// [ErrInvalidToken].
+	ErrUnrecognized = errors.New("authn: credential not recognized")
 	// ErrUnavailable: the credential could not be checked because something
 	// it depends on is down (keys not yet fetched, a webhook unreachable).
 	// It never means the credential is wrong. [Middleware] answers 503 when
@@ -89,29 +96,68 @@ func (e *UnavailableError) Unwrap() error { return e.Err }
 // IsUnavailable reports whether err says only that credentials could not be
 // checked: err matches [ErrUnavailable] and, where err joins several
 // failures (as a union's error does, see [errors.Join]), every one of them
-// does. A single rejection among them makes the answer false. A nil err is
-// not unavailable.
+// that is a verdict does. A single rejection among them makes the answer
+// false. A failure that matches only [ErrUnrecognized] (a credential that
+// no authenticator knew, such as the error [BearerToken] returns when its
+// token authenticator has no opinion) is no verdict either way and is
+// skipped: one member of a union that did not know a token does not turn
+// another member's outage into a 401. A nil err is not unavailable.
+//
+// The whole tree of err is walked, through single wrappers (fmt.Errorf
+// with one %w, [AuthenticatorError]) and joins alike.
 func IsUnavailable(err error) bool {
-	if err == nil {
-		return false
-	}
-	if errors.Is(err, ErrUnavailable) {
-		// Only a join-like node can mix kinds: check every branch.
-		if multi, ok := err.(interface{ Unwrap() []error }); ok && !isUnavailableNode(err) {
-			for _, e := range multi.Unwrap() {
-				if e != nil && !IsUnavailable(e) {
-					return false
-				}
-			}
-		}
-		return true
-	}
-	return false
+	return err != nil && classify(err) == classUnavailable
 }
 
-// isUnavailableNode reports whether err itself (not a branch of it) claims
-// the unavailable kind through an Is method.
-func isUnavailableNode(err error) bool {
-	x, ok := err.(interface{ Is(error) bool })
-	return ok && x.Is(ErrUnavailable)
+// class is what a failure says about a credential.
+type class int
+
+const (
+	classNeutral     class = iota // no verdict: nobody knew the credential
+	classUnavailable              // could not be checked
+	classRejected                 // checked, and wrong
+)
+
+// classify walks err's tree: a rejection anywhere wins, then an outage;
+// a tree of unrecognized credentials only is neutral.
+func classify(err error) class {
+	switch err {
+	case ErrUnavailable:
+		return classUnavailable
+	case ErrUnrecognized:
+		return classNeutral
+	}
+	if x, ok := err.(interface{ Is(error) bool }); ok {
+		switch {
+		case x.Is(ErrUnavailable):
+			return classUnavailable
+		case x.Is(ErrUnrecognized):
+			return classNeutral
+		}
+	}
+	switch u := err.(type) {
+	case interface{ Unwrap() []error }:
+		c, seen := classNeutral, false
+		for _, e := range u.Unwrap() {
+			if e == nil {
+				continue
+			}
+			seen = true
+			switch classify(e) {
+			case classRejected:
+				return classRejected
+			case classUnavailable:
+				c = classUnavailable
+			}
+		}
+		if !seen {
+			return classRejected
+		}
+		return c
+	case interface{ Unwrap() error }:
+		if inner := u.Unwrap(); inner != nil {
+			return classify(inner)
+		}
+	}
+	return classRejected
 }
