@@ -36,8 +36,8 @@ const (
 	// "authenticated: false" answers for this long, in a cache of its own in
 	// front of the webhook (k8s.io/kubernetes/pkg/kubeapiserver/authenticator/config.go,
 	// newWebhookTokenAuthenticator), and does not cache its errors. Use it
-	// for both [CacheOptions.SuccessTTL] and [CacheOptions.FailureTTL] to
-	// match.
+	// for both [CacheOptions.SuccessTTL] and [CacheOptions.FailureTTL], with
+	// [CacheOptions.CacheErrors] false, to match.
 	WebhookDefaultTTL = 2 * time.Minute
 	// DefaultMaxEntries bounds the cache when [CacheOptions.MaxEntries] is
 	// zero: 32768 entries, a few MiB. Kubernetes' token cache has no bound;
@@ -60,11 +60,18 @@ type CacheOptions struct {
 	// resp.Expiry when that is set. Zero: [DefaultSuccessTTL]. To cache no
 	// successes, use the token authenticator directly.
 	SuccessTTL time.Duration
-	// FailureTTL is how long no opinion (nil, false, nil) and errors
-	// (nil, false, err) are kept. Errors that are [authn.IsUnavailable], or
-	// that match context.Canceled or context.DeadlineExceeded, are never
-	// kept. Zero: [DefaultFailureTTL], which caches no failures.
+	// FailureTTL is how long no opinion (nil, false, nil) is kept, and
+	// errors (nil, false, err) too with CacheErrors. Zero:
+	// [DefaultFailureTTL], which caches no failures.
 	FailureTTL time.Duration
+	// CacheErrors keeps errors for FailureTTL as well, as kube-apiserver's
+	// outer token cache does (cacheErrs true). False, the default, keeps
+	// only successes and no opinion, as kube-apiserver's webhook cache does:
+	// a transient failure (a 404 during a rolling deploy, "backend timeout")
+	// is asked again on the next request. Errors that are
+	// [authn.IsUnavailable], or that match context.Canceled or
+	// context.DeadlineExceeded, are never kept either way.
+	CacheErrors bool
 	// MaxEntries bounds the number of cached answers. When the cache is
 	// full, an insert first drops expired entries and otherwise the entry
 	// closest to expiry, both among a few picked at random, so inserting
@@ -112,6 +119,7 @@ type Cache struct {
 	t          authn.TokenAuthenticator
 	successTTL time.Duration
 	failureTTL time.Duration
+	keepErrors bool
 	timeout    time.Duration
 	maxEntries int
 	logger     *slog.Logger
@@ -171,6 +179,7 @@ func NewCache(t authn.TokenAuthenticator, opts CacheOptions) (*Cache, error) {
 		t:          t,
 		successTTL: cmpOr(opts.SuccessTTL, DefaultSuccessTTL),
 		failureTTL: cmpOr(opts.FailureTTL, DefaultFailureTTL),
+		keepErrors: opts.CacheErrors,
 		timeout:    cmpOr(opts.Timeout, DefaultTimeout),
 		maxEntries: cmpOr(opts.MaxEntries, DefaultMaxEntries),
 		logger:     opts.Logger,
@@ -204,8 +213,8 @@ func cmpOr[T comparable](v, def T) T {
 // audiences, or asks the wrapped authenticator once for all concurrent
 // callers and caches its answer: successes for SuccessTTL but never past
 // resp.Expiry (an already expired success is returned, not cached);
-// no opinion and errors for FailureTTL, except unavailable and
-// cancellation errors, which are never cached.
+// no opinion for FailureTTL, and errors too with CacheErrors, except
+// unavailable and cancellation errors, which are never cached.
 //
 // When ctx ends before the answer arrives, or after Close on a miss, the
 // error matches [authn.ErrUnavailable] (and, for ctx, context.Canceled or
@@ -298,7 +307,7 @@ func (c *Cache) fetch(ctx context.Context, key [sha256.Size]byte, token string) 
 	}
 	resp, ok, err := normalize(answer.resp, answer.ok, answer.err)
 	e := entry{resp: resp, ok: ok, err: err}
-	if !ok && (sctx.Err() != nil || !cacheable(err)) {
+	if !ok && (sctx.Err() != nil || !c.cacheable(err)) {
 		return e // cut short, or could not check: the next call retries
 	}
 	now := time.Now()
@@ -344,13 +353,14 @@ func (c *Cache) call(ctx context.Context, token string) (answer entry, crashed b
 	return answer, crashed
 }
 
-// cacheable reports whether a failure may be cached: not when its error
-// says the token could not be checked, which the next call must retry.
-func cacheable(err error) bool {
+// cacheable reports whether a failure may be cached: no opinion always;
+// an error only with CacheErrors, and never one that says the token could
+// not be checked, which the next call must retry.
+func (c *Cache) cacheable(err error) bool {
 	if err == nil {
 		return true
 	}
-	return !authn.IsUnavailable(err) &&
+	return c.keepErrors && !authn.IsUnavailable(err) &&
 		!errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
 }
 

@@ -182,21 +182,23 @@ func TestCacheFailureTTL(t *testing.T) {
 		name       string
 		upstream   func() *authntest.Fake
 		failureTTL time.Duration
+		errors     bool // CacheErrors
 		cached     bool
 	}{
 		{name: "no opinion, default: not cached", upstream: authntest.NoOpinion},
 		{name: "error, default: not cached", upstream: func() *authntest.Fake { return authntest.Fail(errA) }},
 		{name: "no opinion cached for FailureTTL", upstream: authntest.NoOpinion, failureTTL: time.Minute, cached: true},
-		{name: "error cached for FailureTTL", upstream: func() *authntest.Fake { return authntest.Fail(errA) }, failureTTL: time.Minute, cached: true},
-		{name: "success without response cached as an error", upstream: func() *authntest.Fake { return &authntest.Fake{OK: true} }, failureTTL: time.Minute, cached: true},
-		{name: "unavailable never cached", upstream: func() *authntest.Fake { return authntest.Fail(errUnavailable) }, failureTTL: time.Minute},
+		{name: "error not cached by default, even with FailureTTL", upstream: func() *authntest.Fake { return authntest.Fail(errA) }, failureTTL: time.Minute},
+		{name: "error cached for FailureTTL with CacheErrors", upstream: func() *authntest.Fake { return authntest.Fail(errA) }, failureTTL: time.Minute, errors: true, cached: true},
+		{name: "success without response cached as an error", upstream: func() *authntest.Fake { return &authntest.Fake{OK: true} }, failureTTL: time.Minute, errors: true, cached: true},
+		{name: "unavailable never cached", upstream: func() *authntest.Fake { return authntest.Fail(errUnavailable) }, failureTTL: time.Minute, errors: true},
 		{name: "joined unavailable never cached", upstream: func() *authntest.Fake {
 			return authntest.Fail(errors.Join(errUnavailable, &authn.UnavailableError{}))
-		}, failureTTL: time.Minute},
+		}, failureTTL: time.Minute, errors: true},
 		{name: "deadline exceeded never cached", upstream: func() *authntest.Fake {
 			return authntest.Fail(fmt.Errorf("webhook: %w", context.DeadlineExceeded))
-		}, failureTTL: time.Minute},
-		{name: "canceled never cached", upstream: func() *authntest.Fake { return authntest.Fail(context.Canceled) }, failureTTL: time.Minute},
+		}, failureTTL: time.Minute, errors: true},
+		{name: "canceled never cached", upstream: func() *authntest.Fake { return authntest.Fail(context.Canceled) }, failureTTL: time.Minute, errors: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -204,7 +206,7 @@ func TestCacheFailureTTL(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				up := tt.upstream()
 				wantErr := up.Err
-				c := newCache(t, up, union.CacheOptions{FailureTTL: tt.failureTTL})
+				c := newCache(t, up, union.CacheOptions{FailureTTL: tt.failureTTL, CacheErrors: tt.errors})
 				ask := func() {
 					t.Helper()
 					resp, ok, err := c.AuthenticateToken(t.Context(), "tok")
@@ -258,6 +260,26 @@ func TestCacheKeysOnAudiences(t *testing.T) {
 		}
 	}
 	assert.EqualValues(t, len(ctxs), up.calls.Load(), "one upstream call per audience set")
+}
+
+// An AudienceAgnostic member answers differently for no accepted audiences
+// (any token) and an empty list of them (none matches): the cache must
+// not hand one's answer to the other.
+func TestCacheTellsNilFromEmptyAudiences(t *testing.T) {
+	t.Parallel()
+	up := &counting{answer: func(context.Context, string) (*authn.Response, bool, error) {
+		return &authn.Response{User: alice}, true, nil
+	}}
+	c := newCache(t, authn.AudienceAgnostic([]string{"api"}, up), union.CacheOptions{FailureTTL: time.Minute})
+	resp, ok, err := c.AuthenticateToken(t.Context(), "tok")
+	authntest.AssertUser(t, alice, resp, ok, err)
+	for range 2 {
+		resp, ok, err = c.AuthenticateToken(authn.WithAudiences(t.Context(), []string{}), "tok")
+		authntest.CheckOutcome(t, resp, ok, err)
+		require.NoError(t, err)
+		require.False(t, ok, "an empty audience list matches nothing, cached or not")
+	}
+	assert.EqualValues(t, 1, up.calls.Load())
 }
 
 func TestCacheConcurrentMissesShareOneCall(t *testing.T) {
@@ -459,9 +481,9 @@ func TestCacheBounded(t *testing.T) {
 		opts     union.CacheOptions
 		max      int
 	}{
-		{name: "flood of bad tokens", upstream: authntest.Fail(errA), opts: union.CacheOptions{FailureTTL: time.Hour, MaxEntries: 100}, max: 100},
+		{name: "flood of bad tokens", upstream: authntest.Fail(errA), opts: union.CacheOptions{FailureTTL: time.Hour, CacheErrors: true, MaxEntries: 100}, max: 100},
 		{name: "flood of good tokens", upstream: authntest.Succeed(alice), opts: union.CacheOptions{MaxEntries: 100}, max: 100},
-		{name: "default bound", upstream: authntest.Fail(errA), opts: union.CacheOptions{FailureTTL: time.Hour}, max: union.DefaultMaxEntries},
+		{name: "default bound", upstream: authntest.Fail(errA), opts: union.CacheOptions{FailureTTL: time.Hour, CacheErrors: true}, max: union.DefaultMaxEntries},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -500,7 +522,7 @@ func TestCacheEviction(t *testing.T) {
 					}
 					return nil, false, errA
 				}}
-				c := newCache(t, up, union.CacheOptions{SuccessTTL: time.Hour, FailureTTL: time.Minute, MaxEntries: 8})
+				c := newCache(t, up, union.CacheOptions{SuccessTTL: time.Hour, FailureTTL: time.Minute, CacheErrors: true, MaxEntries: 8})
 				ctx := t.Context()
 				_, _, _ = c.AuthenticateToken(ctx, "good")
 				for i := range 7 {
@@ -544,7 +566,7 @@ func TestCacheHoldsToShapes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c := newCache(t, tt.upstream, union.CacheOptions{FailureTTL: time.Minute})
+			c := newCache(t, tt.upstream, union.CacheOptions{FailureTTL: time.Minute, CacheErrors: true})
 			for range 2 { // miss, then hit
 				resp, ok, err := c.AuthenticateToken(t.Context(), "tok")
 				authntest.CheckOutcome(t, resp, ok, err)

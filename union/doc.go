@@ -16,12 +16,13 @@
 //
 //	a := union.New(x509Auth, authn.BearerToken(union.NewTokens(tokenFile, serviceAccounts, oidcAuth)))
 //
-// Anonymous access goes behind a FailFast union, as kube-apiserver puts it
-// behind union.NewFailOnError: in a plain union, a rejected credential
-// would fall through to [authn.Anonymous] and the caller would be let in
-// as system:anonymous.
+// Anonymous access is safe in any union: [authn.Anonymous] is an
+// [authn.Fallback], which a union asks last and only when no other member
+// had an opinion, so a rejected credential is never let in as
+// system:anonymous (kube-apiserver gets the same by putting anonymous
+// access behind union.NewFailOnError).
 //
-//	a = union.NewWith(union.Options{FailFast: true}, a, authn.Anonymous())
+//	a = union.New(a, authn.Anonymous())
 //
 // # Token cache
 //
@@ -58,9 +59,9 @@
 //   - an error that [authn.IsUnavailable], or that comes from a cancelled
 //     or timed-out context, is never cached, whatever FailureTTL says, so the
 //     next request retries a dependency that was down;
-//   - other errors are cached like no opinion, for FailureTTL. Kubernetes'
-//     webhook cache never caches errors; its outer cache does, for its
-//     failure TTL;
+//   - other errors are cached only with [CacheOptions.CacheErrors], as
+//     kube-apiserver's outer cache does (for its failure TTL, zero by
+//     default); by default, as its webhook cache, they are not;
 //   - a caller whose context ends while waiting gets an error matching
 //     [authn.ErrUnavailable] (so a 503, not a 401), and the cache key is
 //     computed without allocating.

@@ -49,14 +49,12 @@ func ExampleNew() {
 	// rejected: <nil>
 }
 
-// Anonymous access the way kube-apiserver sets it up: the credential
-// authenticators in a union, then anonymous in a FailFast union, so that a
-// rejected credential is an error and only requests without one are
-// anonymous.
-func ExampleNewWith() {
+// Anonymous access in a plain union: authn.Anonymous is a fallback, asked
+// only when no other member had an opinion, so a rejected credential stays
+// an error and only requests without one are anonymous.
+func ExampleNew_anonymous() {
 	tokens := authntest.Tokens(map[string]authn.UserInfo{"s3cret": {Name: "alice"}})
-	credentials := union.New(authn.BearerToken(tokens))
-	a := union.NewWith(union.Options{FailFast: true}, credentials, authn.Anonymous())
+	a := union.New(authn.Anonymous(), authn.BearerToken(tokens)) // the order does not matter
 
 	for _, header := range []string{"Bearer s3cret", "Bearer wrong", ""} {
 		r := httptest.NewRequest("GET", "https://example.test/", nil)

@@ -12,12 +12,14 @@ import (
 // The cache key of (audiences, token) is HMAC-SHA256 (RFC 2104), under the
 // Cache's random key, of this message:
 //
-//	uint64(len(audiences))
+//	uint64(len(audiences)), or 2^64-1 when there are none in the context (nil)
 //	for each audience: uint64(len(audience)) audience
 //	zero bytes up to the next multiple of 64, the SHA-256 block size
 //	uint64(len(token)) token
 //
-// all integers big-endian. The encoding is unambiguous, and the padding
+// all integers big-endian. No accepted audiences (nil: any token) and an
+// empty list of them (no token can match) are told apart, as
+// [authn.AudienceAgnostic] tells them apart. The encoding is unambiguous, and the padding
 // puts the token on a block boundary, so the hash state after the
 // audiences can be kept per audience set and a lookup hashes only the
 // token: as many SHA-256 blocks as a bare HMAC of the token.
@@ -78,7 +80,7 @@ func (h *hasher) remember(auds []string) error {
 	defer h.memoMu.Unlock()
 	for i := range h.memo {
 		s := h.memo[i].Load()
-		if s != nil && slices.Equal(s.auds, auds) {
+		if s != nil && sameAudiences(s.auds, auds) {
 			return nil
 		}
 		if s != nil {
@@ -112,7 +114,7 @@ func (h *hasher) known(auds []string) bool {
 		if s == nil {
 			return false
 		}
-		if slices.Equal(s.auds, auds) {
+		if sameAudiences(s.auds, auds) {
 			return true
 		}
 	}
@@ -133,7 +135,7 @@ func (h *hasher) key(auds []string, token string) [sha256.Size]byte {
 		if s == nil {
 			break
 		}
-		if slices.Equal(s.auds, auds) {
+		if sameAudiences(s.auds, auds) {
 			start = s.state
 			break
 		}
@@ -189,7 +191,11 @@ func (e *audienceEncoder) fill(b []byte) ([]byte, bool) {
 			if room < 8 {
 				return b, true
 			}
-			b = putUint64(b, uint64(len(e.auds)))
+			n := uint64(len(e.auds))
+			if e.auds == nil {
+				n = noAudiences
+			}
+			b = putUint64(b, n)
 			e.started, e.n = true, e.n+8
 		case e.rest != "":
 			k := copy(b[len(b):cap(b)], e.rest)
@@ -211,6 +217,14 @@ func (e *audienceEncoder) fill(b []byte) ([]byte, bool) {
 			return b, k < pad
 		}
 	}
+}
+
+// noAudiences is the count encoded for a nil audience list.
+const noAudiences = ^uint64(0)
+
+// sameAudiences is slices.Equal that tells nil from empty.
+func sameAudiences(a, b []string) bool {
+	return (a == nil) == (b == nil) && slices.Equal(a, b)
 }
 
 // putUint64 appends v, big-endian, to b, which must have room for it.

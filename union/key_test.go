@@ -22,7 +22,11 @@ func newTestHasher(t testing.TB, key []byte) *hasher {
 // referenceKey is the documented cache key, computed with crypto/hmac.
 func referenceKey(key []byte, auds []string, token string) [sha256.Size]byte {
 	var msg []byte
-	msg = binary.BigEndian.AppendUint64(msg, uint64(len(auds)))
+	n := uint64(len(auds))
+	if auds == nil {
+		n = 1<<64 - 1
+	}
+	msg = binary.BigEndian.AppendUint64(msg, n)
 	for _, a := range auds {
 		msg = binary.BigEndian.AppendUint64(msg, uint64(len(a)))
 		msg = append(msg, a...)
@@ -49,6 +53,8 @@ func keyCases() []keyCase {
 	long := strings.Repeat("abcdefghijklmnopqrstuvwxyz0123456789", 80) // 2880 bytes
 	cases := []keyCase{
 		{name: "empty token, no audiences"},
+		{name: "empty token, empty audience list", auds: []string{}},
+		{name: "empty audience list", auds: []string{}, token: "s3cret"},
 		{name: "short token", token: "s3cret"},
 		{name: "600-byte token", token: long[:600]},
 		{name: "token longer than the buffer", token: long},
@@ -85,7 +91,7 @@ func TestKeyMemoIsBounded(t *testing.T) {
 	t.Parallel()
 	h := newTestHasher(t, []byte("k"))
 	assert.True(t, h.known(nil), "no audiences are remembered from the start")
-	assert.True(t, h.known([]string{}), "nil and empty audiences are the same")
+	assert.False(t, h.known([]string{}), "an empty audience list is not nil")
 	for i := range 2 * audienceMemo {
 		require.NoError(t, h.remember([]string{strings.Repeat("a", i+1)}))
 	}
@@ -106,6 +112,7 @@ func TestKeyIsUnambiguous(t *testing.T) {
 		{auds: []string{"a", "b"}},
 		{auds: []string{""}, token: "ab"},
 		{auds: []string{"", ""}, token: "ab"},
+		{auds: []string{}, token: "ab"},
 		{token: "a\x00\x00\x00\x00\x00\x00\x00\x01b"},
 		{auds: []string{"a\x00\x00\x00\x00\x00\x00\x00\x01b"}},
 	}
@@ -117,7 +124,7 @@ func TestKeyIsUnambiguous(t *testing.T) {
 		}
 		seen[k] = i
 	}
-	assert.Equal(t, h.key(nil, "t"), h.key([]string{}, "t"), "nil and empty audiences are the same")
+	assert.NotEqual(t, h.key(nil, "t"), h.key([]string{}, "t"), "no audiences (any token) and an empty list (no token matches) differ")
 }
 
 func TestKeyDependsOnCacheKey(t *testing.T) {

@@ -24,8 +24,9 @@ type Options struct {
 // or [NewWith]. It is immutable and safe for concurrent use if its members
 // are.
 type Requests struct {
-	members  []authn.Authenticator
-	failFast bool
+	members   []authn.Authenticator
+	fallbacks []authn.Authenticator // asked last, only when nobody had an opinion
+	failFast  bool
 }
 
 // Tokens is an ordered union of token authenticators, as Kubernetes'
@@ -46,15 +47,24 @@ var (
 var errNoResponse = errors.New("union: authenticator reported success without a response")
 
 // New returns the ordered union of members with default [Options]. The
-// slice is cloned; nil members are dropped. See [Requests.AuthenticateRequest]
-// for how the members' answers combine.
+// slice is cloned; nil members are dropped; [authn.Fallback] members (such
+// as [authn.Anonymous]) are moved after the others, keeping their order.
+// See [Requests.AuthenticateRequest] for how the members' answers combine.
 func New(members ...authn.Authenticator) *Requests {
 	return NewWith(Options{}, members...)
 }
 
 // NewWith is [New] with options.
 func NewWith(opts Options, members ...authn.Authenticator) *Requests {
-	return &Requests{members: compact(members), failFast: opts.FailFast}
+	u := &Requests{failFast: opts.FailFast}
+	for _, m := range compact(members) {
+		if authn.IsFallback(m) {
+			u.fallbacks = append(u.fallbacks, m)
+		} else {
+			u.members = append(u.members, m)
+		}
+	}
+	return u
 }
 
 // NewTokens returns the ordered union of token authenticators with default
@@ -89,6 +99,11 @@ func compact[T comparable](members []T) []T {
 // of them joined with [errors.Join], in member order, so that [errors.Is],
 // [errors.As] and [authn.IsUnavailable] see every member's error.
 //
+// [authn.Fallback] members (anonymous access) are asked after all the
+// others, and only when every one of them had no opinion: a request whose
+// credential was rejected or could not be checked never reaches them, with
+// or without FailFast.
+//
 // A member that breaks the three-shape contract is held to it: a success
 // with an error counts as that error, a success without a response counts
 // as an error (it matches no authn sentinel), and a response without
@@ -106,6 +121,12 @@ func (u *Requests) AuthenticateRequest(r *http.Request) (*authn.Response, bool, 
 				return nil, false, err
 			}
 			return u.afterError(r, u.members[i+1:], err)
+		}
+	}
+	for _, m := range u.fallbacks {
+		resp, ok, err := normalize(m.AuthenticateRequest(r))
+		if ok || err != nil {
+			return resp, ok, err
 		}
 	}
 	return nil, false, nil

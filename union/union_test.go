@@ -222,6 +222,44 @@ func TestUnionEveryCombination(t *testing.T) {
 	}
 }
 
+// TestUnionFallback puts anonymous access at every position of every
+// sequence of up to three members: it must answer only when the members
+// without it have no opinion, whatever the position and FailFast.
+func TestUnionFallback(t *testing.T) {
+	t.Parallel()
+	all := []outcome{succeedAlice, noOpinion, failA, unavailable, okWithoutResp}
+	anon := authn.UserInfo{Name: authn.AnonymousUser, Groups: []string{authn.UnauthenticatedGroup}}
+	for n := 0; n <= 3; n++ {
+		for _, outs := range sequences(all, n) {
+			for _, failFast := range []bool{false, true} {
+				opts := union.Options{FailFast: failFast}
+				var members []authn.Authenticator
+				for _, o := range outs {
+					members = append(members, o.fake())
+				}
+				wantResp, wantOK, wantErr := union.NewWith(opts, members...).AuthenticateRequest(authntest.NewRequest())
+				for pos := 0; pos <= len(members); pos++ {
+					with := slices.Insert(slices.Clone(members), pos, authn.Anonymous())
+					resp, ok, err := union.NewWith(opts, with...).AuthenticateRequest(authntest.NewRequest())
+					msg := fmt.Sprintf("members %v, anonymous at %d, FailFast %v", outs, pos, failFast)
+					authntest.CheckOutcome(t, resp, ok, err)
+					switch {
+					case wantOK:
+						require.True(t, ok, msg)
+						require.Equal(t, wantResp.User, resp.User, msg)
+					case wantErr != nil:
+						require.False(t, ok, msg)
+						require.Equal(t, wantErr.Error(), err.Error(), msg)
+					default:
+						require.True(t, ok, msg)
+						require.Equal(t, anon, resp.User, msg)
+					}
+				}
+			}
+		}
+	}
+}
+
 // sequences returns every sequence of n outcomes drawn from all.
 func sequences(all []outcome, n int) [][]outcome {
 	if n == 0 {
