@@ -2,6 +2,7 @@ package authn
 
 import (
 	"errors"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strconv"
@@ -51,11 +52,33 @@ type MiddlewareOptions struct {
 	// OnFailure replaces the default failure handler ([DefaultFailureHandler]
 	// built from Challenges and RetryAfter).
 	OnFailure FailureHandler
+	// KeepCredential leaves the Authorization header and the WebSocket
+	// bearer protocol entry on a request that authenticated. By default
+	// both are removed after any success, whichever authenticator
+	// succeeded (a client certificate, the front proxy, HTTP Basic or a
+	// bearer token), as kube-apiserver does, so that no handler sees the
+	// caller's credential.
+	KeepCredential bool
+	// Logger receives the decision log: one Info line per refused request
+	// ("authentication refused") with the reason ([Reason]), the
+	// authenticators that refused ([Authenticators]), the kinds of
+	// credential presented and a short keyed fingerprint of each — never
+	// a credential — and, at Debug, one line per success. Nil:
+	// slog.Default(), resolved once. Use slog.New(slog.DiscardHandler) to
+	// log nothing.
+	Logger *slog.Logger
+	// LogLimit bounds the refusal lines per second, so that a flood of bad
+	// credentials cannot flood the log: lines over it are dropped and
+	// counted, and the next line written says how many were dropped
+	// ("dropped"). Zero: [DefaultLogLimit]; negative: no limit.
+	LogLimit int
 }
 
 // Middleware returns HTTP middleware that authenticates each request with
-// a. On success it stores the [Response] in the request's context
-// ([ResponseFrom], [UserFrom]) and calls the next handler. Otherwise it calls
+// a. On success it removes the credential headers (see
+// [MiddlewareOptions.KeepCredential]), stores the [Response] in the
+// request's context ([ResponseFrom], [UserFrom]) and calls the next
+// handler. Every refusal is logged ([MiddlewareOptions.Logger]). Otherwise it calls
 // opts.OnFailure, by default [DefaultFailureHandler]: 401 with a Kubernetes
 // Status body and WWW-Authenticate challenges, or 503 with Retry-After
 // when the credential could not be checked at all. The returned middleware
@@ -66,22 +89,64 @@ func Middleware(a Authenticator, opts MiddlewareOptions) func(http.Handler) http
 	if fail == nil {
 		fail = DefaultFailureHandler(opts.Challenges, opts.RetryAfter)
 	}
+	log := newDecisionLog(opts.Logger, opts.LogLimit)
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if len(auds) > 0 {
 				r = r.WithContext(WithAudiences(r.Context(), auds))
 			}
+			// The credentials are named before authenticating, which
+			// may remove them, and only when a success will be logged.
+			var creds string
+			if log.debug(r.Context()) {
+				creds = log.credentials(r)
+			}
 			resp, ok, err := a.AuthenticateRequest(r)
 			if !ok || err != nil || resp == nil {
+				log.refused(r, err)
 				fail(w, r, err)
 				return
 			}
 			if len(auds) > 0 && len(resp.Audiences) > 0 && len(Intersect(auds, resp.Audiences)) == 0 {
+				log.refused(r, ErrWrongAudience)
 				fail(w, r, ErrWrongAudience)
 				return
 			}
+			if creds != "" {
+				log.accepted(r, resp, creds)
+			}
+			if !opts.KeepCredential {
+				removeCredentials(r)
+			}
 			next.ServeHTTP(w, r.WithContext(WithResponse(r.Context(), resp)))
 		})
+	}
+}
+
+// removeCredentials deletes the Authorization header and the WebSocket
+// bearer protocol entry from r. It does not allocate when neither is
+// there.
+func removeCredentials(r *http.Request) {
+	delete(r.Header, "Authorization")
+	protos, ok := r.Header["Sec-Websocket-Protocol"]
+	if !ok {
+		return
+	}
+	var kept []string
+	found := false
+	for _, v := range protos {
+		for p := range strings.SplitSeq(v, ",") {
+			p = strings.TrimSpace(p)
+			switch {
+			case strings.HasPrefix(p, WebSocketProtocolPrefix):
+				found = true
+			case p != "":
+				kept = append(kept, p)
+			}
+		}
+	}
+	if found {
+		r.Header.Set("Sec-Websocket-Protocol", strings.Join(kept, ","))
 	}
 }
 
