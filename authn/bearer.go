@@ -1,6 +1,7 @@
 package authn
 
 import (
+	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -113,7 +114,11 @@ func (b *bearer) AuthenticateRequest(r *http.Request) (*Response, bool, error) {
 }
 
 func (b *bearer) check(r *http.Request, token string) (*Response, bool, error) {
-	resp, ok, err := b.t.AuthenticateToken(r.Context(), token)
+	return bearerVerdict(b.t.AuthenticateToken(r.Context(), token))
+}
+
+// bearerVerdict turns a token authenticator's answer into BearerToken's.
+func bearerVerdict(resp *Response, ok bool, err error) (*Response, bool, error) {
 	switch {
 	case ok:
 		return resp, true, nil
@@ -124,6 +129,22 @@ func (b *bearer) check(r *http.Request, token string) (*Response, bool, error) {
 	default:
 		return nil, false, &invalidTokenError{err: err}
 	}
+}
+
+// AsBearer returns a token authenticator that treats each token as
+// [BearerToken] treats the token of an Authorization header, for tokens
+// that arrive without a request, such as a TokenReview's: a token that is
+// empty, longer than [MaxTokenLength], or holds white space or control
+// characters is refused as [ErrMalformed] before t sees it, and t's
+// answers become BearerToken's (no opinion becomes an error matching
+// [ErrInvalidToken] and [ErrUnrecognized]).
+func AsBearer(t TokenAuthenticator) TokenAuthenticator {
+	return TokenAuthenticatorFunc(func(ctx context.Context, token string) (*Response, bool, error) {
+		if err := checkToken(token); err != nil {
+			return nil, false, err
+		}
+		return bearerVerdict(t.AuthenticateToken(ctx, token))
+	})
 }
 
 // errTokenUnrecognized is BearerToken's error for a token its token
@@ -169,21 +190,30 @@ func ParseBearer(header string) (token string, found bool, err error) {
 		return "", false, nil // another scheme that starts with "bearer", e.g. "BearerX"
 	}
 	token = strings.TrimLeft(rest, " \t")
+	if err := checkToken(token); err != nil {
+		return "", false, err
+	}
+	return token, true, nil
+}
+
+// checkToken refuses a bearer token that is empty, too long, or holds
+// white space or control characters.
+func checkToken(token string) error {
 	switch {
 	case token == "":
-		return "", false, errEmptyToken
+		return errEmptyToken
 	case len(token) > MaxTokenLength:
-		return "", false, errTokenTooLong
+		return errTokenTooLong
 	}
 	for i := 0; i < len(token); i++ {
 		switch c := token[i]; {
 		case c == ' ' || c == '\t':
-			return "", false, errTokenSpaces
+			return errTokenSpaces
 		case c < 0x20 || c == 0x7f:
-			return "", false, errTokenControl
+			return errTokenControl
 		}
 	}
-	return token, true, nil
+	return nil
 }
 
 // isWebSocket reports whether r asks for a WebSocket upgrade, by the rule

@@ -5,10 +5,10 @@
 //	o := options.NewOptions()        // kube-apiserver's defaults
 //	o.AddFlags(flag.CommandLine)     // --token-auth-file, --anonymous-auth, …
 //	flag.Parse()
+//	o.CustomTokens = []options.CustomToken{{Name: "apikeys", Authenticator: myKeys}} // optional
 //	a, err := o.New()                // validate, load files, compose
 //	defer a.Close()
-//	handler = authn.Middleware(a, authn.MiddlewareOptions{
-//		Audiences: a.Audiences, Challenges: a.Challenges})(handler)
+//	handler = a.Middleware()(handler) // audiences, challenges, decision log
 //
 // # Flags
 //
@@ -38,10 +38,30 @@
 // WebSocket protocol), each success given
 // system:authenticated, and — with --anonymous-auth — anonymous access for
 // requests that carry no credential anyone recognised. A credential that
-// is presented and rejected is never turned into anonymous access.
-// Audience-agnostic authenticators (token and password files) answer only
-// for requests whose accepted audiences intersect --api-audiences
-// ([authn.AudienceAgnostic]).
+// is presented and rejected is never turned into anonymous access, and
+// one that could not be checked gives 503. Audience-agnostic
+// authenticators (token and password files) answer only for requests
+// whose accepted audiences intersect --api-audiences
+// ([authn.AudienceAgnostic]). [Options.New] lists the order in full.
+//
+// # Your own identity logic
+//
+// [Options.CustomTokens] and [Options.CustomRequests] put the embedding
+// program's own authenticators where kube-apiserver would put a built-in
+// of the same kind: custom token authenticators in the token union,
+// behind the token cache, after the OIDC issuers and before the webhook —
+// so bearer tokens and TokenReview both reach them, and the authenticated
+// group is added; custom request authenticators after client certificates
+// and before bearer tokens. Each has a name, given to its errors
+// ([authn.AuthenticatorError]) so that the decision log says who refused.
+// A custom member follows the three outcomes: no opinion for what it does
+// not know, an error for a credential of its own that is wrong (401), and
+// an error matching [authn.ErrUnavailable] when its store is down (503,
+// exactly as for a built-in).
+//
+// [Authenticator.Middleware] puts the result in front of a handler in one
+// call, with the audiences, the challenges and the logger (the decision
+// log: one line per refusal, see [authn.MiddlewareOptions]).
 //
 // # OpenID Connect
 //

@@ -1,12 +1,18 @@
 package options_test
 
 import (
+	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 
+	"github.com/authnkit/authnkit/authn"
 	"github.com/authnkit/authnkit/authn/authntest"
 	"github.com/authnkit/authnkit/options"
 )
@@ -34,4 +40,44 @@ func Example() {
 	resp, ok, _ := a.AuthenticateRequest(authntest.NewBearerRequest("s3cret"))
 	fmt.Println(resp.User.Name, resp.User.Groups, ok)
 	// Output: alice [dev ops system:authenticated] true
+}
+
+// The embedding program's own API keys beside the flags: bearer tokens
+// reach them behind the token cache, and a store outage is a 503.
+func ExampleOptions_customTokens() {
+	keys := authn.TokenAuthenticatorFunc(func(_ context.Context, token string) (*authn.Response, bool, error) {
+		if !strings.HasPrefix(token, "ak_") {
+			return nil, false, nil // not an API key: no opinion
+		}
+		if token != "ak_ci" {
+			return nil, false, errors.New("apikeys: unknown key")
+		}
+		return &authn.Response{User: authn.UserInfo{Name: "ci-bot", Groups: []string{"bots"}}}, true, nil
+	})
+	o := options.NewOptions()
+	o.AnonymousAuth = false
+	o.CustomTokens = []options.CustomToken{{Name: "apikeys", Authenticator: keys}}
+	o.Logger = slog.New(slog.DiscardHandler)
+	a, err := o.New()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer a.Close()
+	h := a.Middleware()(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, _ := authn.UserFrom(r.Context())
+		fmt.Fprintln(w, u.Name, u.Groups, r.Header.Get("Authorization") == "")
+	}))
+	for _, tok := range []string{"ak_ci", "ak_other"} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, authntest.NewBearerRequest(tok))
+		if rec.Code != http.StatusOK {
+			fmt.Println(rec.Code, rec.Header().Get("WWW-Authenticate"))
+			continue
+		}
+		fmt.Print(rec.Code, " ", rec.Body.String())
+	}
+	// Output:
+	// 200 ci-bot [bots system:authenticated] true
+	// 401 Bearer error="invalid_token"
 }

@@ -1,7 +1,6 @@
 package options
 
 import (
-	"flag"
 	"fmt"
 	"maps"
 	"slices"
@@ -9,12 +8,32 @@ import (
 	"strings"
 )
 
+// The flag.Values below track, when set is non-nil, that the flag was
+// given on the command line, as kube-apiserver's flag trackers do: some
+// rules depend on whether a flag was set, not on its value. Their zero
+// values are valid (flag.PrintDefaults makes one to find the default), and
+// a usage text names the placeholder in back quotes, because the flag
+// package prints "value" for any type it does not know.
+
+// markSet records that a tracked flag was given.
+func markSet(set *bool) {
+	if set != nil {
+		*set = true
+	}
+}
+
 // stringList is a flag.Value for kube-apiserver's string-slice flags: a
 // comma-separated list that may also be given several times. The first Set
 // replaces the default; later ones append, as pflag's StringSlice does.
 type stringList struct {
-	v   *[]string
-	set bool
+	v        *[]string
+	replaced bool
+	set      *bool
+}
+
+// listUsage ends a list flag's usage with its placeholder, "strings".
+func listUsage(usage string) string {
+	return usage + " Comma-separated `strings`; may be repeated."
 }
 
 func (s *stringList) String() string {
@@ -25,9 +44,10 @@ func (s *stringList) String() string {
 }
 
 func (s *stringList) Set(val string) error {
-	if !s.set {
+	markSet(s.set)
+	if !s.replaced {
 		*s.v = nil
-		s.set = true
+		s.replaced = true
 	}
 	for part := range strings.SplitSeq(val, ",") {
 		if part = strings.TrimSpace(part); part != "" {
@@ -37,65 +57,63 @@ func (s *stringList) Set(val string) error {
 	return nil
 }
 
-// tracked records that a flag was given on the command line, as
-// kube-apiserver's flag trackers do: some rules depend on whether a flag
-// was set, not on its value.
-type tracked struct {
-	flag.Value
+// stringValue is a tracked flag.Value for a string field.
+type stringValue struct {
+	p   *string
 	set *bool
 }
 
-func (t *tracked) Set(s string) error {
-	*t.set = true
-	return t.Value.Set(s)
-}
+// stringUsage ends a tracked string flag's usage with its placeholder.
+func stringUsage(usage string) string { return usage + " (`string`)" }
 
-// IsBoolFlag forwards the boolean-flag marker of the wrapped value.
-func (t *tracked) IsBoolFlag() bool {
-	b, ok := t.Value.(interface{ IsBoolFlag() bool })
-	return ok && b.IsBoolFlag()
-}
-
-// stringValue is a flag.Value for a string field.
-type stringValue struct{ p *string }
-
-func (s stringValue) String() string {
-	if s.p == nil {
+func (s *stringValue) String() string {
+	if s == nil || s.p == nil {
 		return ""
 	}
 	return *s.p
 }
 
-func (s stringValue) Set(v string) error { *s.p = v; return nil }
+func (s *stringValue) Set(v string) error {
+	markSet(s.set)
+	*s.p = v
+	return nil
+}
 
-// boolValue is a flag.Value for a bool field.
-type boolValue struct{ p *bool }
+// boolValue is a tracked flag.Value for a bool field.
+type boolValue struct {
+	p   *bool
+	set *bool
+}
 
-func (b boolValue) String() string {
-	if b.p == nil {
+func (b *boolValue) String() string {
+	if b == nil || b.p == nil {
 		return "false"
 	}
 	return strconv.FormatBool(*b.p)
 }
 
-func (b boolValue) Set(v string) error {
+func (b *boolValue) Set(v string) error {
 	x, err := strconv.ParseBool(v)
 	if err != nil {
 		return err
 	}
+	markSet(b.set)
 	*b.p = x
 	return nil
 }
 
-func (b boolValue) IsBoolFlag() bool { return true }
+func (b *boolValue) IsBoolFlag() bool { return true }
 
 // keyValueMap is a flag.Value for a repeatable key=value flag, as
 // kube-apiserver's MapStringStringNoSplit: each use adds one pair; the
 // value may contain "=" and ",".
-type keyValueMap struct{ m *map[string]string }
+type keyValueMap struct {
+	m   *map[string]string
+	set *bool
+}
 
 func (k *keyValueMap) String() string {
-	if k.m == nil || len(*k.m) == 0 {
+	if k == nil || k.m == nil || len(*k.m) == 0 {
 		return ""
 	}
 	var parts []string
@@ -110,6 +128,7 @@ func (k *keyValueMap) Set(v string) error {
 	if !ok || strings.TrimSpace(key) == "" {
 		return fmt.Errorf("%q is not key=value", v)
 	}
+	markSet(k.set)
 	if *k.m == nil {
 		*k.m = map[string]string{}
 	}

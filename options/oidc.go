@@ -62,26 +62,26 @@ func (o *OIDCOptions) set() bool {
 
 func (o *Options) addOIDCFlags(fs *flag.FlagSet) {
 	c := &o.OIDC
-	track := func(v flag.Value) flag.Value { return &tracked{Value: v, set: &c.FlagsSet} }
-	fs.Var(track(stringValue{&c.IssuerURL}), "oidc-issuer-url",
-		"The URL of the OpenID issuer, only HTTPS scheme will be accepted. If set, it will be used to verify the OIDC JSON Web Token (JWT).")
-	fs.Var(track(stringValue{&c.ClientID}), "oidc-client-id",
-		"The client ID for the OpenID Connect client, must be set if oidc-issuer-url is set.")
-	fs.Var(track(stringValue{&c.CAFile}), "oidc-ca-file",
-		"If set, the OpenID server's certificate will be verified by one of the authorities in the oidc-ca-file, otherwise the host's root CA set will be used.")
-	fs.Var(track(stringValue{&c.UsernameClaim}), "oidc-username-claim",
-		"The OpenID claim to use as the user name. Note that claims other than the default ('sub') is not guaranteed to be unique and immutable.")
-	fs.Var(track(stringValue{&c.UsernamePrefix}), "oidc-username-prefix",
-		"If provided, all usernames will be prefixed with this value. If not provided, username claims other than 'email' are prefixed by the issuer URL to avoid clashes. To skip any prefixing, provide the value '-'.")
-	fs.Var(track(stringValue{&c.GroupsClaim}), "oidc-groups-claim",
-		"If provided, the name of a custom OpenID Connect claim for specifying user groups. The claim value is expected to be a string or array of strings.")
-	fs.Var(track(stringValue{&c.GroupsPrefix}), "oidc-groups-prefix",
-		"If provided, all groups will be prefixed with this value to prevent conflicts with other authentication strategies.")
-	fs.Var(track(&stringList{v: &c.SigningAlgs}), "oidc-signing-algs",
-		"Comma-separated list of allowed JOSE asymmetric signing algorithms. JWTs with a supported 'alg' header values are: RS256, RS384, RS512, ES256, ES384, ES512, PS256, PS384, PS512; "+
-			"authnkit extension: EdDSA.")
-	fs.Var(track(&keyValueMap{m: &c.RequiredClaims}), "oidc-required-claim",
-		"A key=value pair that describes a required claim in the ID Token. If set, the claim is verified to be present in the ID Token with a matching value. Repeat this flag to specify multiple claims.")
+	str := func(p *string) flag.Value { return &stringValue{p: p, set: &c.FlagsSet} }
+	fs.Var(str(&c.IssuerURL), "oidc-issuer-url",
+		stringUsage("The URL of the OpenID issuer, only HTTPS scheme will be accepted. If set, it will be used to verify the OIDC JSON Web Token (JWT)."))
+	fs.Var(str(&c.ClientID), "oidc-client-id",
+		stringUsage("The client ID for the OpenID Connect client, must be set if oidc-issuer-url is set."))
+	fs.Var(str(&c.CAFile), "oidc-ca-file",
+		stringUsage("If set, the OpenID server's certificate will be verified by one of the authorities in the oidc-ca-file, otherwise the host's root CA set will be used."))
+	fs.Var(str(&c.UsernameClaim), "oidc-username-claim",
+		stringUsage("The OpenID claim to use as the user name. Note that claims other than the default ('sub') is not guaranteed to be unique and immutable."))
+	fs.Var(str(&c.UsernamePrefix), "oidc-username-prefix",
+		stringUsage("If provided, all usernames will be prefixed with this value. If not provided, username claims other than 'email' are prefixed by the issuer URL to avoid clashes. To skip any prefixing, provide the value '-'."))
+	fs.Var(str(&c.GroupsClaim), "oidc-groups-claim",
+		stringUsage("If provided, the name of a custom OpenID Connect claim for specifying user groups. The claim value is expected to be a string or array of strings."))
+	fs.Var(str(&c.GroupsPrefix), "oidc-groups-prefix",
+		stringUsage("If provided, all groups will be prefixed with this value to prevent conflicts with other authentication strategies."))
+	fs.Var(&stringList{v: &c.SigningAlgs, set: &c.FlagsSet}, "oidc-signing-algs", listUsage(
+		"Allowed JOSE asymmetric signing algorithms. JWTs with a supported 'alg' header values are: RS256, RS384, RS512, ES256, ES384, ES512, PS256, PS384, PS512; "+
+			"authnkit extension: EdDSA."))
+	fs.Var(&keyValueMap{m: &c.RequiredClaims, set: &c.FlagsSet}, "oidc-required-claim",
+		"A `key=value` pair that describes a required claim in the ID Token. If set, the claim is verified to be present in the ID Token with a matching value. Repeat this flag to specify multiple claims.")
 	fs.BoolVar(&c.InsecureAllowSystemNames, "oidc-insecure-allow-system-names", c.InsecureAllowSystemNames,
 		"authnkit extension: allow usernames and groups mapped from OIDC tokens to begin with 'system:' (refused by default, so that an identity provider cannot grant system:masters).")
 	fs.StringVar(&o.AuthenticationConfigFile, "authentication-config", o.AuthenticationConfigFile,
@@ -104,6 +104,52 @@ func (o *Options) validateOIDC() []error {
 		errs = append(errs, errors.New("options: authentication-config file and oidc-* flags are mutually exclusive"))
 	}
 	return errs
+}
+
+// oidcFlags names the --oidc-* flag behind each field of the JWT
+// authenticator that [oidc.Classic] builds.
+var oidcFlags = []struct{ field, flag string }{
+	{"jwt[0].issuer.url", "--oidc-issuer-url"},
+	{"jwt[0].issuer.audiences", "--oidc-client-id"},
+	{"jwt[0].issuer.certificateAuthority", "--oidc-ca-file"},
+	{"jwt[0].claimMappings.username.claim", "--oidc-username-claim"},
+	{"jwt[0].claimMappings.username.prefix", "--oidc-username-prefix"},
+	{"jwt[0].claimMappings.username", "--oidc-username-claim"},
+	{"jwt[0].claimMappings.groups.claim", "--oidc-groups-claim"},
+	{"jwt[0].claimMappings.groups.prefix", "--oidc-groups-prefix"},
+	{"jwt[0].claimMappings.groups", "--oidc-groups-claim"},
+	{"jwt[0].claimValidationRules", "--oidc-required-claim"},
+}
+
+// flagErrors rewrites the configuration errors of the JWT authenticator
+// built from the --oidc-* flags so that they name the flags, and the CA
+// file by its path, instead of fields of a configuration the user never
+// wrote. Other errors are returned as they are.
+func (o *OIDCOptions) flagErrors(err error) error {
+	ce, ok := errors.AsType[*oidc.ConfigError](err)
+	if !ok {
+		return fmt.Errorf("--oidc-*: %w", err)
+	}
+	out := &oidc.ConfigError{}
+	for _, fe := range ce.Errors {
+		if fe == nil {
+			continue
+		}
+		c := *fe
+		for _, m := range oidcFlags {
+			rest, found := strings.CutPrefix(fe.Field, m.field)
+			if !found || (rest != "" && rest[0] != '.' && rest[0] != '[') {
+				continue
+			}
+			c.Field = m.flag
+			if m.flag == "--oidc-ca-file" {
+				c.BadValue = o.CAFile
+			}
+			break
+		}
+		out.Errors = append(out.Errors, &c)
+	}
+	return out
 }
 
 // authConfig is the --authentication-config file's current content.
@@ -138,11 +184,11 @@ func (o *Options) newOIDC(out *Authenticator, logger *slog.Logger) (authn.TokenA
 		}
 		jwt := classic.JWT()
 		if err := o.checkDisallowedIssuers([]oidc.JWT{jwt}); err != nil {
-			return nil, nil, fmt.Errorf("options: --oidc-issuer-url: %w", err)
+			return nil, nil, fmt.Errorf("options: %w", o.OIDC.flagErrors(err))
 		}
 		a, err := oidc.New([]oidc.JWT{jwt}, opts)
 		if err != nil {
-			return nil, nil, fmt.Errorf("options: --oidc-*: %w", err)
+			return nil, nil, fmt.Errorf("options: %w", o.OIDC.flagErrors(err))
 		}
 		out.closers = append(out.closers, a)
 		out.OIDC = a

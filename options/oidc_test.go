@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -205,4 +206,45 @@ func TestAuthenticationConfigConflicts(t *testing.T) {
 	_, err = o.New()
 	require.Error(t, err)
 	require.True(t, errors.Is(err, oidc.ErrInvalidConfig), err)
+}
+
+// Problems with the --oidc-* flags name the flags, and the CA file by its
+// path, not fields of a configuration file the user never wrote.
+func TestOIDCFlagErrorsNameTheFlags(t *testing.T) {
+	t.Parallel()
+	garbage := writeFile(t, "not-a-ca.pem", "this is not PEM\n")
+	tests := []struct {
+		name      string
+		args      []string
+		wantParts []string
+	}{
+		{name: "http issuer", args: []string{"--oidc-issuer-url=http://idp.example", "--oidc-client-id=k8s"},
+			wantParts: []string{"--oidc-issuer-url", "http://idp.example", "https"}},
+		{name: "CA file without certificates", args: []string{"--oidc-issuer-url=https://idp.example", "--oidc-client-id=k8s", "--oidc-ca-file=" + garbage},
+			wantParts: []string{"--oidc-ca-file", garbage}},
+		{name: "issuer shared with service accounts", args: []string{"--oidc-issuer-url=https://idp.example", "--oidc-client-id=k8s",
+			"--service-account-issuer=https://idp.example", "--service-account-key-file=" + writeFile(t, "sa.pem", string(authntest.NewCA().CertPEM))},
+			wantParts: []string{"--oidc-issuer-url", "disallowed issuers"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			o := options.NewOptions()
+			fs := flag.NewFlagSet("test", flag.ContinueOnError)
+			fs.SetOutput(io.Discard)
+			o.AddFlags(fs)
+			require.NoError(t, fs.Parse(tt.args))
+			o.Logger = slog.New(slog.DiscardHandler)
+			a, err := o.New()
+			require.Error(t, err)
+			require.Nil(t, a)
+			msg := err.Error()
+			for _, part := range tt.wantParts {
+				assert.Contains(t, msg, part)
+			}
+			assert.NotContains(t, msg, "jwt[0]", "no configuration field the user never wrote")
+			assert.NotContains(t, msg, "<omitted>")
+			require.ErrorIs(t, err, oidc.ErrInvalidConfig)
+		})
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"slices"
 	"time"
 
@@ -125,6 +126,15 @@ type Options struct {
 	// --authentication-config file has been reloaded and applied. Not a
 	// flag.
 	OnAuthenticationConfigReload func()
+
+	// CustomTokens are the embedding program's own token authenticators,
+	// asked for bearer tokens (and TokenReview) behind the token cache,
+	// after the OIDC issuers and before the webhook. Not a flag.
+	CustomTokens []CustomToken
+	// CustomRequests are the embedding program's own request
+	// authenticators, asked after client certificates and before bearer
+	// tokens. Not a flag.
+	CustomRequests []CustomRequest
 }
 
 // RequestHeaderOptions holds kube-apiserver's --requestheader-* flags. The
@@ -175,25 +185,25 @@ func (o *Options) AddFlags(fs *flag.FlagSet) {
 		"Root certificate bundle to use to verify client certificates on incoming requests before trusting usernames in headers specified by --requestheader-username-headers. "+
 			"WARNING: generally do not depend on authorization being already done for incoming requests.")
 	fs.Var(&stringList{v: &rh.AllowedNames}, "requestheader-allowed-names",
-		"List of client certificate common names to allow to provide usernames in headers specified by --requestheader-username-headers. If empty, any client certificate validated by the authorities in --requestheader-client-ca-file is allowed.")
+		listUsage("List of client certificate common names to allow to provide usernames in headers specified by --requestheader-username-headers. If empty, any client certificate validated by the authorities in --requestheader-client-ca-file is allowed."))
 	fs.Var(&stringList{v: &rh.UsernameHeaders}, "requestheader-username-headers",
-		"List of request headers to inspect for usernames. X-Remote-User is common.")
+		listUsage("List of request headers to inspect for usernames. X-Remote-User is common."))
 	fs.Var(&stringList{v: &rh.UIDHeaders}, "requestheader-uid-headers",
-		"List of request headers to inspect for UIDs. X-Remote-Uid is suggested.")
+		listUsage("List of request headers to inspect for UIDs. X-Remote-Uid is suggested."))
 	fs.Var(&stringList{v: &rh.GroupHeaders}, "requestheader-group-headers",
-		"List of request headers to inspect for groups. X-Remote-Group is suggested.")
+		listUsage("List of request headers to inspect for groups. X-Remote-Group is suggested."))
 	fs.Var(&stringList{v: &rh.ExtraHeadersPrefix}, "requestheader-extra-headers-prefix",
-		"List of request header prefixes to inspect. X-Remote-Extra- is suggested.")
+		listUsage("List of request header prefixes to inspect. X-Remote-Extra- is suggested."))
 	fs.StringVar(&o.TokenAuthFile, "token-auth-file", o.TokenAuthFile,
 		"If set, the file that will be used to secure the secure port of the API server via token authentication.")
 	fs.StringVar(&o.BasicAuthFile, "basic-auth-file", o.BasicAuthFile,
 		"If set, the file that will be used to admit requests to the secure port of the API server via http basic authentication. "+
 			"authnkit extension: the password column may hold a bcrypt or argon2id hash.")
-	fs.Var(&stringList{v: &o.ServiceAccountKeyFiles}, "service-account-key-file",
+	fs.Var(&stringList{v: &o.ServiceAccountKeyFiles}, "service-account-key-file", listUsage(
 		"File containing PEM-encoded x509 RSA or ECDSA private or public keys, used to verify ServiceAccount tokens. The specified file can contain multiple keys, and the flag can be specified multiple times with different files. "+
-			"authnkit extension: JWKS files are accepted too.")
+			"authnkit extension: JWKS files are accepted too."))
 	fs.Var(&stringList{v: &o.ServiceAccountIssuers}, "service-account-issuer",
-		"Identifier of the service account token issuer. The issuer will assert this identifier in \"iss\" claim of issued tokens. When this flag is specified multiple times, the first is used to generate tokens and all are used to determine which issuers are accepted.")
+		listUsage("Identifier of the service account token issuer. The issuer will assert this identifier in \"iss\" claim of issued tokens. When this flag is specified multiple times, the first is used to generate tokens and all are used to determine which issuers are accepted."))
 	fs.StringVar(&o.ServiceAccountSigningKeyFile, "service-account-signing-key-file", o.ServiceAccountSigningKeyFile,
 		"Path to the file that contains the current private key of the service account token issuer. The issuer will sign issued ID tokens with this private key.")
 	fs.BoolVar(&o.EnableBootstrapTokenAuth, "enable-bootstrap-token-auth", o.EnableBootstrapTokenAuth,
@@ -208,12 +218,11 @@ func (o *Options) AddFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&o.WebhookCacheTTL, "authentication-token-webhook-cache-ttl", o.WebhookCacheTTL,
 		"The duration to cache responses from the webhook token authenticator.")
 	o.addOIDCFlags(fs)
-	fs.Var(&tracked{Value: boolValue{&o.AnonymousAuth}, set: &o.AnonymousAuthSet}, "anonymous-auth",
+	fs.Var(&boolValue{p: &o.AnonymousAuth, set: &o.AnonymousAuthSet}, "anonymous-auth",
 		"Enables anonymous requests to the secure port of the API server. Requests that are not rejected by another authentication method are treated as anonymous requests. "+
 			"Anonymous requests have a username of system:anonymous, and a group name of system:unauthenticated.")
 	fs.Var(&stringList{v: &o.APIAudiences}, "api-audiences",
-		"Identifiers of the API. The service account token authenticator will validate that tokens used against the API are bound to at least one of these audiences. "+
-			"Comma-separated; may be repeated.")
+		listUsage("Identifiers of the API. The service account token authenticator will validate that tokens used against the API are bound to at least one of these audiences."))
 }
 
 // Validate reports every problem with o, joined; nil if there is none. It
@@ -251,6 +260,7 @@ func (o *Options) Validate() error {
 		errs = append(errs, fmt.Errorf("options: --authentication-token-webhook-version %q: want v1 or v1beta1", o.WebhookVersion))
 	}
 	errs = append(errs, o.validateOIDC()...)
+	errs = append(errs, o.validateCustom()...)
 	if o.WebhookCacheTTL < 0 {
 		errs = append(errs, errors.New("options: --authentication-token-webhook-cache-ttl must not be negative"))
 	}
@@ -271,17 +281,16 @@ func (o *Options) Validate() error {
 type Authenticator struct {
 	authn.Authenticator
 
-	// Token authenticates bare tokens the way a bearer token would be
-	// (used to answer TokenReview); nil when no token authenticator is
-	// configured. It includes the authenticated-group adder.
+	// Token authenticates bare tokens exactly as a bearer token would be
+	// (the same union, cache and checks, the authenticated group added),
+	// for answering TokenReview; nil when no token authenticator is
+	// configured.
 	Token authn.TokenAuthenticator
 	// Challenges for 401 answers: Bearer when tokens are accepted, Basic
-	// when --basic-auth-file is set. Pass them to
-	// [authn.MiddlewareOptions].
+	// when --basic-auth-file is set.
 	Challenges []authn.Challenge
-	// Audiences is a copy of --api-audiences, for
-	// [authn.MiddlewareOptions]; when unset, the --service-account-issuer
-	// values, as kube-apiserver defaults it.
+	// Audiences is a copy of --api-audiences; when unset, the
+	// --service-account-issuer values, as kube-apiserver defaults it.
 	Audiences []string
 	// ServiceAccountIssuer mints service-account tokens with
 	// --service-account-signing-key-file as the first
@@ -292,7 +301,27 @@ type Authenticator struct {
 	// is configured.
 	OIDC *oidc.Authenticator
 
+	logger  *slog.Logger
 	closers []io.Closer
+}
+
+// MiddlewareOptions returns what [authn.Middleware] needs from a: the
+// accepted audiences, the challenges and the logger. Set more fields
+// (OnFailure, RetryAfter, LogLimit) on the result as needed.
+func (a *Authenticator) MiddlewareOptions() authn.MiddlewareOptions {
+	return authn.MiddlewareOptions{
+		Audiences:  slices.Clone(a.Audiences),
+		Challenges: slices.Clone(a.Challenges),
+		Logger:     a.logger,
+	}
+}
+
+// Middleware is authn.Middleware(a, a.MiddlewareOptions()): the one call
+// that puts a in front of a handler.
+//
+//	srv.Handler = a.Middleware()(mux)
+func (a *Authenticator) Middleware() func(http.Handler) http.Handler {
+	return authn.Middleware(a, a.MiddlewareOptions())
 }
 
 // Close stops every background watcher, the most recently created first
@@ -306,25 +335,122 @@ func (a *Authenticator) Close() error {
 	return errors.Join(errs...)
 }
 
+// CustomToken is one of the embedding program's own token authenticators
+// (API keys from a database, say), for [Options.CustomTokens].
+type CustomToken struct {
+	// Name identifies it in the decision log and in errors
+	// ([authn.AuthenticatorError]). Required; unique among all
+	// authenticators (the built-in ones are named requestheader,
+	// basicauth, x509, tokenfile, serviceaccount, bootstrap, oidc and
+	// webhook).
+	Name string
+	// Authenticator is required. It follows the three outcomes of
+	// [authn.TokenAuthenticator]: no opinion for a token it does not
+	// know, an error for one of its own that is wrong, an error matching
+	// [authn.ErrUnavailable] when it cannot check (its store is down),
+	// which becomes a 503 like a built-in's.
+	Authenticator authn.TokenAuthenticator
+	// AudienceAware says that Authenticator checks the accepted audiences
+	// ([authn.AudiencesFrom]) itself and reports them in
+	// [authn.Response.Audiences]. Otherwise it is audience-agnostic, like
+	// the token file: asked only when the request's accepted audiences
+	// intersect --api-audiences ([authn.AudienceAgnostic]).
+	AudienceAware bool
+}
+
+// CustomRequest is one of the embedding program's own request
+// authenticators (a session cookie, say), for [Options.CustomRequests].
+// Its fields mean what [CustomToken]'s do.
+type CustomRequest struct {
+	Name          string
+	Authenticator authn.Authenticator
+	AudienceAware bool
+}
+
+// Names of the built-in authenticators, as [authn.AuthenticatorError]
+// and the decision log give them.
+const (
+	NameRequestHeader  = "requestheader"
+	NameBasicAuth      = "basicauth"
+	NameX509           = "x509"
+	NameTokenFile      = "tokenfile"
+	NameServiceAccount = "serviceaccount"
+	NameBootstrap      = "bootstrap"
+	NameOIDC           = "oidc"
+	NameWebhook        = "webhook"
+)
+
+var builtinNames = []string{NameRequestHeader, NameBasicAuth, NameX509, NameTokenFile, NameServiceAccount, NameBootstrap, NameOIDC, NameWebhook}
+
+// validateCustom checks the custom authenticators' names and values.
+func (o *Options) validateCustom() []error {
+	var errs []error
+	seen := slices.Clone(builtinNames)
+	check := func(kind string, i int, name string, missing bool) {
+		switch {
+		case name == "":
+			errs = append(errs, fmt.Errorf("options: %s[%d]: Name is required", kind, i))
+		case slices.Contains(seen, name):
+			errs = append(errs, fmt.Errorf("options: %s[%d]: Name %q is already used", kind, i, name))
+		}
+		if missing {
+			errs = append(errs, fmt.Errorf("options: %s[%d] (%s): Authenticator is required", kind, i, name))
+		}
+		seen = append(seen, name)
+	}
+	for i, c := range o.CustomTokens {
+		check("CustomTokens", i, c.Name, c.Authenticator == nil)
+	}
+	for i, c := range o.CustomRequests {
+		check("CustomRequests", i, c.Name, c.Authenticator == nil)
+	}
+	return errs
+}
+
+// builder assembles an [Authenticator] from [Options].
+type builder struct {
+	o        *Options
+	out      *Authenticator
+	logger   *slog.Logger
+	auds     []string                   // --api-audiences, or its default
+	requests []authn.Authenticator      // request authenticators, in order
+	tokens   []authn.TokenAuthenticator // token authenticators not behind the cache
+	cached   []authn.TokenAuthenticator // token authenticators behind the cache
+}
+
+// own records a value whose background work Close stops.
+func (b *builder) own(c io.Closer) { b.out.closers = append(b.out.closers, c) }
+
+// agnostic wraps an audience-agnostic token authenticator.
+func (b *builder) agnostic(t authn.TokenAuthenticator) authn.TokenAuthenticator {
+	return authn.AudienceAgnostic(b.auds, t)
+}
+
 // New validates o, loads every configured file and returns one
-// authenticator, composed as kube-apiserver composes it:
+// authenticator, composed as kube-apiserver composes it. The request
+// authenticators are asked in this order:
 //
 //  1. the authenticating front proxy (--requestheader-*), audience-agnostic;
 //  2. HTTP Basic (--basic-auth-file), audience-agnostic, where old
 //     kube-apiserver releases had it;
 //  3. client certificates (--client-ca-file);
-//  4. bearer tokens (Authorization and the WebSocket protocol form) from
-//     the union of the token authenticators: the token file first (it is a
-//     map lookup: not cached), then bootstrap tokens (and, as they arrive,
-//     the signature-checking ones) behind the token cache with
-//     kube-apiserver's TTLs (10s success, failures not cached), and last
-//     the TokenReview webhook behind its own cache
-//     (--authentication-token-webhook-cache-ttl);
+//  4. [Options.CustomRequests], in order;
+//  5. bearer tokens (Authorization and the WebSocket protocol form) from
+//     the union of the token authenticators, in this order: the token
+//     file (a map lookup: not cached); then behind the token cache, with
+//     kube-apiserver's TTLs (10s success, failures not cached), service
+//     accounts, bootstrap tokens, OIDC issuers and then
+//     [Options.CustomTokens]; last the TokenReview webhook behind its own
+//     cache (--authentication-token-webhook-cache-ttl).
 //
-// then every success gets system:authenticated, and when --anonymous-auth
-// is on, a request with no credential anyone recognised becomes
-// system:anonymous (a rejected credential stays rejected). On error
-// nothing is left running.
+// Every success gets system:authenticated. With --anonymous-auth, a
+// request that carries no credential anyone recognised becomes
+// system:anonymous; a rejected credential stays rejected, and a
+// credential that could not be checked (a custom or built-in
+// authenticator answering [authn.ErrUnavailable]) gives 503. Every
+// member is [authn.Named], so refusals say which one decided. When
+// nothing at all is configured, New logs a warning. On error nothing is
+// left running.
 func (o *Options) New() (*Authenticator, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
@@ -333,150 +459,252 @@ func (o *Options) New() (*Authenticator, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	apiAudiences := slices.Clone(o.APIAudiences)
-	if len(apiAudiences) == 0 {
+	auds := slices.Clone(o.APIAudiences)
+	if len(auds) == 0 {
 		// kube-apiserver's ToAuthenticationConfig: every issuer.
-		apiAudiences = slices.Clone(o.ServiceAccountIssuers)
+		auds = slices.Clone(o.ServiceAccountIssuers)
 	}
-	out := &Authenticator{Audiences: apiAudiences}
-	fail := func(err error) (*Authenticator, error) {
-		_ = out.Close()
+	b := &builder{o: o, out: &Authenticator{Audiences: auds, logger: logger}, logger: logger, auds: auds}
+	out, err := b.build()
+	if err != nil {
+		_ = b.out.Close()
 		return nil, err
 	}
+	return out, nil
+}
 
-	var members []authn.Authenticator
-	if rh := o.RequestHeader; rh.ClientCAFile != "" {
-		p, err := requestheader.New(requestheader.Options{
-			ClientCAFile:        rh.ClientCAFile,
-			AllowedNames:        rh.AllowedNames,
-			UsernameHeaders:     rh.UsernameHeaders,
-			UIDHeaders:          rh.UIDHeaders,
-			GroupHeaders:        rh.GroupHeaders,
-			ExtraHeaderPrefixes: rh.ExtraHeadersPrefix,
-			Logger:              logger,
-			OnError:             o.OnError,
-		})
-		if err != nil {
-			return fail(fmt.Errorf("options: --requestheader-client-ca-file: %w", err))
+// build runs every step of New in kube-apiserver's order.
+func (b *builder) build() (*Authenticator, error) {
+	for _, step := range []func() error{
+		b.requestHeader, b.basicAuth, b.clientCerts, b.customRequests,
+		b.tokenFile, b.serviceAccounts, b.bootstrap,
+	} {
+		if err := step(); err != nil {
+			return nil, err
 		}
-		out.closers = append(out.closers, p)
-		members = append(members, authn.AudienceAgnosticRequest(apiAudiences, p))
 	}
-	if o.BasicAuthFile != "" {
-		b, err := basicauth.New(o.BasicAuthFile, basicauth.Options{Logger: logger, OnError: o.OnError})
-		if err != nil {
-			return fail(fmt.Errorf("options: --basic-auth-file: %w", err))
-		}
-		out.closers = append(out.closers, b)
-		members = append(members, authn.AudienceAgnosticRequest(apiAudiences, b))
-		out.Challenges = append(out.Challenges, authn.BasicChallenge)
+	anonymous, err := b.oidc()
+	if err != nil {
+		return nil, err
 	}
-
-	if o.ClientCAFile != "" {
-		c, err := x509auth.New(x509auth.Options{VerifyOptions: x509auth.VerifyOptions{
-			ClientCAFile: o.ClientCAFile,
-			CRLFile:      o.ClientCRLFile,
-			DenyFile:     o.ClientCertDenyFile,
-			Logger:       logger,
-			OnError:      o.OnError,
-		}})
-		if err != nil {
-			return fail(fmt.Errorf("options: --client-ca-file: %w", err))
+	for _, step := range []func() error{b.customTokens, b.tokenCache, b.webhook} {
+		if err := step(); err != nil {
+			return nil, err
 		}
-		out.closers = append(out.closers, c)
-		members = append(members, c)
 	}
-
-	var tokens []authn.TokenAuthenticator
-	if o.TokenAuthFile != "" {
-		t, err := tokenfile.New(o.TokenAuthFile, tokenfile.Options{Logger: logger, OnError: o.OnError})
-		if err != nil {
-			return fail(fmt.Errorf("options: --token-auth-file: %w", err))
-		}
-		out.closers = append(out.closers, t)
-		tokens = append(tokens, authn.AudienceAgnostic(apiAudiences, t))
-	}
-	// Signature-checking and store-backed token authenticators sit behind
-	// the token cache, with kube-apiserver's TTLs.
-	var cached []authn.TokenAuthenticator
-	if len(o.ServiceAccountKeyFiles) > 0 || len(o.ServiceAccountIssuers) > 0 {
-		sa, err := o.newServiceAccounts(out, apiAudiences, logger)
-		if err != nil {
-			return fail(err)
-		}
-		cached = append(cached, sa)
-	}
-	if o.EnableBootstrapTokenAuth {
-		store := o.BootstrapTokenStore
-		if store == nil {
-			fs, err := bootstrap.NewFileStore(o.BootstrapTokenFile, bootstrap.FileStoreOptions{Logger: logger, OnError: o.OnError})
-			if err != nil {
-				return fail(fmt.Errorf("options: --bootstrap-token-file: %w", err))
-			}
-			out.closers = append(out.closers, fs)
-			store = fs
-		}
-		b, err := bootstrap.New(store, bootstrap.Options{})
-		if err != nil {
-			return fail(fmt.Errorf("options: --enable-bootstrap-token-auth: %w", err))
-		}
-		cached = append(cached, authn.AudienceAgnostic(apiAudiences, b))
-	}
-	anonymous := &oidc.AnonymousConfig{Enabled: o.AnonymousAuth}
-	if (o.OIDC.IssuerURL != "" && o.OIDC.ClientID != "") || o.AuthenticationConfigFile != "" {
-		jwt, anon, err := o.newOIDC(out, logger)
-		if err != nil {
-			return fail(err)
-		}
-		if anon != nil {
-			if o.AnonymousAuthSet {
-				return fail(fmt.Errorf("options: --authentication-config: %w", &oidc.ConfigError{Errors: []*oidc.FieldError{{
-					Field: "anonymous", Type: oidc.FieldValueForbidden,
-					Detail: "--anonymous-auth flag cannot be set when anonymous field is configured in authentication configuration file"}}}))
-			}
-			anonymous = anon
-		}
-		// After the service accounts, as in kube-apiserver: both verify
-		// JWTs, and the OIDC authenticator may fetch keys on a miss.
-		cached = append(cached, authn.AudienceAgnostic(apiAudiences, jwt))
-	}
-	if len(cached) > 0 {
-		c, err := union.NewCache(oneOrUnion(cached), union.CacheOptions{Logger: logger})
-		if err != nil {
-			return fail(fmt.Errorf("options: token cache: %w", err))
-		}
-		out.closers = append(out.closers, c)
-		tokens = append(tokens, c)
-	}
-	if o.WebhookConfigFile != "" {
-		w, err := o.newWebhook(apiAudiences, logger)
-		if err != nil {
-			return fail(err)
-		}
-		out.closers = append(out.closers, w)
-		tokens = append(tokens, w)
-	}
-	if len(tokens) > 0 {
-		tok := oneOrUnion(tokens)
-		bearer := authn.BearerToken(tok)
-		members = append(members, bearer)
+	out := b.out
+	if len(b.tokens) > 0 {
+		tok := oneOrUnion(b.tokens)
+		b.requests = append(b.requests, authn.BearerToken(tok))
 		out.Challenges = append([]authn.Challenge{authn.BearerChallenge}, out.Challenges...)
-		out.Token = tokenReviewer(authn.AddAuthenticatedGroup(authn.BearerTokenWith(tok, authn.BearerOptions{DisableWebSocket: true})))
+		out.Token = authn.AddTokenAuthenticatedGroup(authn.AsBearer(tok))
 	}
-
-	a := authn.AddAuthenticatedGroup(union.New(members...))
+	if out.Challenges == nil {
+		out.Challenges = []authn.Challenge{authn.BearerChallenge}
+	}
+	var a authn.Authenticator = union.New(b.requests...)
+	a = authn.AddAuthenticatedGroup(a)
 	if anonymous.Enabled {
 		var paths []string
 		for _, c := range anonymous.Conditions {
 			paths = append(paths, c.Path)
 		}
-		a = union.NewWith(union.Options{FailFast: true}, a, authn.AnonymousFor(paths...))
+		a = union.New(a, authn.AnonymousFor(paths...))
 	}
+	b.warnIfEmpty(anonymous.Enabled)
 	out.Authenticator = a
-	if out.Challenges == nil {
-		out.Challenges = []authn.Challenge{authn.BearerChallenge}
-	}
 	return out, nil
+}
+
+// warnIfEmpty says so when no credential of any kind is accepted.
+func (b *builder) warnIfEmpty(anonymous bool) {
+	if len(b.requests) > 0 {
+		return
+	}
+	if anonymous {
+		b.logger.Warn("options: no authenticator is configured: every request is anonymous (system:anonymous)")
+		return
+	}
+	b.logger.Warn("options: no authenticator is configured and --anonymous-auth is false: every request will be refused (401); set --token-auth-file, --client-ca-file, --oidc-issuer-url or another credential flag")
+}
+
+func (b *builder) requestHeader() error {
+	rh := b.o.RequestHeader
+	if rh.ClientCAFile == "" {
+		return nil
+	}
+	p, err := requestheader.New(requestheader.Options{
+		ClientCAFile:        rh.ClientCAFile,
+		AllowedNames:        rh.AllowedNames,
+		UsernameHeaders:     rh.UsernameHeaders,
+		UIDHeaders:          rh.UIDHeaders,
+		GroupHeaders:        rh.GroupHeaders,
+		ExtraHeaderPrefixes: rh.ExtraHeadersPrefix,
+		Logger:              b.logger,
+		OnError:             b.o.OnError,
+	})
+	if err != nil {
+		return fmt.Errorf("options: --requestheader-client-ca-file: %w", err)
+	}
+	b.own(p)
+	b.requests = append(b.requests, authn.Named(NameRequestHeader, authn.AudienceAgnosticRequest(b.auds, p)))
+	return nil
+}
+
+func (b *builder) basicAuth() error {
+	if b.o.BasicAuthFile == "" {
+		return nil
+	}
+	p, err := basicauth.New(b.o.BasicAuthFile, basicauth.Options{Logger: b.logger, OnError: b.o.OnError})
+	if err != nil {
+		return fmt.Errorf("options: --basic-auth-file: %w", err)
+	}
+	b.own(p)
+	b.requests = append(b.requests, authn.Named(NameBasicAuth, authn.AudienceAgnosticRequest(b.auds, p)))
+	b.out.Challenges = append(b.out.Challenges, authn.BasicChallenge)
+	return nil
+}
+
+func (b *builder) clientCerts() error {
+	if b.o.ClientCAFile == "" {
+		return nil
+	}
+	c, err := x509auth.New(x509auth.Options{VerifyOptions: x509auth.VerifyOptions{
+		ClientCAFile: b.o.ClientCAFile,
+		CRLFile:      b.o.ClientCRLFile,
+		DenyFile:     b.o.ClientCertDenyFile,
+		Logger:       b.logger,
+		OnError:      b.o.OnError,
+	}})
+	if err != nil {
+		return fmt.Errorf("options: --client-ca-file: %w", err)
+	}
+	b.own(c)
+	b.requests = append(b.requests, authn.Named(NameX509, c))
+	return nil
+}
+
+func (b *builder) customRequests() error {
+	for _, c := range b.o.CustomRequests {
+		a := c.Authenticator
+		if !c.AudienceAware {
+			a = authn.AudienceAgnosticRequest(b.auds, a)
+		}
+		b.requests = append(b.requests, authn.Named(c.Name, a))
+	}
+	return nil
+}
+
+func (b *builder) tokenFile() error {
+	if b.o.TokenAuthFile == "" {
+		return nil
+	}
+	t, err := tokenfile.New(b.o.TokenAuthFile, tokenfile.Options{Logger: b.logger, OnError: b.o.OnError})
+	if err != nil {
+		return fmt.Errorf("options: --token-auth-file: %w", err)
+	}
+	b.own(t)
+	b.tokens = append(b.tokens, authn.NamedToken(NameTokenFile, b.agnostic(t)))
+	return nil
+}
+
+func (b *builder) serviceAccounts() error {
+	o := b.o
+	if len(o.ServiceAccountKeyFiles) == 0 && len(o.ServiceAccountIssuers) == 0 {
+		return nil
+	}
+	sa, err := o.newServiceAccounts(b.out, b.auds, b.logger)
+	if err != nil {
+		return err
+	}
+	b.cached = append(b.cached, authn.NamedToken(NameServiceAccount, sa))
+	return nil
+}
+
+func (b *builder) bootstrap() error {
+	o := b.o
+	if !o.EnableBootstrapTokenAuth {
+		return nil
+	}
+	store := o.BootstrapTokenStore
+	if store == nil {
+		fs, err := bootstrap.NewFileStore(o.BootstrapTokenFile, bootstrap.FileStoreOptions{Logger: b.logger, OnError: o.OnError})
+		if err != nil {
+			return fmt.Errorf("options: --bootstrap-token-file: %w", err)
+		}
+		b.own(fs)
+		store = fs
+	}
+	t, err := bootstrap.New(store, bootstrap.Options{})
+	if err != nil {
+		return fmt.Errorf("options: --enable-bootstrap-token-auth: %w", err)
+	}
+	b.cached = append(b.cached, authn.NamedToken(NameBootstrap, b.agnostic(t)))
+	return nil
+}
+
+// oidc adds the OIDC issuers, after the service accounts as in
+// kube-apiserver (both verify JWTs, and OIDC may fetch keys on a miss),
+// and returns the anonymous configuration: --anonymous-auth, or the
+// --authentication-config file's anonymous section.
+func (b *builder) oidc() (*oidc.AnonymousConfig, error) {
+	o := b.o
+	anonymous := &oidc.AnonymousConfig{Enabled: o.AnonymousAuth}
+	if (o.OIDC.IssuerURL == "" || o.OIDC.ClientID == "") && o.AuthenticationConfigFile == "" {
+		return anonymous, nil
+	}
+	jwt, anon, err := o.newOIDC(b.out, b.logger)
+	if err != nil {
+		return nil, err
+	}
+	if anon != nil {
+		if o.AnonymousAuthSet {
+			return nil, fmt.Errorf("options: --authentication-config %s: %w", o.AuthenticationConfigFile, &oidc.ConfigError{Errors: []*oidc.FieldError{{
+				Field: "anonymous", Type: oidc.FieldValueForbidden,
+				Detail: "--anonymous-auth flag cannot be set when anonymous field is configured in authentication configuration file"}}})
+		}
+		anonymous = anon
+	}
+	b.cached = append(b.cached, authn.NamedToken(NameOIDC, b.agnostic(jwt)))
+	return anonymous, nil
+}
+
+func (b *builder) customTokens() error {
+	for _, c := range b.o.CustomTokens {
+		t := c.Authenticator
+		if !c.AudienceAware {
+			t = b.agnostic(t)
+		}
+		b.cached = append(b.cached, authn.NamedToken(c.Name, t))
+	}
+	return nil
+}
+
+// tokenCache puts the cached token authenticators behind one cache.
+func (b *builder) tokenCache() error {
+	if len(b.cached) == 0 {
+		return nil
+	}
+	c, err := union.NewCache(oneOrUnion(b.cached), union.CacheOptions{Logger: b.logger, CacheErrors: true})
+	if err != nil {
+		return fmt.Errorf("options: token cache: %w", err)
+	}
+	b.own(c)
+	b.tokens = append(b.tokens, c)
+	return nil
+}
+
+func (b *builder) webhook() error {
+	if b.o.WebhookConfigFile == "" {
+		return nil
+	}
+	w, err := b.o.newWebhook(b.auds, b.logger)
+	if err != nil {
+		return err
+	}
+	b.own(w)
+	b.tokens = append(b.tokens, authn.NamedToken(NameWebhook, w))
+	return nil
 }
 
 // oneOrUnion returns the only member as it is, or the union of several.

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -202,4 +203,29 @@ func TestNewFileErrors(t *testing.T) {
 		require.Error(t, err)
 		assert.Nil(t, a)
 	}
+}
+
+// Starting with nothing configured is allowed, as in kube-apiserver, but
+// never silent.
+func TestNothingConfiguredWarns(t *testing.T) {
+	t.Parallel()
+	for _, anonymous := range []bool{false, true} {
+		var logs strings.Builder
+		o := &options.Options{AnonymousAuth: anonymous, Logger: slog.New(slog.NewTextHandler(&logs, nil))}
+		a, err := o.New()
+		require.NoError(t, err)
+		require.NoError(t, a.Close())
+		assert.Contains(t, logs.String(), "level=WARN")
+		assert.Contains(t, logs.String(), "no authenticator is configured")
+		if anonymous {
+			assert.Contains(t, logs.String(), "every request is anonymous")
+		} else {
+			assert.Contains(t, logs.String(), "every request will be refused")
+		}
+	}
+	var logs strings.Builder
+	a, err := (&options.Options{TokenAuthFile: writeFile(t, "t.csv", "t,u,1\n"), Logger: slog.New(slog.NewTextHandler(&logs, nil))}).New()
+	require.NoError(t, err)
+	require.NoError(t, a.Close())
+	assert.NotContains(t, logs.String(), "no authenticator is configured")
 }

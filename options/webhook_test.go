@@ -111,3 +111,57 @@ func TestWebhookNoCache(t *testing.T) {
 func srvTLS(ca *authntest.CA) *tls.Config {
 	return &tls.Config{Certificates: []tls.Certificate{ca.IssueServer("127.0.0.1").TLSCertificate()}}
 }
+
+// A webhook error is never cached: a transient 404 during a rolling
+// deploy, or a status.error, must not keep a good token out for the whole
+// cache TTL. Successes and plain "authenticated: false" answers are.
+func TestWebhookErrorsAreNotCached(t *testing.T) {
+	t.Parallel()
+	for _, failure := range []string{"404", "status.error"} {
+		t.Run(failure, func(t *testing.T) {
+			t.Parallel()
+			var calls atomic.Int64
+			tokens := authntest.Tokens(map[string]authn.UserInfo{"remote-token": {Name: "erin"}})
+			good := webhook.NewHandler(tokens, webhook.HandlerOptions{})
+			ca := authntest.NewCA()
+			srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if calls.Add(1) > 1 {
+					good.ServeHTTP(w, r)
+					return
+				}
+				if failure == "404" {
+					http.NotFound(w, r)
+					return
+				}
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = io.WriteString(w, `{"apiVersion":"authentication.k8s.io/v1","kind":"TokenReview","status":{"authenticated":false,"error":"backend timeout"}}`)
+			}))
+			srv.TLS = srvTLS(ca)
+			srv.StartTLS()
+			t.Cleanup(srv.Close)
+			kubeconfig := writeFile(t, "webhook.yaml", fmt.Sprintf(`apiVersion: v1
+kind: Config
+clusters:
+- name: reviewer
+  cluster: {server: %q, certificate-authority: %q}
+users:
+- name: apiserver
+  user: {}
+contexts:
+- name: c
+  context: {cluster: reviewer, user: apiserver}
+current-context: c
+`, srv.URL, writeFile(t, "ca.crt", string(ca.CertPEM))))
+			a := newAuth(t, &options.Options{WebhookConfigFile: kubeconfig, WebhookVersion: "v1", WebhookCacheTTL: 2 * time.Minute})
+
+			_, ok, err := a.AuthenticateRequest(authntest.NewBearerRequest("remote-token"))
+			require.False(t, ok)
+			require.Error(t, err)
+			resp, ok, err := a.AuthenticateRequest(authntest.NewBearerRequest("remote-token"))
+			authntest.AssertUser(t, authn.UserInfo{Name: "erin", Groups: []string{"system:authenticated"}}, resp, ok, err)
+			assert.EqualValues(t, 2, calls.Load(), "the failure was not cached")
+			_, _, _ = a.AuthenticateRequest(authntest.NewBearerRequest("remote-token"))
+			assert.EqualValues(t, 2, calls.Load(), "the success is")
+		})
+	}
+}
