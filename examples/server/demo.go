@@ -47,8 +47,8 @@ type demo struct {
 const demoIssuer = "https://kubernetes.default.svc.cluster.local"
 
 // newDemo writes the demo's files into dir (a new temporary folder when
-// dir is empty).
-func newDemo(dir string) (*demo, error) {
+// dir is empty); the serving certificate names host (--bind-address) too.
+func newDemo(dir, host string) (*demo, error) {
 	d := &demo{dir: dir, aliceToken: randomHex(16), bobToken: randomHex(16), carolPasswd: randomHex(8),
 		bootstrapID: randomHex(3), bootstrapSecret: randomHex(8)}
 	if dir == "" {
@@ -58,7 +58,7 @@ func newDemo(dir string) (*demo, error) {
 		}
 		d.ownDir = true
 	}
-	ca, serving := newServingCert("127.0.0.1")
+	ca, serving := newServingCert(host)
 	// The cluster CA signs the serving certificate and client
 	// certificates, as kubeadm's does; the front proxy has its own CA.
 	admin := ca.IssueClient("admin", "system:masters")
@@ -97,7 +97,7 @@ func newDemo(dir string) (*demo, error) {
 		"sa.key": string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: saDER})),
 		// token,user,uid,"group1,group2" — kube-apiserver's format; the
 		// second row stores only the token's SHA-256 (an authnkit extension).
-		"tokens.csv": fmt.Sprintf("%s,alice,1001,\"dev,ops\"\nsha256:%s,bob,1002,viewers\n", d.aliceToken, hex.EncodeToString(bobSum[:])),
+		"tokens.csv": fmt.Sprintf("%s,alice,1001,\"dev,ops\"\nsha256:%s,bob,1002,\"viewers,system:auth-delegator\"\n", d.aliceToken, hex.EncodeToString(bobSum[:])),
 		// password,user,uid,"group1,group2" with a bcrypt hash in place of
 		// the plaintext password (an authnkit extension).
 		"passwords.csv": fmt.Sprintf("%s,carol,1003,\"dev\"\n", hash),

@@ -4,11 +4,12 @@ import (
 	"context"
 	"crypto"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"runtime"
-	"strings"
+	"slices"
 	"time"
 
 	"github.com/authnkit/authnkit/authn"
@@ -50,7 +51,7 @@ func newHandler(auth *options.Authenticator, logger *slog.Logger) http.Handler {
 	if reviewer == nil { // no token authenticator: every token is unknown
 		reviewer = authn.TokenAuthenticatorFunc(func(context.Context, string) (*authn.Response, bool, error) { return nil, false, nil })
 	}
-	tokenReviews := webhook.NewHandler(reviewer, webhook.HandlerOptions{APIAudiences: auth.Audiences, Logger: logger})
+	tokenReviews := mayCreateTokenReviews(webhook.NewHandler(reviewer, webhook.HandlerOptions{APIAudiences: auth.Audiences, Logger: logger}))
 	for _, v := range []string{"v1", "v1beta1"} {
 		mux.Handle("POST /apis/authentication.k8s.io/"+v+"/tokenreviews", tokenReviews)
 	}
@@ -68,16 +69,17 @@ func newHandler(auth *options.Authenticator, logger *slog.Logger) http.Handler {
 		authn.WriteStatus(w, authn.NewStatus(http.StatusNotFound, "NotFound", "the server could not find the requested resource"))
 	})
 
-	fail := authn.DefaultFailureHandler(auth.Challenges, 0)
-	authenticated := authn.Middleware(auth, authn.MiddlewareOptions{
-		Audiences: auth.Audiences,
-		OnFailure: func(w http.ResponseWriter, r *http.Request, err error) {
-			if l, ok := r.Context().Value(logKey{}).(*requestLog); ok {
-				l.reason = failureReason(err)
-			}
-			fail(w, r, err)
-		},
-	})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	// The middleware logs each refusal with its reason (the decision
+	// log); the access log line repeats the reason's kind.
+	opts := auth.MiddlewareOptions()
+	fail := authn.DefaultFailureHandler(opts.Challenges, 0)
+	opts.OnFailure = func(w http.ResponseWriter, r *http.Request, err error) {
+		if l, ok := r.Context().Value(logKey{}).(*requestLog); ok {
+			l.reason = authn.Reason(err)
+		}
+		fail(w, r, err)
+	}
+	authenticated := authn.Middleware(auth, opts)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if l, ok := r.Context().Value(logKey{}).(*requestLog); ok {
 			u, _ := authn.UserFrom(r.Context())
 			l.user = u.Name
@@ -99,13 +101,27 @@ func newHandler(auth *options.Authenticator, logger *slog.Logger) http.Handler {
 	})
 }
 
-func failureReason(err error) string {
-	if err == nil {
-		return "no credentials"
-	}
-	// Error texts of authnkit authenticators never contain a credential;
-	// a union joins them with newlines.
-	return strings.ReplaceAll(err.Error(), "\n", "; ")
+// tokenReviewerGroups may create TokenReviews, as RBAC lets them in a
+// cluster: system:masters may do anything, and kube-apiserver's
+// system:auth-delegator ClusterRole, which grants "create tokenreviews",
+// is by convention bound to a group of that name for delegating servers.
+var tokenReviewerGroups = []string{authn.MastersGroup, "system:auth-delegator"}
+
+// mayCreateTokenReviews lets only tokenReviewerGroups reach next; anyone
+// else gets 403 with kube-apiserver's message, so that an ordinary
+// authenticated caller cannot test other people's tokens.
+func mayCreateTokenReviews(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, _ := authn.UserFrom(r.Context())
+		for _, g := range u.Groups {
+			if slices.Contains(tokenReviewerGroups, g) {
+				next.ServeHTTP(w, r)
+				return
+			}
+		}
+		authn.WriteStatus(w, authn.NewStatus(http.StatusForbidden, "Forbidden", fmt.Sprintf(
+			"tokenreviews.authentication.k8s.io is forbidden: User %q cannot create resource \"tokenreviews\" in API group \"authentication.k8s.io\" at the cluster scope", u.Name)))
+	})
 }
 
 type statusRecorder struct {

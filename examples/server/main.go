@@ -6,6 +6,10 @@
 // a temporary folder, and prints ready curl and kubectl commands:
 //
 //	go run ./examples/server
+//	go run ./examples/server --secure-port=6444   # when 6443 is taken
+//
+// With only the serving flags (--secure-port, --bind-address) it is still
+// the demo; --secure-port=0 picks a free port.
 //
 // With flags it is an authentication front end configured with
 // kube-apiserver's flag names (see package options), plus --bind-address,
@@ -19,7 +23,9 @@
 //   - POST /apis/authentication.k8s.io/{v1,v1beta1}/selfsubjectreviews:
 //     the caller's identity, so `kubectl auth whoami` works;
 //   - POST /apis/authentication.k8s.io/v1/tokenreviews: a TokenReview
-//     answered as kube-apiserver answers it;
+//     answered as kube-apiserver answers it, for callers in system:masters
+//     or system:auth-delegator (the demo's bob), as RBAC would allow;
+//     others get 403;
 //   - GET /livez, /readyz and /healthz, answered as kube-apiserver answers
 //     them ("ok", each check with ?verbose, 500 with the failed checks and
 //     no reasons); /readyz and /healthz fail until every OIDC issuer's keys
@@ -27,8 +33,10 @@
 //     anonymous requests reach these three paths and nothing else;
 //
 // and a Kubernetes Status body for everything that fails. Each request is
-// logged on one line: method, path, status, and user or failure reason —
-// never a credential. SIGINT or SIGTERM shut it down gracefully.
+// logged on one line: method, path, status, and user or the kind of
+// failure; each refusal also gets the middleware's decision-log line
+// (reason, authenticator, credential kind and fingerprint) — never a
+// credential. SIGINT or SIGTERM shut it down gracefully.
 package main
 
 import (

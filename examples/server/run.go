@@ -12,7 +12,9 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/authnkit/authnkit/options"
@@ -51,17 +53,24 @@ type server struct {
 	done   chan error
 }
 
-// run serves until ctx is done. With no args it runs the demo.
+// run serves until ctx is done. With no flags but the serving ones
+// (--secure-port, --bind-address) it runs the demo.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	demoMode, bind, err := demoRequested(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil // the usage is printed
+	}
+	if err != nil {
+		return err
+	}
 	var d *demo
-	if len(args) == 0 {
-		var err error
-		if d, err = newDemo(""); err != nil {
+	if demoMode {
+		if d, err = newDemo("", bind); err != nil {
 			return err
 		}
 		defer d.cleanup()
-		args = d.args()
+		args = append(d.args(), args...)
 	}
 	s, err := start(args, stderr, logger)
 	if err != nil {
@@ -87,6 +96,27 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		s.cleanup()
 		return err
 	}
+}
+
+// servingFlags are the flags that leave the demo on.
+var servingFlags = []string{"secure-port", "bind-address"}
+
+// demoRequested parses args and reports whether they ask for the demo:
+// no flag other than the serving ones. It also returns --bind-address,
+// for the demo's serving certificate. -h prints the usage to output and
+// returns flag.ErrHelp.
+func demoRequested(args []string, output io.Writer) (bool, string, error) {
+	fs, cfg := newFlagSet(output)
+	if err := fs.Parse(args); err != nil {
+		return false, "", err
+	}
+	demo := fs.NArg() == 0
+	fs.Visit(func(f *flag.Flag) {
+		if !slices.Contains(servingFlags, f.Name) {
+			demo = false
+		}
+	})
+	return demo, cfg.bindAddress, nil
 }
 
 // start parses args, builds the authenticator and starts serving.
@@ -116,6 +146,10 @@ func start(args []string, flagOutput io.Writer, logger *slog.Logger) (*server, e
 	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.bindAddress, strconv.Itoa(cfg.securePort)))
 	if err != nil {
 		s.cleanup()
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return nil, fmt.Errorf("--secure-port=%d: port %d on %s is already in use (a local Kubernetes cluster often holds 6443); "+
+				"pick another with --secure-port=<port>, or --secure-port=0 for any free one: %w", cfg.securePort, cfg.securePort, cfg.bindAddress, err)
+		}
 		return nil, err
 	}
 	s.addr = ln.Addr().String()

@@ -53,7 +53,7 @@ type testServer struct {
 // startDemo runs the demo configuration on a free port, plus extra flags.
 func startDemo(t *testing.T, extra ...string) *testServer {
 	t.Helper()
-	d, err := newDemo(t.TempDir())
+	d, err := newDemo(t.TempDir(), "127.0.0.1")
 	require.NoError(t, err)
 	t.Cleanup(d.cleanup) // after the server's shutdown
 	logs := &syncBuffer{}
@@ -134,7 +134,7 @@ func TestDemoSelfSubjectReview(t *testing.T) {
 		wantGroups []string
 	}{
 		{"plaintext token row", bearer(ts.demo.aliceToken), "alice", "1001", []string{"dev", "ops", "system:authenticated"}},
-		{"hashed token row", bearer(ts.demo.bobToken), "bob", "1002", []string{"viewers", "system:authenticated"}},
+		{"hashed token row", bearer(ts.demo.bobToken), "bob", "1002", []string{"viewers", "system:auth-delegator", "system:authenticated"}},
 		{"basic auth with bcrypt row", func(r *http.Request) { r.SetBasicAuth("carol", ts.demo.carolPasswd) }, "carol", "1003", []string{"dev", "system:authenticated"}},
 		{"bootstrap token", bearer(ts.demo.bootstrapToken()), "system:bootstrap:" + ts.demo.bootstrapID, "",
 			[]string{"system:bootstrappers", "system:bootstrappers:kubeadm:default-node-token", "system:authenticated"}},
@@ -305,7 +305,7 @@ func TestRunGracefulShutdown(t *testing.T) {
 	dir := t.TempDir()
 	tokens := filepath.Join(dir, "tokens.csv")
 	require.NoError(t, os.WriteFile(tokens, []byte("t,u,1\n"), 0o600))
-	d, err := newDemo(dir)
+	d, err := newDemo(dir, "127.0.0.1")
 	require.NoError(t, err)
 	defer d.cleanup()
 	ctx, cancel := context.WithCancel(t.Context())
@@ -349,7 +349,7 @@ func TestKubectlAuthWhoami(t *testing.T) {
 		wantGroups []string
 	}{
 		{"alice", "alice", "1001", []string{"dev", "ops", "system:authenticated"}},
-		{"bob", "bob", "1002", []string{"viewers", "system:authenticated"}},
+		{"bob", "bob", "1002", []string{"viewers", "system:auth-delegator", "system:authenticated"}},
 		{"carol", "carol", "1003", []string{"dev", "system:authenticated"}},
 	}
 	for _, tt := range tests {
