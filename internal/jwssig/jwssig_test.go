@@ -23,7 +23,7 @@ func sign(t *testing.T, alg string, key crypto.Signer) (input string, sig []byte
 	require.NoError(t, err)
 	compact, err := obj.CompactSerialize()
 	require.NoError(t, err)
-	parsed, err := jose.ParseSigned(compact, []jose.SignatureAlgorithm{jose.SignatureAlgorithm(alg)})
+	parsed, err := jose.ParseSignedCompact(compact, []jose.SignatureAlgorithm{jose.SignatureAlgorithm(alg)})
 	require.NoError(t, err)
 	i := len(compact) - 1
 	for compact[i] != '.' {
