@@ -144,7 +144,7 @@ func New(opts Options) (*Authenticator, error) {
 	}
 	a.logger = a.logger.With("authenticator", "serviceaccount")
 	for i, k := range opts.Keys {
-		pk, err := newPublicKey(k, "")
+		pk, err := newPublicKey(k, "", "")
 		if err != nil {
 			return nil, fmt.Errorf("serviceaccount: Keys[%d]: %w", i, err)
 		}
@@ -329,7 +329,7 @@ func (a *Authenticator) verify(h jwtpeek.Header, jws *jwtpeek.JWS) error {
 	var dig []byte
 	tried := 0
 	for _, k := range candidates {
-		if !alg.Fits(k.key) {
+		if (k.alg != "" && k.alg != h.Alg) || !alg.Fits(k.key) {
 			continue
 		}
 		if dig == nil {
