@@ -374,6 +374,11 @@ func (a *Authenticator) validateBound(ctx context.Context, c *claims, auds []str
 	if ns == "" || sa.Name == "" || sa.UID == "" {
 		return nil, fmt.Errorf("serviceaccount: issuer %q: %w: missing namespace, service account name or UID", iss, authn.ErrMalformed)
 	}
+	if k.ValidatingWebhook != nil || k.MutatingWebhook != nil {
+		// Kubernetes refuses these unless its alpha feature gate
+		// APIServerWebhookAuthenticationToken is on; it is off by default.
+		return nil, fmt.Errorf("serviceaccount: issuer %q: %w: token bound to a webhook configuration", iss, authn.ErrMalformed)
+	}
 	if err := a.check(ctx, KindServiceAccount, ns, sa); err != nil {
 		return nil, fmt.Errorf("serviceaccount: issuer %q: %w", iss, err)
 	}

@@ -219,6 +219,44 @@ func TestGoJoseTokens(t *testing.T) {
 	}
 }
 
+// TestWebhookBoundTokens: Kubernetes 1.37 can bind a token to a
+// validating or mutating webhook configuration, behind the alpha feature
+// gate APIServerWebhookAuthenticationToken; with the gate off, its
+// default, kube-apiserver refuses such tokens, and so does this package.
+func TestWebhookBoundTokens(t *testing.T) {
+	key := ecKey(t, elliptic.P256())
+	a := newAuth(t, Options{Keys: []crypto.PublicKey{key.Public()}})
+	token := func(k8s map[string]any) string {
+		k8s["namespace"] = "ns"
+		k8s["serviceaccount"] = map[string]any{"name": "sa", "uid": "u"}
+		return goJoseToken(t, jose.ES256, key, "", map[string]any{"iss": testIssuer, "aud": testIssuer, "exp": testNow.Add(time.Hour).Unix(), "kubernetes.io": k8s})
+	}
+	cfg := map[string]any{"name": "policy.example.com", "uid": "cfg-uid"}
+	attest := map[string]any{"admissionreview.k8s.io/apigroups": []string{"apps"}}
+	tests := []struct {
+		name    string
+		k8s     map[string]any
+		wantErr error
+	}{
+		{name: "validating webhook", k8s: map[string]any{"validatingwebhookconfiguration": cfg, "attestations": attest}, wantErr: authn.ErrMalformed},
+		{name: "mutating webhook", k8s: map[string]any{"mutatingwebhookconfiguration": cfg}, wantErr: authn.ErrMalformed},
+		{name: "empty binding", k8s: map[string]any{"mutatingwebhookconfiguration": map[string]any{}}, wantErr: authn.ErrMalformed},
+		{name: "name differing in case", k8s: map[string]any{"ValidatingWebhookConfiguration": cfg}, wantErr: authn.ErrMalformed},
+		{name: "null is no binding", k8s: map[string]any{"validatingwebhookconfiguration": nil}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, ok, err := a.AuthenticateToken(t.Context(), token(tt.k8s))
+			if tt.wantErr == nil {
+				authntest.AssertUser(t, saUser("ns", "sa", "u", nil), resp, ok, err)
+				return
+			}
+			authntest.CheckOutcome(t, resp, ok, err)
+			require.ErrorIs(t, err, tt.wantErr)
+		})
+	}
+}
+
 func TestAudiences(t *testing.T) {
 	key := ecKey(t, elliptic.P256())
 	iss := newIssuer(t, key)
