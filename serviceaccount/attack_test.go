@@ -8,7 +8,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -154,14 +153,7 @@ func TestAttacks(t *testing.T) {
 // project's shared sample, kept here so the test needs nothing outside the
 // repository.
 func TestLegacyKubernetesTokens(t *testing.T) {
-	data, err := os.ReadFile("testdata/legacy-sa-tokens.txt")
-	require.NoError(t, err)
-	var tokens []string
-	for line := range strings.Lines(string(data)) {
-		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
-			tokens = append(tokens, line)
-		}
-	}
+	tokens := readLegacyTokens(t)
 	require.Len(t, tokens, 2)
 
 	wantClaims := []claims{

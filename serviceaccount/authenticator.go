@@ -3,6 +3,7 @@ package serviceaccount
 import (
 	"context"
 	"crypto"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -55,7 +56,9 @@ type Options struct {
 	// "kubernetes/serviceaccount"). Off, such tokens get no opinion.
 	Legacy bool
 	// Lookup, when set, is asked whether the objects a token names still
-	// exist (--service-account-lookup). Nil: no revocation check.
+	// exist (--service-account-lookup). With Legacy it must be a
+	// [SecretLookup], which also checks that a legacy token's Secret
+	// still holds it; New fails otherwise. Nil: no revocation check.
 	Lookup Lookup
 	// Leeway is the clock skew allowed on "exp", "nbf" and "iat". Zero
 	// means [DefaultLeeway]; negative is an error.
@@ -92,6 +95,7 @@ type Authenticator struct {
 	legacy  bool
 	auds    []string
 	lookup  Lookup
+	secrets SecretLookup // lookup, when legacy tokens are on
 	leeway  time.Duration
 	now     func() time.Time
 	logger  *slog.Logger
@@ -102,8 +106,9 @@ var _ authn.TokenAuthenticator = (*Authenticator)(nil)
 // New validates opts, reads every key file and returns an Authenticator
 // that keeps them current. It fails when a key file cannot be read or
 // holds no usable key (the error names the file), when no key is given at
-// all, when neither Issuers nor Legacy is set, or when no API audience
-// can be derived. It does no network I/O. The Authenticator owns one
+// all, when neither Issuers nor Legacy is set, when no API audience can
+// be derived, or when Legacy is set with a Lookup that is not a
+// [SecretLookup]. It does no network I/O. The Authenticator owns one
 // goroutine per key file until [Authenticator.Close].
 func New(opts Options) (*Authenticator, error) {
 	switch {
@@ -126,6 +131,13 @@ func New(opts Options) (*Authenticator, error) {
 		leeway:  opts.Leeway,
 		now:     opts.Now,
 		logger:  opts.Logger,
+	}
+	if a.legacy && a.lookup != nil {
+		sl, ok := a.lookup.(SecretLookup)
+		if !ok {
+			return nil, fmt.Errorf("serviceaccount: legacy tokens are on and Lookup %T cannot read Secrets: implement SecretLookup, or turn Legacy off", a.lookup)
+		}
+		a.secrets = sl
 	}
 	if len(a.auds) == 0 {
 		if len(a.issuers) == 0 {
@@ -264,7 +276,7 @@ func (a *Authenticator) AuthenticateToken(ctx context.Context, token string) (*a
 	if soft != nil {
 		return nil, false, fmt.Errorf("serviceaccount: issuer %q: %w: claims: %w", c.Issuer, authn.ErrMalformed, soft)
 	}
-	resp, err := a.validate(ctx, &jws, &c)
+	resp, err := a.validate(ctx, token, &jws, &c)
 	if err != nil {
 		return nil, false, err
 	}
@@ -280,7 +292,7 @@ func (a *Authenticator) ours(iss string) bool {
 	return (a.legacy && iss == LegacyIssuer) || slices.Contains(a.issuers, iss)
 }
 
-func (a *Authenticator) validate(ctx context.Context, jws *jwtpeek.JWS, c *claims) (*authn.Response, error) {
+func (a *Authenticator) validate(ctx context.Context, token string, jws *jwtpeek.JWS, c *claims) (*authn.Response, error) {
 	iss := c.Issuer
 	h, err := jwtpeek.ParseHeader(jws.Header)
 	if err != nil {
@@ -305,13 +317,14 @@ func (a *Authenticator) validate(ctx context.Context, jws *jwtpeek.JWS, c *claim
 	}
 
 	if a.legacy && iss == LegacyIssuer {
-		return a.validateLegacy(ctx, c, auds)
+		return a.validateLegacy(ctx, token, c, auds)
 	}
 	return a.validateBound(ctx, c, auds)
 }
 
 // verify checks the header's algorithm and the signature against the keys
-// named by kid, or all keys when there is no kid.
+// named by kid, or all keys when there is no kid. A key from a JWK that
+// names an "alg" verifies that algorithm only.
 func (a *Authenticator) verify(h jwtpeek.Header, jws *jwtpeek.JWS) error {
 	alg, err := allowedAlg(h.Alg)
 	if err != nil {
@@ -431,8 +444,9 @@ func (a *Authenticator) validateBound(ctx context.Context, c *claims, auds []str
 
 // validateLegacy applies Kubernetes' legacy validator (legacy.go): the
 // four legacy claims and "sub" must be present and agree. Legacy tokens
-// have no validity times; Kubernetes does not check them.
-func (a *Authenticator) validateLegacy(ctx context.Context, c *claims, auds []string) (*authn.Response, error) {
+// have no validity times; Kubernetes does not check them. With a lookup,
+// the checks of legacyValidator.Validate follow, in its order.
+func (a *Authenticator) validateLegacy(ctx context.Context, token string, c *claims, auds []string) (*authn.Response, error) {
 	ns, name, uid, secret := c.LegacyNamespace, c.LegacySAName, c.LegacySAUID, c.LegacySecretName
 	switch {
 	case c.Subject == "":
@@ -442,17 +456,42 @@ func (a *Authenticator) validateLegacy(ctx context.Context, c *claims, auds []st
 	case !matchesUsername(c.Subject, ns, name):
 		return nil, fmt.Errorf("serviceaccount: legacy token: %w: sub claim is invalid", authn.ErrMalformed)
 	}
-	if a.lookup != nil {
-		if _, found, err := a.lookup.UID(ctx, KindSecret, ns, secret); err != nil {
-			return nil, fmt.Errorf("serviceaccount: legacy token: %w", &authn.UnavailableError{Err: fmt.Errorf("look up secret %s/%s: %w", ns, secret, err)})
-		} else if !found {
-			return nil, fmt.Errorf("serviceaccount: legacy token: %w: secret %s/%s not found", authn.ErrRevoked, ns, secret)
-		}
-		if err := a.check(ctx, KindServiceAccount, ns, ref{Name: name, UID: uid}); err != nil {
+	if a.secrets != nil {
+		if err := a.checkLegacy(ctx, token, ns, name, uid, secret); err != nil {
 			return nil, fmt.Errorf("serviceaccount: legacy token: %w", err)
 		}
 	}
 	return newResponse(ns, name, uid, auds, nil), nil
+}
+
+// checkLegacy asks the lookup whether the legacy token's Secret still
+// holds it and its service account still exists, in the order of
+// Kubernetes' legacyValidator: Secret found, not being deleted, holding
+// this token; service account found with the token's UID; Secret not
+// labelled InvalidSinceLabel. Kubernetes' writes (the last-used label),
+// audit annotations, warnings and metrics are not reproduced.
+func (a *Authenticator) checkLegacy(ctx context.Context, token, ns, name, uid, secretName string) error {
+	s, found, err := a.secrets.Secret(ctx, ns, secretName)
+	revoked := func(reason RevokedReason) error {
+		return &RevokedError{Kind: KindSecret, Namespace: ns, Name: secretName, Reason: reason}
+	}
+	switch {
+	case err != nil:
+		return &authn.UnavailableError{Err: fmt.Errorf("look up %s %s/%s: %w", KindSecret, ns, secretName, err)}
+	case !found:
+		return revoked(RevokedNotFound)
+	case s.Deleting:
+		return revoked(RevokedDeleting)
+	case subtle.ConstantTimeCompare(s.Token, []byte(token)) != 1:
+		return revoked(RevokedTokenChanged)
+	}
+	if err := a.check(ctx, KindServiceAccount, ns, ref{Name: name, UID: uid}); err != nil {
+		return err
+	}
+	if since := s.Labels[InvalidSinceLabel]; since != "" {
+		return fmt.Errorf("%w (since %q): remove the label to allow the token again", revoked(RevokedInvalidated), clipString(since))
+	}
+	return nil
 }
 
 // check asks the lookup whether r still exists with r's UID.
@@ -461,17 +500,17 @@ func (a *Authenticator) check(ctx context.Context, kind Kind, ns string, r ref) 
 		return nil
 	}
 	uid, found, err := a.lookup.UID(ctx, kind, ns, r.Name)
-	obj := r.Name
-	if ns != "" {
-		obj = ns + "/" + r.Name
-	}
 	switch {
 	case err != nil:
+		obj := r.Name
+		if ns != "" {
+			obj = ns + "/" + r.Name
+		}
 		return &authn.UnavailableError{Err: fmt.Errorf("look up %s %s: %w", kind, obj, err)}
 	case !found:
-		return fmt.Errorf("%w: %s %s not found", authn.ErrRevoked, kind, obj)
+		return &RevokedError{Kind: kind, Namespace: ns, Name: r.Name, Reason: RevokedNotFound}
 	case uid != r.UID:
-		return fmt.Errorf("%w: %s %s has UID %q, the token names %q", authn.ErrRevoked, kind, obj, uid, r.UID)
+		return fmt.Errorf("%w (%q, the token names %q)", &RevokedError{Kind: kind, Namespace: ns, Name: r.Name, Reason: RevokedUIDChanged}, clipString(uid), clipString(r.UID))
 	}
 	return nil
 }

@@ -352,31 +352,32 @@ func TestLookup(t *testing.T) {
 	iss := newIssuer(t, key)
 	objs := fakeLookup{
 		"ServiceAccount/ns/sa": "sa-uid", "Pod/ns/p": "pod-uid", "Secret/ns/s": "sec-uid",
-		"Node//n": "node-uid", "ServiceAccount/ns/broken": "ERR", "Secret/ns/legacy-secret": "whatever",
+		"Node//n": "node-uid", "ServiceAccount/ns/broken": "ERR",
 	}
-	a := newAuth(t, Options{Keys: []crypto.PublicKey{key.Public()}, Legacy: true, Lookup: objs})
+	a := newAuth(t, Options{Keys: []crypto.PublicKey{key.Public()}, Lookup: objs})
 	bt := func(mod func(*BoundToken)) string {
 		b := BoundToken{Namespace: "ns", Name: "sa", UID: "sa-uid"}
 		mod(&b)
 		return mint(t, iss, b)
 	}
+	revoked := func(kind Kind, ns, name string, reason RevokedReason) *RevokedError {
+		return &RevokedError{Kind: kind, Namespace: ns, Name: name, Reason: reason}
+	}
 	tests := []struct {
-		name    string
-		token   string
-		wantErr error
+		name        string
+		token       string
+		wantErr     error
+		wantRevoked *RevokedError
 	}{
-		{"all there", bt(func(b *BoundToken) { b.Pod = &ObjectRef{"p", "pod-uid"}; b.Node = &ObjectRef{"gone", "x"} }), nil},
-		{"sa uid mismatch", bt(func(b *BoundToken) { b.UID = "old-uid" }), authn.ErrRevoked},
-		{"sa gone", bt(func(b *BoundToken) { b.Name = "gone" }), authn.ErrRevoked},
-		{"lookup error", bt(func(b *BoundToken) { b.Name = "broken" }), authn.ErrUnavailable},
-		{"pod recreated", bt(func(b *BoundToken) { b.Pod = &ObjectRef{"p", "older-pod"} }), authn.ErrRevoked},
-		{"secret gone", bt(func(b *BoundToken) { b.Secret = &ObjectRef{"gone", "x"} }), authn.ErrRevoked},
-		{"secret there", bt(func(b *BoundToken) { b.Secret = &ObjectRef{"s", "sec-uid"} }), nil},
-		{"node-bound, node there", bt(func(b *BoundToken) { b.Node = &ObjectRef{"n", "node-uid"} }), nil},
-		{"node-bound, node recreated", bt(func(b *BoundToken) { b.Node = &ObjectRef{"n", "old"} }), authn.ErrRevoked},
-		{"legacy, all there", mintLegacy(t, iss, LegacyToken{"ns", "sa", "sa-uid", "legacy-secret"}), nil},
-		{"legacy, secret gone", mintLegacy(t, iss, LegacyToken{"ns", "sa", "sa-uid", "gone"}), authn.ErrRevoked},
-		{"legacy, sa uid mismatch", mintLegacy(t, iss, LegacyToken{"ns", "sa", "other", "legacy-secret"}), authn.ErrRevoked},
+		{"all there", bt(func(b *BoundToken) { b.Pod = &ObjectRef{"p", "pod-uid"}; b.Node = &ObjectRef{"gone", "x"} }), nil, nil},
+		{"sa uid mismatch", bt(func(b *BoundToken) { b.UID = "old-uid" }), authn.ErrRevoked, revoked(KindServiceAccount, "ns", "sa", RevokedUIDChanged)},
+		{"sa gone", bt(func(b *BoundToken) { b.Name = "gone" }), authn.ErrRevoked, revoked(KindServiceAccount, "ns", "gone", RevokedNotFound)},
+		{"lookup error", bt(func(b *BoundToken) { b.Name = "broken" }), authn.ErrUnavailable, nil},
+		{"pod recreated", bt(func(b *BoundToken) { b.Pod = &ObjectRef{"p", "older-pod"} }), authn.ErrRevoked, revoked(KindPod, "ns", "p", RevokedUIDChanged)},
+		{"secret gone", bt(func(b *BoundToken) { b.Secret = &ObjectRef{"gone", "x"} }), authn.ErrRevoked, revoked(KindSecret, "ns", "gone", RevokedNotFound)},
+		{"secret there", bt(func(b *BoundToken) { b.Secret = &ObjectRef{"s", "sec-uid"} }), nil, nil},
+		{"node-bound, node there", bt(func(b *BoundToken) { b.Node = &ObjectRef{"n", "node-uid"} }), nil, nil},
+		{"node-bound, node recreated", bt(func(b *BoundToken) { b.Node = &ObjectRef{"n", "old"} }), authn.ErrRevoked, revoked(KindNode, "", "n", RevokedUIDChanged)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -390,6 +391,11 @@ func TestLookup(t *testing.T) {
 			}
 			require.ErrorIs(t, err, tt.wantErr)
 			assert.Equal(t, tt.wantErr == authn.ErrUnavailable, authn.IsUnavailable(err))
+			if tt.wantRevoked != nil {
+				got, ok := errors.AsType[*RevokedError](err)
+				require.True(t, ok, "a *RevokedError: %v", err)
+				assert.Equal(t, tt.wantRevoked, got)
+			}
 		})
 	}
 }
