@@ -261,8 +261,10 @@ func (a *Authenticator) Close() error {
 // On success resp.User is "system:serviceaccount:<namespace>:<name>" with
 // the service account's UID, groups "system:serviceaccounts" and
 // "system:serviceaccounts:<namespace>", and Extra as Kubernetes fills it;
-// resp.Audiences are the audiences matched and resp.Expiry is "exp" (zero
-// for legacy tokens). resp is the caller's.
+// resp.Audiences are the accepted audiences the token has, in the order
+// they were requested (the context's, else the API audiences), as
+// Kubernetes reports them; resp.Expiry is "exp" (zero for legacy tokens).
+// resp is the caller's.
 func (a *Authenticator) AuthenticateToken(ctx context.Context, token string) (*authn.Response, bool, error) {
 	jws, err := jwtpeek.Split(token, MaxTokenSize)
 	if err != nil {
@@ -302,7 +304,8 @@ func (a *Authenticator) validate(ctx context.Context, token string, jws *jwtpeek
 		return nil, fmt.Errorf("serviceaccount: issuer %q: %w", iss, err)
 	}
 
-	// Audiences, as jwtTokenAuthenticator.AuthenticateToken.
+	// Audiences, as jwtTokenAuthenticator.AuthenticateToken: those
+	// requested that the token has, in the requested order.
 	tokenAuds := []string(c.Audience)
 	if len(tokenAuds) == 0 {
 		tokenAuds = a.auds
@@ -311,7 +314,7 @@ func (a *Authenticator) validate(ctx context.Context, token string, jws *jwtpeek
 	if wanted == nil {
 		wanted = a.auds
 	}
-	auds := authn.Intersect(tokenAuds, wanted)
+	auds := authn.Intersect(wanted, tokenAuds)
 	if len(auds) == 0 {
 		return nil, fmt.Errorf("serviceaccount: issuer %q: %w: token audiences %q, accepted %q", iss, authn.ErrWrongAudience, clipList(tokenAuds), clipList(wanted))
 	}

@@ -263,6 +263,9 @@ func TestAudiences(t *testing.T) {
 	a := newAuth(t, Options{Keys: []crypto.PublicKey{key.Public()}, Legacy: true, APIAudiences: []string{"api", testIssuer}})
 	tok := mint(t, iss, BoundToken{Namespace: "ns", Name: "sa", UID: "u", Audiences: []string{"vault", "api"}})
 	legacy := mintLegacy(t, iss, LegacyToken{Namespace: "ns", Name: "sa", UID: "u", SecretName: "s"})
+	reversed := mint(t, iss, BoundToken{Namespace: "ns", Name: "sa", UID: "u", Audiences: []string{"z", "y", testIssuer, "x", "api"}})
+	// Response.Audiences are in the order requested, as Kubernetes'
+	// Audiences(tokenAudiences).Intersect(requestedAudiences) gives them.
 	tests := []struct {
 		name     string
 		token    string
@@ -276,6 +279,11 @@ func TestAudiences(t *testing.T) {
 		{name: "legacy takes api audiences", token: legacy, wantAuds: []string{"api", testIssuer}},
 		{name: "legacy, context", token: legacy, ctxAuds: []string{testIssuer, "x"}, wantAuds: []string{testIssuer}},
 		{name: "legacy, foreign context", token: legacy, ctxAuds: []string{"vault"}, wantErr: authn.ErrWrongAudience},
+		{name: "requested order, not the token's", token: reversed, ctxAuds: []string{"x", "y", "w", "z"}, wantAuds: []string{"x", "y", "z"}},
+		{name: "api audiences' order, not the token's", token: reversed, wantAuds: []string{"api", testIssuer}},
+		{name: "legacy, requested order", token: legacy, ctxAuds: []string{"x", testIssuer, "api"}, wantAuds: []string{testIssuer, "api"}},
+		{name: "duplicate requested audiences reported once", token: reversed, ctxAuds: []string{"y", "x", "y"}, wantAuds: []string{"y", "x"}},
+		{name: "empty requested list accepts nothing", token: reversed, ctxAuds: []string{}, wantErr: authn.ErrWrongAudience},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
