@@ -531,14 +531,34 @@ func newResponse(ns, name, uid string, auds []string, extra map[string][]string)
 }
 
 // matchesUsername reports whether sub is "system:serviceaccount:<ns>:<name>"
-// with exactly these parts (Kubernetes' SplitUsername and comparison).
+// with exactly these parts, as Kubernetes' SplitUsername and comparison:
+// the namespace a DNS-1123 label, the name a DNS-1123 subdomain.
 func matchesUsername(sub, ns, name string) bool {
 	rest, ok := strings.CutPrefix(sub, UsernamePrefix)
 	if !ok {
 		return false
 	}
 	gotNS, gotName, ok := strings.Cut(rest, ":")
-	return ok && gotNS == ns && gotName == name && !strings.Contains(gotName, ":")
+	return ok && gotNS == ns && gotName == name &&
+		len(ns) <= 63 && !strings.Contains(ns, ".") && isDNSSubdomain(ns) &&
+		len(name) <= 253 && isDNSSubdomain(name)
+}
+
+// isDNSSubdomain reports whether s is dot-separated labels of lower-case
+// letters, digits and '-', each starting and ending with a letter or
+// digit (Kubernetes' dns1123SubdomainFmt, length aside).
+func isDNSSubdomain(s string) bool {
+	for label := range strings.SplitSeq(s, ".") {
+		if label == "" || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(label); i++ {
+			if c := label[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // clipString bounds an unverified header value for an error message.

@@ -5,6 +5,7 @@ import (
 	"crypto"
 	"crypto/elliptic"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -215,6 +216,53 @@ func TestGoJoseTokens(t *testing.T) {
 			t.Parallel()
 			resp, ok, err := a.AuthenticateToken(t.Context(), tt.token)
 			authntest.AssertUser(t, tt.want, resp, ok, err)
+		})
+	}
+}
+
+// TestLegacyClaims applies Kubernetes' legacy validator: "sub" and the
+// four legacy claims present and agreeing, the namespace a DNS-1123 label
+// and the name a DNS-1123 subdomain (SplitUsername).
+func TestLegacyClaims(t *testing.T) {
+	rk := rsaKey(t)
+	a := newAuth(t, Options{Keys: []crypto.PublicKey{&rk.PublicKey}, Legacy: true})
+	token := func(ns, name, sub string) string {
+		return goJoseToken(t, jose.RS256, rk, "", map[string]any{
+			"iss": LegacyIssuer, "sub": sub,
+			"kubernetes.io/serviceaccount/namespace":            ns,
+			"kubernetes.io/serviceaccount/secret.name":          "s",
+			"kubernetes.io/serviceaccount/service-account.name": name,
+			"kubernetes.io/serviceaccount/service-account.uid":  "u",
+		})
+	}
+	long := strings.Repeat("a", 64)
+	tests := []struct {
+		name, ns, sa, sub string
+		wantErr           error
+	}{
+		{name: "valid", ns: "kube-system", sa: "ctrl", sub: "system:serviceaccount:kube-system:ctrl"},
+		{name: "dotted name", ns: "ns1", sa: "build.bot-2", sub: "system:serviceaccount:ns1:build.bot-2"},
+		{name: "63-character namespace", ns: long[:63], sa: "x", sub: "system:serviceaccount:" + long[:63] + ":x"},
+		{name: "sub names another account", ns: "ns", sa: "a", sub: "system:serviceaccount:ns:b", wantErr: authn.ErrMalformed},
+		{name: "sub with another prefix", ns: "ns", sa: "a", sub: "system:serviceaccounts:ns:a", wantErr: authn.ErrMalformed},
+		{name: "extra colon", ns: "ns", sa: "a:b", sub: "system:serviceaccount:ns:a:b", wantErr: authn.ErrMalformed},
+		{name: "upper-case namespace", ns: "NS", sa: "a", sub: "system:serviceaccount:NS:a", wantErr: authn.ErrMalformed},
+		{name: "dotted namespace", ns: "a.b", sa: "a", sub: "system:serviceaccount:a.b:a", wantErr: authn.ErrMalformed},
+		{name: "64-character namespace", ns: long, sa: "a", sub: "system:serviceaccount:" + long + ":a", wantErr: authn.ErrMalformed},
+		{name: "name starting with '-'", ns: "ns", sa: "-a", sub: "system:serviceaccount:ns:-a", wantErr: authn.ErrMalformed},
+		{name: "name with an empty label", ns: "ns", sa: "a..b", sub: "system:serviceaccount:ns:a..b", wantErr: authn.ErrMalformed},
+		{name: "missing namespace", ns: "", sa: "a", sub: "system:serviceaccount::a", wantErr: authn.ErrMalformed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			resp, ok, err := a.AuthenticateToken(t.Context(), token(tt.ns, tt.sa, tt.sub))
+			if tt.wantErr == nil {
+				authntest.AssertUser(t, saUser(tt.ns, tt.sa, "u", nil), resp, ok, err)
+				return
+			}
+			authntest.CheckOutcome(t, resp, ok, err)
+			require.ErrorIs(t, err, tt.wantErr)
 		})
 	}
 }
