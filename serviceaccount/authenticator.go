@@ -254,8 +254,8 @@ func (a *Authenticator) Close() error {
 // (nil, false, err) with err matching one of [authn.ErrMalformed],
 // [authn.ErrUnknownKey], [authn.ErrBadSignature], [authn.ErrWrongAudience],
 // [authn.ErrExpired] (an [authn.ExpiredError]), [authn.ErrNotYetValid]
-// (an [authn.NotYetValidError]), [authn.ErrRevoked] or
-// [authn.ErrUnavailable] (the lookup failed). Errors name the issuer, kid
+// (an [authn.NotYetValidError]), [authn.ErrRevoked] (a [*RevokedError])
+// or [authn.ErrUnavailable] (the lookup failed). Errors name the issuer, kid
 // and objects, never the token.
 //
 // On success resp.User is "system:serviceaccount:<namespace>:<name>" with

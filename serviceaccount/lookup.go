@@ -96,8 +96,8 @@ type RevokedReason string
 
 // The reasons a [Lookup] revokes a token.
 const (
-	// RevokedNotFound: the object does not exist, or [Lookup.UID] found it
-	// being deleted since more than the leeway ago.
+	// RevokedNotFound: the object does not exist, or its deletion began
+	// more than the leeway ago (which [Lookup.UID] reports as not found).
 	RevokedNotFound RevokedReason = "not found"
 	// RevokedUIDChanged: the object exists with another UID (it was
 	// deleted and created again).
