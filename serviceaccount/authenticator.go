@@ -3,6 +3,7 @@ package serviceaccount
 import (
 	"context"
 	"crypto"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -55,7 +56,9 @@ type Options struct {
 	// "kubernetes/serviceaccount"). Off, such tokens get no opinion.
 	Legacy bool
 	// Lookup, when set, is asked whether the objects a token names still
-	// exist (--service-account-lookup). Nil: no revocation check.
+	// exist (--service-account-lookup). With Legacy it must be a
+	// [SecretLookup], which also checks that a legacy token's Secret
+	// still holds it; New fails otherwise. Nil: no revocation check.
 	Lookup Lookup
 	// Leeway is the clock skew allowed on "exp", "nbf" and "iat". Zero
 	// means [DefaultLeeway]; negative is an error.
@@ -92,6 +95,7 @@ type Authenticator struct {
 	legacy  bool
 	auds    []string
 	lookup  Lookup
+	secrets SecretLookup // lookup, when legacy tokens are on
 	leeway  time.Duration
 	now     func() time.Time
 	logger  *slog.Logger
@@ -102,8 +106,9 @@ var _ authn.TokenAuthenticator = (*Authenticator)(nil)
 // New validates opts, reads every key file and returns an Authenticator
 // that keeps them current. It fails when a key file cannot be read or
 // holds no usable key (the error names the file), when no key is given at
-// all, when neither Issuers nor Legacy is set, or when no API audience
-// can be derived. It does no network I/O. The Authenticator owns one
+// all, when neither Issuers nor Legacy is set, when no API audience can
+// be derived, or when Legacy is set with a Lookup that is not a
+// [SecretLookup]. It does no network I/O. The Authenticator owns one
 // goroutine per key file until [Authenticator.Close].
 func New(opts Options) (*Authenticator, error) {
 	switch {
@@ -127,6 +132,13 @@ func New(opts Options) (*Authenticator, error) {
 		now:     opts.Now,
 		logger:  opts.Logger,
 	}
+	if a.legacy && a.lookup != nil {
+		sl, ok := a.lookup.(SecretLookup)
+		if !ok {
+			return nil, fmt.Errorf("serviceaccount: legacy tokens are on and Lookup %T cannot read Secrets: implement SecretLookup, or turn Legacy off", a.lookup)
+		}
+		a.secrets = sl
+	}
 	if len(a.auds) == 0 {
 		if len(a.issuers) == 0 {
 			return nil, errors.New("serviceaccount: no API audiences and no issuer to default them to")
@@ -144,7 +156,7 @@ func New(opts Options) (*Authenticator, error) {
 	}
 	a.logger = a.logger.With("authenticator", "serviceaccount")
 	for i, k := range opts.Keys {
-		pk, err := newPublicKey(k, "")
+		pk, err := newPublicKey(k, "", "")
 		if err != nil {
 			return nil, fmt.Errorf("serviceaccount: Keys[%d]: %w", i, err)
 		}
@@ -242,15 +254,17 @@ func (a *Authenticator) Close() error {
 // (nil, false, err) with err matching one of [authn.ErrMalformed],
 // [authn.ErrUnknownKey], [authn.ErrBadSignature], [authn.ErrWrongAudience],
 // [authn.ErrExpired] (an [authn.ExpiredError]), [authn.ErrNotYetValid]
-// (an [authn.NotYetValidError]), [authn.ErrRevoked] or
-// [authn.ErrUnavailable] (the lookup failed). Errors name the issuer, kid
+// (an [authn.NotYetValidError]), [authn.ErrRevoked] (a [*RevokedError])
+// or [authn.ErrUnavailable] (the lookup failed). Errors name the issuer, kid
 // and objects, never the token.
 //
 // On success resp.User is "system:serviceaccount:<namespace>:<name>" with
 // the service account's UID, groups "system:serviceaccounts" and
 // "system:serviceaccounts:<namespace>", and Extra as Kubernetes fills it;
-// resp.Audiences are the audiences matched and resp.Expiry is "exp" (zero
-// for legacy tokens). resp is the caller's.
+// resp.Audiences are the accepted audiences the token has, in the order
+// they were requested (the context's, else the API audiences), as
+// Kubernetes reports them; resp.Expiry is "exp" (zero for legacy tokens).
+// resp is the caller's.
 func (a *Authenticator) AuthenticateToken(ctx context.Context, token string) (*authn.Response, bool, error) {
 	jws, err := jwtpeek.Split(token, MaxTokenSize)
 	if err != nil {
@@ -264,7 +278,7 @@ func (a *Authenticator) AuthenticateToken(ctx context.Context, token string) (*a
 	if soft != nil {
 		return nil, false, fmt.Errorf("serviceaccount: issuer %q: %w: claims: %w", c.Issuer, authn.ErrMalformed, soft)
 	}
-	resp, err := a.validate(ctx, &jws, &c)
+	resp, err := a.validate(ctx, token, &jws, &c)
 	if err != nil {
 		return nil, false, err
 	}
@@ -280,7 +294,7 @@ func (a *Authenticator) ours(iss string) bool {
 	return (a.legacy && iss == LegacyIssuer) || slices.Contains(a.issuers, iss)
 }
 
-func (a *Authenticator) validate(ctx context.Context, jws *jwtpeek.JWS, c *claims) (*authn.Response, error) {
+func (a *Authenticator) validate(ctx context.Context, token string, jws *jwtpeek.JWS, c *claims) (*authn.Response, error) {
 	iss := c.Issuer
 	h, err := jwtpeek.ParseHeader(jws.Header)
 	if err != nil {
@@ -290,7 +304,8 @@ func (a *Authenticator) validate(ctx context.Context, jws *jwtpeek.JWS, c *claim
 		return nil, fmt.Errorf("serviceaccount: issuer %q: %w", iss, err)
 	}
 
-	// Audiences, as jwtTokenAuthenticator.AuthenticateToken.
+	// Audiences, as jwtTokenAuthenticator.AuthenticateToken: those
+	// requested that the token has, in the requested order.
 	tokenAuds := []string(c.Audience)
 	if len(tokenAuds) == 0 {
 		tokenAuds = a.auds
@@ -299,19 +314,20 @@ func (a *Authenticator) validate(ctx context.Context, jws *jwtpeek.JWS, c *claim
 	if wanted == nil {
 		wanted = a.auds
 	}
-	auds := authn.Intersect(tokenAuds, wanted)
+	auds := authn.Intersect(wanted, tokenAuds)
 	if len(auds) == 0 {
 		return nil, fmt.Errorf("serviceaccount: issuer %q: %w: token audiences %q, accepted %q", iss, authn.ErrWrongAudience, clipList(tokenAuds), clipList(wanted))
 	}
 
 	if a.legacy && iss == LegacyIssuer {
-		return a.validateLegacy(ctx, c, auds)
+		return a.validateLegacy(ctx, token, c, auds)
 	}
 	return a.validateBound(ctx, c, auds)
 }
 
 // verify checks the header's algorithm and the signature against the keys
-// named by kid, or all keys when there is no kid.
+// named by kid, or all keys when there is no kid. A key from a JWK that
+// names an "alg" verifies that algorithm only.
 func (a *Authenticator) verify(h jwtpeek.Header, jws *jwtpeek.JWS) error {
 	alg, err := allowedAlg(h.Alg)
 	if err != nil {
@@ -329,7 +345,7 @@ func (a *Authenticator) verify(h jwtpeek.Header, jws *jwtpeek.JWS) error {
 	var dig []byte
 	tried := 0
 	for _, k := range candidates {
-		if !alg.Fits(k.key) {
+		if (k.alg != "" && k.alg != h.Alg) || !alg.Fits(k.key) {
 			continue
 		}
 		if dig == nil {
@@ -373,6 +389,11 @@ func (a *Authenticator) validateBound(ctx context.Context, c *claims, auds []str
 	ns, sa := k.Namespace, k.ServiceAccount
 	if ns == "" || sa.Name == "" || sa.UID == "" {
 		return nil, fmt.Errorf("serviceaccount: issuer %q: %w: missing namespace, service account name or UID", iss, authn.ErrMalformed)
+	}
+	if k.ValidatingWebhook != nil || k.MutatingWebhook != nil {
+		// Kubernetes refuses these unless its alpha feature gate
+		// APIServerWebhookAuthenticationToken is on; it is off by default.
+		return nil, fmt.Errorf("serviceaccount: issuer %q: %w: token bound to a webhook configuration", iss, authn.ErrMalformed)
 	}
 	if err := a.check(ctx, KindServiceAccount, ns, sa); err != nil {
 		return nil, fmt.Errorf("serviceaccount: issuer %q: %w", iss, err)
@@ -426,8 +447,9 @@ func (a *Authenticator) validateBound(ctx context.Context, c *claims, auds []str
 
 // validateLegacy applies Kubernetes' legacy validator (legacy.go): the
 // four legacy claims and "sub" must be present and agree. Legacy tokens
-// have no validity times; Kubernetes does not check them.
-func (a *Authenticator) validateLegacy(ctx context.Context, c *claims, auds []string) (*authn.Response, error) {
+// have no validity times; Kubernetes does not check them. With a lookup,
+// the checks of legacyValidator.Validate follow, in its order.
+func (a *Authenticator) validateLegacy(ctx context.Context, token string, c *claims, auds []string) (*authn.Response, error) {
 	ns, name, uid, secret := c.LegacyNamespace, c.LegacySAName, c.LegacySAUID, c.LegacySecretName
 	switch {
 	case c.Subject == "":
@@ -437,17 +459,42 @@ func (a *Authenticator) validateLegacy(ctx context.Context, c *claims, auds []st
 	case !matchesUsername(c.Subject, ns, name):
 		return nil, fmt.Errorf("serviceaccount: legacy token: %w: sub claim is invalid", authn.ErrMalformed)
 	}
-	if a.lookup != nil {
-		if _, found, err := a.lookup.UID(ctx, KindSecret, ns, secret); err != nil {
-			return nil, fmt.Errorf("serviceaccount: legacy token: %w", &authn.UnavailableError{Err: fmt.Errorf("look up secret %s/%s: %w", ns, secret, err)})
-		} else if !found {
-			return nil, fmt.Errorf("serviceaccount: legacy token: %w: secret %s/%s not found", authn.ErrRevoked, ns, secret)
-		}
-		if err := a.check(ctx, KindServiceAccount, ns, ref{Name: name, UID: uid}); err != nil {
+	if a.secrets != nil {
+		if err := a.checkLegacy(ctx, token, ns, name, uid, secret); err != nil {
 			return nil, fmt.Errorf("serviceaccount: legacy token: %w", err)
 		}
 	}
 	return newResponse(ns, name, uid, auds, nil), nil
+}
+
+// checkLegacy asks the lookup whether the legacy token's Secret still
+// holds it and its service account still exists, in the order of
+// Kubernetes' legacyValidator: Secret found, not being deleted, holding
+// this token; service account found with the token's UID; Secret not
+// labelled InvalidSinceLabel. Kubernetes' writes (the last-used label),
+// audit annotations, warnings and metrics are not reproduced.
+func (a *Authenticator) checkLegacy(ctx context.Context, token, ns, name, uid, secretName string) error {
+	s, found, err := a.secrets.Secret(ctx, ns, secretName)
+	revoked := func(reason RevokedReason) error {
+		return &RevokedError{Kind: KindSecret, Namespace: ns, Name: secretName, Reason: reason}
+	}
+	switch {
+	case err != nil:
+		return &authn.UnavailableError{Err: fmt.Errorf("look up %s %s/%s: %w", KindSecret, ns, secretName, err)}
+	case !found:
+		return revoked(RevokedNotFound)
+	case s.Deleting:
+		return revoked(RevokedDeleting)
+	case subtle.ConstantTimeCompare(s.Token, []byte(token)) != 1:
+		return revoked(RevokedTokenChanged)
+	}
+	if err := a.check(ctx, KindServiceAccount, ns, ref{Name: name, UID: uid}); err != nil {
+		return err
+	}
+	if since := s.Labels[InvalidSinceLabel]; since != "" {
+		return fmt.Errorf("%w (since %q): remove the label to allow the token again", revoked(RevokedInvalidated), clipString(since))
+	}
+	return nil
 }
 
 // check asks the lookup whether r still exists with r's UID.
@@ -456,17 +503,17 @@ func (a *Authenticator) check(ctx context.Context, kind Kind, ns string, r ref) 
 		return nil
 	}
 	uid, found, err := a.lookup.UID(ctx, kind, ns, r.Name)
-	obj := r.Name
-	if ns != "" {
-		obj = ns + "/" + r.Name
-	}
 	switch {
 	case err != nil:
+		obj := r.Name
+		if ns != "" {
+			obj = ns + "/" + r.Name
+		}
 		return &authn.UnavailableError{Err: fmt.Errorf("look up %s %s: %w", kind, obj, err)}
 	case !found:
-		return fmt.Errorf("%w: %s %s not found", authn.ErrRevoked, kind, obj)
+		return &RevokedError{Kind: kind, Namespace: ns, Name: r.Name, Reason: RevokedNotFound}
 	case uid != r.UID:
-		return fmt.Errorf("%w: %s %s has UID %q, the token names %q", authn.ErrRevoked, kind, obj, uid, r.UID)
+		return fmt.Errorf("%w (%q, the token names %q)", &RevokedError{Kind: kind, Namespace: ns, Name: r.Name, Reason: RevokedUIDChanged}, clipString(uid), clipString(r.UID))
 	}
 	return nil
 }
@@ -484,14 +531,34 @@ func newResponse(ns, name, uid string, auds []string, extra map[string][]string)
 }
 
 // matchesUsername reports whether sub is "system:serviceaccount:<ns>:<name>"
-// with exactly these parts (Kubernetes' SplitUsername and comparison).
+// with exactly these parts, as Kubernetes' SplitUsername and comparison:
+// the namespace a DNS-1123 label, the name a DNS-1123 subdomain.
 func matchesUsername(sub, ns, name string) bool {
 	rest, ok := strings.CutPrefix(sub, UsernamePrefix)
 	if !ok {
 		return false
 	}
 	gotNS, gotName, ok := strings.Cut(rest, ":")
-	return ok && gotNS == ns && gotName == name && !strings.Contains(gotName, ":")
+	return ok && gotNS == ns && gotName == name &&
+		len(ns) <= 63 && !strings.Contains(ns, ".") && isDNSSubdomain(ns) &&
+		len(name) <= 253 && isDNSSubdomain(name)
+}
+
+// isDNSSubdomain reports whether s is dot-separated labels of lower-case
+// letters, digits and '-', each starting and ending with a letter or
+// digit (Kubernetes' dns1123SubdomainFmt, length aside).
+func isDNSSubdomain(s string) bool {
+	for label := range strings.SplitSeq(s, ".") {
+		if label == "" || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(label); i++ {
+			if c := label[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // clipString bounds an unverified header value for an error message.

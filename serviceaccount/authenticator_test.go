@@ -5,6 +5,7 @@ import (
 	"crypto"
 	"crypto/elliptic"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -219,12 +220,100 @@ func TestGoJoseTokens(t *testing.T) {
 	}
 }
 
+// TestLegacyClaims applies Kubernetes' legacy validator: "sub" and the
+// four legacy claims present and agreeing, the namespace a DNS-1123 label
+// and the name a DNS-1123 subdomain (SplitUsername).
+func TestLegacyClaims(t *testing.T) {
+	rk := rsaKey(t)
+	a := newAuth(t, Options{Keys: []crypto.PublicKey{&rk.PublicKey}, Legacy: true})
+	token := func(ns, name, sub string) string {
+		return goJoseToken(t, jose.RS256, rk, "", map[string]any{
+			"iss": LegacyIssuer, "sub": sub,
+			"kubernetes.io/serviceaccount/namespace":            ns,
+			"kubernetes.io/serviceaccount/secret.name":          "s",
+			"kubernetes.io/serviceaccount/service-account.name": name,
+			"kubernetes.io/serviceaccount/service-account.uid":  "u",
+		})
+	}
+	long := strings.Repeat("a", 64)
+	tests := []struct {
+		name, ns, sa, sub string
+		wantErr           error
+	}{
+		{name: "valid", ns: "kube-system", sa: "ctrl", sub: "system:serviceaccount:kube-system:ctrl"},
+		{name: "dotted name", ns: "ns1", sa: "build.bot-2", sub: "system:serviceaccount:ns1:build.bot-2"},
+		{name: "63-character namespace", ns: long[:63], sa: "x", sub: "system:serviceaccount:" + long[:63] + ":x"},
+		{name: "sub names another account", ns: "ns", sa: "a", sub: "system:serviceaccount:ns:b", wantErr: authn.ErrMalformed},
+		{name: "sub with another prefix", ns: "ns", sa: "a", sub: "system:serviceaccounts:ns:a", wantErr: authn.ErrMalformed},
+		{name: "extra colon", ns: "ns", sa: "a:b", sub: "system:serviceaccount:ns:a:b", wantErr: authn.ErrMalformed},
+		{name: "upper-case namespace", ns: "NS", sa: "a", sub: "system:serviceaccount:NS:a", wantErr: authn.ErrMalformed},
+		{name: "dotted namespace", ns: "a.b", sa: "a", sub: "system:serviceaccount:a.b:a", wantErr: authn.ErrMalformed},
+		{name: "64-character namespace", ns: long, sa: "a", sub: "system:serviceaccount:" + long + ":a", wantErr: authn.ErrMalformed},
+		{name: "name starting with '-'", ns: "ns", sa: "-a", sub: "system:serviceaccount:ns:-a", wantErr: authn.ErrMalformed},
+		{name: "name with an empty label", ns: "ns", sa: "a..b", sub: "system:serviceaccount:ns:a..b", wantErr: authn.ErrMalformed},
+		{name: "missing namespace", ns: "", sa: "a", sub: "system:serviceaccount::a", wantErr: authn.ErrMalformed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			resp, ok, err := a.AuthenticateToken(t.Context(), token(tt.ns, tt.sa, tt.sub))
+			if tt.wantErr == nil {
+				authntest.AssertUser(t, saUser(tt.ns, tt.sa, "u", nil), resp, ok, err)
+				return
+			}
+			authntest.CheckOutcome(t, resp, ok, err)
+			require.ErrorIs(t, err, tt.wantErr)
+		})
+	}
+}
+
+// TestWebhookBoundTokens: Kubernetes 1.37 can bind a token to a
+// validating or mutating webhook configuration, behind the alpha feature
+// gate APIServerWebhookAuthenticationToken; with the gate off, its
+// default, kube-apiserver refuses such tokens, and so does this package.
+func TestWebhookBoundTokens(t *testing.T) {
+	key := ecKey(t, elliptic.P256())
+	a := newAuth(t, Options{Keys: []crypto.PublicKey{key.Public()}})
+	token := func(k8s map[string]any) string {
+		k8s["namespace"] = "ns"
+		k8s["serviceaccount"] = map[string]any{"name": "sa", "uid": "u"}
+		return goJoseToken(t, jose.ES256, key, "", map[string]any{"iss": testIssuer, "aud": testIssuer, "exp": testNow.Add(time.Hour).Unix(), "kubernetes.io": k8s})
+	}
+	cfg := map[string]any{"name": "policy.example.com", "uid": "cfg-uid"}
+	attest := map[string]any{"admissionreview.k8s.io/apigroups": []string{"apps"}}
+	tests := []struct {
+		name    string
+		k8s     map[string]any
+		wantErr error
+	}{
+		{name: "validating webhook", k8s: map[string]any{"validatingwebhookconfiguration": cfg, "attestations": attest}, wantErr: authn.ErrMalformed},
+		{name: "mutating webhook", k8s: map[string]any{"mutatingwebhookconfiguration": cfg}, wantErr: authn.ErrMalformed},
+		{name: "empty binding", k8s: map[string]any{"mutatingwebhookconfiguration": map[string]any{}}, wantErr: authn.ErrMalformed},
+		{name: "name differing in case", k8s: map[string]any{"ValidatingWebhookConfiguration": cfg}, wantErr: authn.ErrMalformed},
+		{name: "null is no binding", k8s: map[string]any{"validatingwebhookconfiguration": nil}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, ok, err := a.AuthenticateToken(t.Context(), token(tt.k8s))
+			if tt.wantErr == nil {
+				authntest.AssertUser(t, saUser("ns", "sa", "u", nil), resp, ok, err)
+				return
+			}
+			authntest.CheckOutcome(t, resp, ok, err)
+			require.ErrorIs(t, err, tt.wantErr)
+		})
+	}
+}
+
 func TestAudiences(t *testing.T) {
 	key := ecKey(t, elliptic.P256())
 	iss := newIssuer(t, key)
 	a := newAuth(t, Options{Keys: []crypto.PublicKey{key.Public()}, Legacy: true, APIAudiences: []string{"api", testIssuer}})
 	tok := mint(t, iss, BoundToken{Namespace: "ns", Name: "sa", UID: "u", Audiences: []string{"vault", "api"}})
 	legacy := mintLegacy(t, iss, LegacyToken{Namespace: "ns", Name: "sa", UID: "u", SecretName: "s"})
+	reversed := mint(t, iss, BoundToken{Namespace: "ns", Name: "sa", UID: "u", Audiences: []string{"z", "y", testIssuer, "x", "api"}})
+	// Response.Audiences are in the order requested, as Kubernetes'
+	// Audiences(tokenAudiences).Intersect(requestedAudiences) gives them.
 	tests := []struct {
 		name     string
 		token    string
@@ -238,6 +327,11 @@ func TestAudiences(t *testing.T) {
 		{name: "legacy takes api audiences", token: legacy, wantAuds: []string{"api", testIssuer}},
 		{name: "legacy, context", token: legacy, ctxAuds: []string{testIssuer, "x"}, wantAuds: []string{testIssuer}},
 		{name: "legacy, foreign context", token: legacy, ctxAuds: []string{"vault"}, wantErr: authn.ErrWrongAudience},
+		{name: "requested order, not the token's", token: reversed, ctxAuds: []string{"x", "y", "w", "z"}, wantAuds: []string{"x", "y", "z"}},
+		{name: "api audiences' order, not the token's", token: reversed, wantAuds: []string{"api", testIssuer}},
+		{name: "legacy, requested order", token: legacy, ctxAuds: []string{"x", testIssuer, "api"}, wantAuds: []string{testIssuer, "api"}},
+		{name: "duplicate requested audiences reported once", token: reversed, ctxAuds: []string{"y", "x", "y"}, wantAuds: []string{"y", "x"}},
+		{name: "empty requested list accepts nothing", token: reversed, ctxAuds: []string{}, wantErr: authn.ErrWrongAudience},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -314,31 +408,32 @@ func TestLookup(t *testing.T) {
 	iss := newIssuer(t, key)
 	objs := fakeLookup{
 		"ServiceAccount/ns/sa": "sa-uid", "Pod/ns/p": "pod-uid", "Secret/ns/s": "sec-uid",
-		"Node//n": "node-uid", "ServiceAccount/ns/broken": "ERR", "Secret/ns/legacy-secret": "whatever",
+		"Node//n": "node-uid", "ServiceAccount/ns/broken": "ERR",
 	}
-	a := newAuth(t, Options{Keys: []crypto.PublicKey{key.Public()}, Legacy: true, Lookup: objs})
+	a := newAuth(t, Options{Keys: []crypto.PublicKey{key.Public()}, Lookup: objs})
 	bt := func(mod func(*BoundToken)) string {
 		b := BoundToken{Namespace: "ns", Name: "sa", UID: "sa-uid"}
 		mod(&b)
 		return mint(t, iss, b)
 	}
+	revoked := func(kind Kind, ns, name string, reason RevokedReason) *RevokedError {
+		return &RevokedError{Kind: kind, Namespace: ns, Name: name, Reason: reason}
+	}
 	tests := []struct {
-		name    string
-		token   string
-		wantErr error
+		name        string
+		token       string
+		wantErr     error
+		wantRevoked *RevokedError
 	}{
-		{"all there", bt(func(b *BoundToken) { b.Pod = &ObjectRef{"p", "pod-uid"}; b.Node = &ObjectRef{"gone", "x"} }), nil},
-		{"sa uid mismatch", bt(func(b *BoundToken) { b.UID = "old-uid" }), authn.ErrRevoked},
-		{"sa gone", bt(func(b *BoundToken) { b.Name = "gone" }), authn.ErrRevoked},
-		{"lookup error", bt(func(b *BoundToken) { b.Name = "broken" }), authn.ErrUnavailable},
-		{"pod recreated", bt(func(b *BoundToken) { b.Pod = &ObjectRef{"p", "older-pod"} }), authn.ErrRevoked},
-		{"secret gone", bt(func(b *BoundToken) { b.Secret = &ObjectRef{"gone", "x"} }), authn.ErrRevoked},
-		{"secret there", bt(func(b *BoundToken) { b.Secret = &ObjectRef{"s", "sec-uid"} }), nil},
-		{"node-bound, node there", bt(func(b *BoundToken) { b.Node = &ObjectRef{"n", "node-uid"} }), nil},
-		{"node-bound, node recreated", bt(func(b *BoundToken) { b.Node = &ObjectRef{"n", "old"} }), authn.ErrRevoked},
-		{"legacy, all there", mintLegacy(t, iss, LegacyToken{"ns", "sa", "sa-uid", "legacy-secret"}), nil},
-		{"legacy, secret gone", mintLegacy(t, iss, LegacyToken{"ns", "sa", "sa-uid", "gone"}), authn.ErrRevoked},
-		{"legacy, sa uid mismatch", mintLegacy(t, iss, LegacyToken{"ns", "sa", "other", "legacy-secret"}), authn.ErrRevoked},
+		{"all there", bt(func(b *BoundToken) { b.Pod = &ObjectRef{"p", "pod-uid"}; b.Node = &ObjectRef{"gone", "x"} }), nil, nil},
+		{"sa uid mismatch", bt(func(b *BoundToken) { b.UID = "old-uid" }), authn.ErrRevoked, revoked(KindServiceAccount, "ns", "sa", RevokedUIDChanged)},
+		{"sa gone", bt(func(b *BoundToken) { b.Name = "gone" }), authn.ErrRevoked, revoked(KindServiceAccount, "ns", "gone", RevokedNotFound)},
+		{"lookup error", bt(func(b *BoundToken) { b.Name = "broken" }), authn.ErrUnavailable, nil},
+		{"pod recreated", bt(func(b *BoundToken) { b.Pod = &ObjectRef{"p", "older-pod"} }), authn.ErrRevoked, revoked(KindPod, "ns", "p", RevokedUIDChanged)},
+		{"secret gone", bt(func(b *BoundToken) { b.Secret = &ObjectRef{"gone", "x"} }), authn.ErrRevoked, revoked(KindSecret, "ns", "gone", RevokedNotFound)},
+		{"secret there", bt(func(b *BoundToken) { b.Secret = &ObjectRef{"s", "sec-uid"} }), nil, nil},
+		{"node-bound, node there", bt(func(b *BoundToken) { b.Node = &ObjectRef{"n", "node-uid"} }), nil, nil},
+		{"node-bound, node recreated", bt(func(b *BoundToken) { b.Node = &ObjectRef{"n", "old"} }), authn.ErrRevoked, revoked(KindNode, "", "n", RevokedUIDChanged)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -352,6 +447,11 @@ func TestLookup(t *testing.T) {
 			}
 			require.ErrorIs(t, err, tt.wantErr)
 			assert.Equal(t, tt.wantErr == authn.ErrUnavailable, authn.IsUnavailable(err))
+			if tt.wantRevoked != nil {
+				got, ok := errors.AsType[*RevokedError](err)
+				require.True(t, ok, "a *RevokedError: %v", err)
+				assert.Equal(t, tt.wantRevoked, got)
+			}
 		})
 	}
 }

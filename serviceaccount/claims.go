@@ -54,6 +54,11 @@ type k8sClaims struct {
 	Secret         *ref        `json:"secret,omitempty"`
 	Node           *ref        `json:"node,omitempty"`
 	WarnAfter      numericDate `json:"warnafter,omitzero"`
+
+	// Webhook bindings (Kubernetes 1.37, alpha feature
+	// APIServerWebhookAuthenticationToken): read only to be refused.
+	ValidatingWebhook *ref `json:"validatingwebhookconfiguration,omitempty"`
+	MutatingWebhook   *ref `json:"mutatingwebhookconfiguration,omitempty"`
 }
 
 type ref struct {
@@ -67,6 +72,7 @@ type ref struct {
 var claimNames = []string{
 	"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "kubernetes.io",
 	"namespace", "serviceaccount", "pod", "secret", "node", "warnafter", "name", "uid",
+	"validatingwebhookconfiguration", "mutatingwebhookconfiguration",
 	"kubernetes.io/serviceaccount/namespace", "kubernetes.io/serviceaccount/secret.name",
 	"kubernetes.io/serviceaccount/service-account.name", "kubernetes.io/serviceaccount/service-account.uid",
 }

@@ -129,3 +129,55 @@ func ExampleLookup() {
 	// Output:
 	// true
 }
+
+// secrets is a SecretLookup over in-memory objects; a real one answers
+// from a Kubernetes client's listers (informers).
+type secrets struct {
+	uids    map[string]string                // "Kind/namespace/name" → UID
+	secrets map[string]serviceaccount.Secret // "namespace/name"
+}
+
+func (s secrets) UID(_ context.Context, kind serviceaccount.Kind, ns, name string) (string, bool, error) {
+	uid, ok := s.uids[string(kind)+"/"+ns+"/"+name]
+	return uid, ok, nil
+}
+
+func (s secrets) Secret(_ context.Context, ns, name string) (serviceaccount.Secret, bool, error) {
+	secret, ok := s.secrets[ns+"/"+name]
+	return secret, ok, nil
+}
+
+// Legacy tokens with a lookup: the Secret must still hold the token and
+// must not be labelled kubernetes.io/legacy-token-invalid-since.
+func ExampleSecretLookup() {
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	iss, _ := serviceaccount.NewIssuer("https://issuer.example", key, serviceaccount.IssuerOptions{})
+	token, _ := iss.MintLegacy(serviceaccount.LegacyToken{Namespace: "ns", Name: "ci", UID: "ci-uid", SecretName: "ci-token"})
+
+	objs := secrets{
+		uids:    map[string]string{"ServiceAccount/ns/ci": "ci-uid"},
+		secrets: map[string]serviceaccount.Secret{"ns/ci-token": {Token: []byte(token)}},
+	}
+	a, err := serviceaccount.New(serviceaccount.Options{
+		Keys: []crypto.PublicKey{key.Public()}, Issuers: []string{"https://issuer.example"},
+		Legacy: true, Lookup: objs, Logger: slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer a.Close()
+
+	resp, ok, _ := a.AuthenticateToken(context.Background(), token)
+	fmt.Println(ok, resp.User.Name)
+
+	objs.secrets["ns/ci-token"] = serviceaccount.Secret{
+		Token:  []byte(token),
+		Labels: map[string]string{serviceaccount.InvalidSinceLabel: "2026-01-31"},
+	}
+	_, _, err = a.AuthenticateToken(context.Background(), token)
+	revoked, _ := errors.AsType[*serviceaccount.RevokedError](err)
+	fmt.Println(errors.Is(err, authn.ErrRevoked), revoked.Name, revoked.Reason == serviceaccount.RevokedInvalidated)
+	// Output:
+	// true system:serviceaccount:ns:ci
+	// true ci-token true
+}

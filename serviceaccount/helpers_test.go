@@ -164,3 +164,18 @@ func tempPath(t testing.TB, name string) string {
 func splitForTest(tok string) (jwtpeek.JWS, error) { return jwtpeek.Split(tok, MaxTokenSize) }
 
 func errorsIs(err, target error) bool { return errors.Is(err, target) }
+
+// readLegacyTokens returns the real legacy tokens of
+// testdata/legacy-sa-tokens.txt, one a line, "#" lines left out.
+func readLegacyTokens(t testing.TB) []string {
+	t.Helper()
+	data, err := os.ReadFile("testdata/legacy-sa-tokens.txt")
+	require.NoError(t, err)
+	var tokens []string
+	for line := range strings.Lines(string(data)) {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			tokens = append(tokens, line)
+		}
+	}
+	return tokens
+}

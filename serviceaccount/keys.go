@@ -46,23 +46,36 @@ func publicOf(key any) (crypto.PublicKey, error) {
 }
 
 // publicKey is a verification key with its derived ID and, from a JWKS,
-// the ID it was published under.
+// the ID it was published under and the algorithm it is bound to.
 type publicKey struct {
 	key      crypto.PublicKey // *rsa.PublicKey or *ecdsa.PublicKey
 	kid      string           // derived (KeyID)
 	jwkKeyID string           // "kid" of the JWK it came from, if any
+	alg      string           // "alg" of the JWK it came from: the only one it verifies; "" for any
 }
 
-func newPublicKey(key any, jwkKeyID string) (publicKey, error) {
+// newPublicKey checks key and derives its kid. A non-empty jwkAlg (a
+// JWK's "alg", RFC 7517 §4.4) must be an allowed algorithm that fits the
+// key; the key then verifies that algorithm only.
+func newPublicKey(key any, jwkKeyID, jwkAlg string) (publicKey, error) {
 	pub, err := publicOf(key)
 	if err != nil {
 		return publicKey{}, err
+	}
+	if jwkAlg != "" {
+		alg, err := allowedAlg(jwkAlg)
+		if err != nil {
+			return publicKey{}, fmt.Errorf("alg %q: %w", clipString(jwkAlg), err)
+		}
+		if !alg.Fits(pub) {
+			return publicKey{}, fmt.Errorf("alg %q does not fit a %T", jwkAlg, pub)
+		}
 	}
 	kid, err := KeyID(pub)
 	if err != nil {
 		return publicKey{}, err
 	}
-	return publicKey{key: pub, kid: kid, jwkKeyID: jwkKeyID}, nil
+	return publicKey{key: pub, kid: kid, jwkKeyID: jwkKeyID, alg: jwkAlg}, nil
 }
 
 // keySet is an immutable snapshot of all verification keys.
@@ -90,9 +103,10 @@ func newKeySet(groups ...[]publicKey) *keySet {
 // of RSA or ECDSA public keys ("PUBLIC KEY", "RSA PUBLIC KEY"),
 // certificates, or private keys ("RSA PRIVATE KEY", "EC PRIVATE KEY",
 // "PRIVATE KEY"), as Kubernetes' keyutil reads them; or, beyond
-// Kubernetes, a JWKS or a single JWK in JSON. Other PEM blocks are
-// skipped; a file with no usable key, or with a key that is not RSA or
-// ECDSA, is an error. Errors name the block or JWK.
+// Kubernetes, a JWKS or a single JWK in JSON, where a key's "alg", if
+// any, must be allowed and fit the key, and binds it to that algorithm.
+// Other PEM blocks are skipped; a file with no usable key, or with a key
+// that is not RSA or ECDSA, is an error. Errors name the block or JWK.
 func parseKeys(data []byte) ([]publicKey, error) {
 	var loaded []keyload.Key
 	if keyload.IsJSON(data) {
@@ -113,7 +127,7 @@ func parseKeys(data []byte) ([]publicKey, error) {
 	}
 	keys := make([]publicKey, 0, len(loaded))
 	for i, k := range loaded {
-		pk, err := newPublicKey(k.Public, k.KeyID)
+		pk, err := newPublicKey(k.Public, k.KeyID, k.Alg)
 		if err != nil {
 			return nil, fmt.Errorf("key %d: %w", i+1, err)
 		}

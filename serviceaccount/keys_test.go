@@ -125,3 +125,54 @@ func TestKeyFileFormats(t *testing.T) {
 		assert.Error(t, err, name)
 	}
 }
+
+// TestJWKAlgBinds: in a JWKS key file, a key whose JWK names an "alg"
+// (RFC 7517 §4.4) verifies that algorithm only; an "alg" that is not
+// allowed, or does not fit the key, makes the file unusable.
+func TestJWKAlgBinds(t *testing.T) {
+	rk := rsaKey(t)
+	claims := map[string]any{"iss": testIssuer, "aud": testIssuer,
+		"kubernetes.io": map[string]any{"namespace": "ns", "serviceaccount": map[string]any{"name": "sa", "uid": "u"}}}
+	rs256 := mint(t, newIssuer(t, rk), BoundToken{Namespace: "ns", Name: "sa", UID: "u"})
+	ps256 := goJoseToken(t, jose.PS256, rk, "custom", claims)
+	ps256NoKid := goJoseToken(t, jose.PS256, rk, "", claims)
+	keyFile := func(alg string) string {
+		t.Helper()
+		data, err := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &rk.PublicKey, KeyID: "custom", Use: "sig", Algorithm: alg}}})
+		require.NoError(t, err)
+		path := tempPath(t, "jwks.json")
+		require.NoError(t, os.WriteFile(path, data, 0o600))
+		return path
+	}
+	tests := []struct {
+		name    string
+		alg     string
+		token   string
+		wantErr error
+	}{
+		{name: "RS256 key, RS256 token", alg: "RS256", token: rs256},
+		{name: "RS256 key, PS256 token by kid", alg: "RS256", token: ps256, wantErr: authn.ErrUnknownKey},
+		{name: "RS256 key, PS256 token without kid", alg: "RS256", token: ps256NoKid, wantErr: authn.ErrUnknownKey},
+		{name: "PS256 key, PS256 token", alg: "PS256", token: ps256},
+		{name: "PS256 key, RS256 token", alg: "PS256", token: rs256, wantErr: authn.ErrUnknownKey},
+		{name: "no alg, either", alg: "", token: ps256NoKid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := newAuth(t, Options{KeyFiles: []string{keyFile(tt.alg)}, Interval: -1})
+			resp, ok, err := a.AuthenticateToken(t.Context(), tt.token)
+			if tt.wantErr == nil {
+				authntest.AssertUser(t, saUser("ns", "sa", "u", resp.User.Extra), resp, ok, err)
+				return
+			}
+			authntest.CheckOutcome(t, resp, ok, err)
+			require.ErrorIs(t, err, tt.wantErr)
+		})
+	}
+	for _, alg := range []string{"ES256", "HS256", "none", "EdDSA", "RS1"} {
+		t.Run("alg "+alg+" refused", func(t *testing.T) {
+			_, err := New(Options{KeyFiles: []string{keyFile(alg)}, Issuers: []string{testIssuer}, Interval: -1, Logger: slog.New(slog.DiscardHandler)})
+			require.ErrorContains(t, err, alg)
+		})
+	}
+}

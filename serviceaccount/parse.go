@@ -92,8 +92,10 @@ func parseClaims(data []byte, c *claims) (soft, hard error) {
 	return soft, nil
 }
 
-// readAudience reads "aud": a string or an array of strings, or null. A
-// string, even empty, is a one-element audience, as go-jose reads it.
+// readAudience reads "aud": a string or an array of strings. A string,
+// even empty, is a one-element audience, as go-jose reads it; null, as a
+// value or a member, is [jwtpeek.ErrType], as go-jose v2's Audience
+// (Kubernetes' decoder) refuses it. An absent "aud" is never read here.
 func readAudience(r *jwtpeek.Reader) (audience, error) {
 	switch r.Peek() {
 	case '"':
@@ -130,8 +132,10 @@ func readAudience(r *jwtpeek.Reader) (audience, error) {
 			out = append(out, s)
 		}
 	}
-	_, err := r.String() // null, or ErrType
-	return nil, err
+	if err := r.Skip(); err != nil { // null or another type
+		return nil, err
+	}
+	return nil, jwtpeek.ErrType
 }
 
 // readDate reads a NumericDate; a fraction is truncated, as go-jose does.
@@ -177,6 +181,10 @@ func readK8s(r *jwtpeek.Reader, k *k8sClaims) error {
 			k.Node, err = readRef(r)
 		case "warnafter":
 			k.WarnAfter, err = readDate(r)
+		case "validatingwebhookconfiguration":
+			k.ValidatingWebhook, err = readRef(r)
+		case "mutatingwebhookconfiguration":
+			k.MutatingWebhook, err = readRef(r)
 		default:
 			err = r.Skip()
 		}
