@@ -64,7 +64,9 @@ type Options struct {
 	// ServiceAccountLookup, when set, checks that the objects a
 	// service-account token names still exist with the same UID
 	// (kube-apiserver's --service-account-lookup, which reads them from
-	// etcd). Not a flag.
+	// etcd). Key files also enable legacy (Secret-based) tokens, so it
+	// must then implement [serviceaccount.SecretLookup] (the Secret must
+	// still hold the token), or New fails. Not a flag.
 	ServiceAccountLookup serviceaccount.Lookup
 	// EnableBootstrapTokenAuth is --enable-bootstrap-token-auth: accept
 	// bootstrap tokens (<id>.<secret>) from BootstrapTokenFile or
