@@ -160,23 +160,35 @@ func DefaultFailureHandler(challenges []Challenge, retryAfter time.Duration) Fai
 	if challenges == nil {
 		challenges = []Challenge{BearerChallenge}
 	}
-	challenges = slices.Clone(challenges)
 	secs := int64((retryAfter + time.Second - 1) / time.Second)
 	if secs <= 0 {
 		secs = 1
 	}
-	retry := strconv.FormatInt(secs, 10)
+	// Everything an answer holds is the same every time: build it once,
+	// so that a refusal costs a flood of bad credentials no encoding.
+	retry := []string{strconv.FormatInt(secs, 10)}
+	unavailable := statusBody(NewStatus(http.StatusServiceUnavailable, "ServiceUnavailable", "authentication is temporarily unavailable"))
+	unauthorized := statusBody(NewStatus(http.StatusUnauthorized, "Unauthorized", "Unauthorized"))
+	var plain, invalid []string
+	for _, c := range challenges {
+		plain = append(plain, c.header(false))
+		invalid = append(invalid, c.header(true))
+	}
 	return func(w http.ResponseWriter, _ *http.Request, err error) {
+		h := w.Header()
 		if IsUnavailable(err) {
-			w.Header().Set("Retry-After", retry)
-			WriteStatus(w, NewStatus(http.StatusServiceUnavailable, "ServiceUnavailable", "authentication is temporarily unavailable"))
+			h["Retry-After"] = retry
+			writeStatusBody(w, http.StatusServiceUnavailable, unavailable)
 			return
 		}
-		invalid := errors.Is(err, ErrInvalidToken)
-		for _, c := range challenges {
-			w.Header().Add("WWW-Authenticate", c.header(invalid))
+		values := plain
+		if errors.Is(err, ErrInvalidToken) {
+			values = invalid
 		}
-		WriteStatus(w, NewStatus(http.StatusUnauthorized, "Unauthorized", "Unauthorized"))
+		if len(values) > 0 {
+			h["Www-Authenticate"] = append(h["Www-Authenticate"], values...)
+		}
+		writeStatusBody(w, http.StatusUnauthorized, unauthorized)
 	}
 }
 

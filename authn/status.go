@@ -32,11 +32,28 @@ func NewStatus(code int, reason, message string) Status {
 // WriteStatus writes st as a JSON body with st.Code as the HTTP status.
 // Headers must be set before calling it.
 func WriteStatus(w http.ResponseWriter, st Status) {
+	writeStatusBody(w, st.Code, statusBody(st))
+}
+
+// statusBody is st's JSON encoding and a newline.
+func statusBody(st Status) []byte {
 	body, _ := json.Marshal(st) // a Status always marshals
+	return append(body, '\n')
+}
+
+// The headers of every Status answer, as values ready to assign.
+var (
+	jsonContentType = []string{"application/json"}
+	noSniff         = []string{"nosniff"}
+	noStore         = []string{"no-store"}
+)
+
+// writeStatusBody writes a Status body already encoded.
+func writeStatusBody(w http.ResponseWriter, code int, body []byte) {
 	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Cache-Control", "no-store")
-	w.WriteHeader(st.Code)
-	_, _ = w.Write(append(body, '\n'))
+	h["Content-Type"] = jsonContentType
+	h["X-Content-Type-Options"] = noSniff
+	h["Cache-Control"] = noStore
+	w.WriteHeader(code)
+	_, _ = w.Write(body)
 }
