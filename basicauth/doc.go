@@ -97,10 +97,35 @@
 //     reload empties the cache;
 //   - at most [Options.MaxConcurrentChecks] hashes run at once (default:
 //     half the CPUs), so a flood of wrong passwords cannot take every core.
-//     A request waiting for a slot gives up when its context is done, with
-//     an error matching [authn.ErrUnavailable].
+//     A request that finds every slot busy waits in a queue, in order of
+//     arrival, of at most [Options.MaxQueuedChecks] requests (default 8 per
+//     slot) for at most [Options.MaxQueueWait] (default one second). A
+//     request that finds the queue full is refused at once; one that waited
+//     its time, or whose context ended, gives up. Either way no hash is
+//     computed and the error matches [authn.ErrUnavailable]: the password
+//     was not judged, and [authn.Middleware] answers 503 Service
+//     Unavailable with Retry-After (unless another authenticator rejected
+//     the request outright). So a flood costs a bounded amount of work and
+//     memory, and a real user waits a bounded time rather than behind
+//     every bad guess sent before theirs.
 //
-// Plaintext rows need neither: they are compared at once.
+// Plaintext rows need neither: they are compared at once. The cache is
+// consulted before a request queues, so a user whose correct password was
+// checked within the TTL gets in at once during a flood, as does every
+// plaintext row. A user without a cached success competes for a place in
+// the queue like everyone else; a refused client should retry after the
+// Retry-After delay.
+//
+// Why 503 and not 429 Too Many Requests: 429 says that this client sent
+// too many requests (RFC 6585 section 4), and invites per-client
+// throttling; here the server is short of hashing capacity because of
+// everyone's requests, and the refused client may have done nothing wrong.
+// 503 with Retry-After (RFC 9110 section 15.6.4) says exactly that: the
+// credential could not be checked now, try again later. It is what the
+// authn contract already gives [authn.ErrUnavailable], so no layer above
+// needs to know about queues, and a union goes on to its next member as
+// for any other failure. A 401 would be wrong: it tells a client with the
+// right password that its password is wrong.
 //
 // # Reloading
 //

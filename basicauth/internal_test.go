@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"fmt"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -420,7 +423,9 @@ func TestWaitingRequestGivesUp(t *testing.T) {
 		synctest.Wait()
 		require.Equal(t, int64(1), hashes.Load())
 
-		ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+		// A deadline before MaxQueueWait (default one second): the
+		// request's own context ends the wait.
+		ctx, cancel := context.WithTimeout(t.Context(), DefaultMaxQueueWait/2)
 		defer cancel()
 		r := authntest.NewBasicRequest("u", "pw").WithContext(ctx)
 		resp, ok, err := a.AuthenticateRequest(r)
@@ -432,6 +437,182 @@ func TestWaitingRequestGivesUp(t *testing.T) {
 		assert.Equal(t, int64(1), hashes.Load(), "the waiting request never hashed")
 		close(gate)
 	})
+}
+
+// blockHashes makes every hash wait until the returned release function is
+// called, and counts hashes started.
+func blockHashes(a *Authenticator) (started *atomic.Int64, release func()) {
+	gate := make(chan struct{})
+	started = new(atomic.Int64)
+	a.beforeHash = func() { started.Add(1); <-gate }
+	return started, sync.OnceFunc(func() { close(gate) })
+}
+
+// result is one request's outcome, from a goroutine.
+type result struct {
+	resp *authn.Response
+	ok   bool
+	err  error
+}
+
+// authenticateAsync runs one request on a goroutine; its outcome arrives
+// on the returned channel.
+func authenticateAsync(a *Authenticator, user, password string) <-chan result {
+	done := make(chan result, 1)
+	go func() {
+		resp, ok, err := a.AuthenticateRequest(authntest.NewBasicRequest(user, password))
+		done <- result{resp, ok, err}
+	}()
+	return done
+}
+
+// TestFloodFillsQueue: a flood of wrong passwords fills every check slot
+// and the queue; the next request is refused at once as unavailable (a 503
+// through the middleware) without hashing, while a user whose login is
+// cached still gets in without waiting.
+func TestFloodFillsQueue(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const slots, queue = 2, 3
+		data := hashBcrypt(t, "u-pw") + ",u,1\n" + hashBcrypt(t, "v-pw") + ",v,2,ops\n"
+		a, err := NewFromCSV([]byte(data), Options{MaxConcurrentChecks: slots, MaxQueuedChecks: queue, Logger: slog.New(slog.DiscardHandler)})
+		require.NoError(t, err)
+		wantV := authn.UserInfo{Name: "v", UID: "2", Groups: []string{"ops"}}
+		resp, ok, err := a.AuthenticateRequest(authntest.NewBasicRequest("v", "v-pw")) // now cached
+		authntest.AssertUser(t, wantV, resp, ok, err)
+
+		hashes, release := blockHashes(a)
+		defer release()
+		var flood []<-chan result
+		for i := range slots + queue {
+			flood = append(flood, authenticateAsync(a, "u", fmt.Sprintf("wrong-%d", i)))
+		}
+		synctest.Wait()
+		require.Equal(t, int64(slots), hashes.Load(), "every slot hashing")
+		require.Equal(t, int64(queue), a.queued.Load(), "the queue is full")
+
+		start := time.Now() // the bubble's clock: it moves only when every goroutine waits on time
+		for _, user := range []string{"u", "nobody"} {
+			done := authenticateAsync(a, user, "u-pw")
+			synctest.Wait()
+			var r result
+			select {
+			case r = <-done:
+			default:
+				t.Fatalf("%s: the request past a full queue waits instead of being refused", user)
+			}
+			authntest.CheckOutcome(t, r.resp, r.ok, r.err)
+			require.ErrorIs(t, r.err, authn.ErrUnavailable)
+			require.ErrorIs(t, r.err, errBusy)
+			assert.True(t, authn.IsUnavailable(r.err))
+			assert.NotErrorIs(t, r.err, authn.ErrInvalidCredentials, "the password was never judged")
+			assert.Equal(t, "basicauth: password not checked: authn: cannot check credential now: "+
+				"too many password checks at once: 2 running, 3 waiting (the most allowed)", r.err.Error())
+		}
+
+		// Through the middleware: 503 with Retry-After, not 401.
+		h := authn.Middleware(a, authn.MiddlewareOptions{})(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+			t.Error("the handler ran")
+		}))
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, authntest.NewBasicRequest("u", "u-pw"))
+		assert.Equal(t, http.StatusServiceUnavailable, rec.Code)
+		assert.NotEmpty(t, rec.Header().Get("Retry-After"))
+
+		// The cached login needs no slot: it gets in during the flood.
+		resp, ok, err = a.AuthenticateRequest(authntest.NewBasicRequest("v", "v-pw"))
+		authntest.AssertUser(t, wantV, resp, ok, err)
+		assert.Equal(t, start, time.Now(), "nothing above waited")
+		assert.Equal(t, int64(slots), hashes.Load(), "refused and cached requests never hash")
+
+		release()
+		for _, done := range flood {
+			r := <-done
+			authntest.CheckOutcome(t, r.resp, r.ok, r.err)
+			require.ErrorIs(t, r.err, authn.ErrInvalidCredentials, "queued requests are served once slots free")
+		}
+		assert.Equal(t, int64(slots+queue), hashes.Load())
+		assert.Zero(t, a.queued.Load())
+	})
+}
+
+// TestQueueWaitBound: a request waiting for a check slot gives up after
+// MaxQueueWait with an unavailable error, even if its own context has no
+// deadline, and never hashes.
+func TestQueueWaitBound(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const wait = 3 * time.Second
+		a, err := NewFromCSV([]byte(hashBcrypt(t, "pw")+",u,1\n"), Options{MaxConcurrentChecks: 1, MaxQueueWait: wait, Logger: slog.New(slog.DiscardHandler)})
+		require.NoError(t, err)
+		hashes, release := blockHashes(a)
+		defer release()
+		busy := authenticateAsync(a, "u", "wrong")
+		synctest.Wait()
+		waiting := authenticateAsync(a, "u", "pw")
+		synctest.Wait()
+		require.Equal(t, int64(1), a.queued.Load())
+
+		time.Sleep(wait - time.Millisecond)
+		synctest.Wait()
+		select {
+		case r := <-waiting:
+			t.Fatalf("gave up before MaxQueueWait: %v", r.err)
+		default:
+		}
+		time.Sleep(time.Millisecond)
+		synctest.Wait()
+		var r result
+		select {
+		case r = <-waiting:
+		default:
+			t.Fatal("still waiting after MaxQueueWait")
+		}
+		authntest.CheckOutcome(t, r.resp, r.ok, r.err)
+		require.ErrorIs(t, r.err, authn.ErrUnavailable)
+		require.ErrorIs(t, r.err, errBusy)
+		assert.NotErrorIs(t, r.err, context.DeadlineExceeded, "the request's own context did not end")
+		assert.Contains(t, r.err.Error(), "waited 3s for a check slot")
+		assert.Equal(t, int64(1), hashes.Load(), "the request that gave up never hashed")
+		assert.Zero(t, a.queued.Load())
+
+		release()
+		r = <-busy
+		require.ErrorIs(t, r.err, authn.ErrInvalidCredentials)
+	})
+}
+
+// TestNoQueue: with a negative MaxQueuedChecks, a request that finds every
+// slot busy is refused at once.
+func TestNoQueue(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		a, err := NewFromCSV([]byte(hashBcrypt(t, "pw")+",u,1\n"), Options{MaxConcurrentChecks: 1, MaxQueuedChecks: -1, Logger: slog.New(slog.DiscardHandler)})
+		require.NoError(t, err)
+		hashes, release := blockHashes(a)
+		busy := authenticateAsync(a, "u", "wrong")
+		synctest.Wait()
+		resp, ok, err := a.AuthenticateRequest(authntest.NewBasicRequest("u", "pw"))
+		authntest.CheckOutcome(t, resp, ok, err)
+		require.ErrorIs(t, err, errBusy)
+		require.ErrorIs(t, err, authn.ErrUnavailable)
+		assert.Contains(t, err.Error(), "1 running, 0 waiting")
+		assert.Equal(t, int64(1), hashes.Load())
+		release()
+		require.ErrorIs(t, (<-busy).err, authn.ErrInvalidCredentials)
+
+		// With the slot free again, the same request is checked.
+		resp, ok, err = a.AuthenticateRequest(authntest.NewBasicRequest("u", "pw"))
+		authntest.AssertUser(t, authn.UserInfo{Name: "u", UID: "1"}, resp, ok, err)
+	})
+}
+
+func TestQueueDefaults(t *testing.T) {
+	a, err := NewFromCSV([]byte("p,u,1\n"), Options{MaxConcurrentChecks: 3})
+	require.NoError(t, err)
+	assert.Equal(t, int64(3*DefaultQueuedChecksPerSlot), a.maxQueued)
+	assert.Equal(t, DefaultMaxQueueWait, a.maxWait)
+	a, err = NewFromCSV([]byte("p,u,1\n"), Options{MaxConcurrentChecks: 3, MaxQueuedChecks: 5, MaxQueueWait: time.Minute})
+	require.NoError(t, err)
+	assert.Equal(t, int64(5), a.maxQueued)
+	assert.Equal(t, time.Minute, a.maxWait)
 }
 
 func TestCancelledRequestIsNotHashed(t *testing.T) {
