@@ -26,7 +26,10 @@
 //     quote in an unquoted field or an unterminated quote is an error;
 //     CRLF line ends are accepted.
 //   - Empty lines are skipped. There are no comments: a line "# note" is a
-//     one-column row, which is an error.
+//     one-column row, which is an error, and "#tok,user,uid" is the token
+//     "#tok" (authnkit warns). Other separators are not recognized either:
+//     "tok;user;uid" or a tab-separated row is one column, an error. The
+//     error says which of these the row looks like.
 //   - Rows may have different lengths. A row with fewer than 3 columns is an
 //     error. Columns after the fourth are ignored.
 //   - Nothing is trimmed: "tok, alice" makes the user " alice" (with the
@@ -50,6 +53,7 @@
 // Errors name the file and line, as in
 //
 //	tokenfile: /etc/tokens.csv:3: need at least 3 columns (token,user,uid), got 2
+//	tokenfile: /etc/tokens.csv:5: need at least 3 columns (token,user,uid), got 1: the separator is ",", not ";"
 //	tokenfile: /etc/tokens.csv:7: column 12: bare " in non-quoted-field
 //
 // and never contain a token or any other column's value.

@@ -83,9 +83,13 @@ func parse(ctx context.Context, where string, data []byte, logger *slog.Logger) 
 		}
 		line, _ := r.FieldPos(0)
 		if len(record) < 3 {
-			return nil, fmt.Errorf("tokenfile: %s: need at least 3 columns (token,user,uid), got %d", loc(line), len(record))
+			return nil, fmt.Errorf("tokenfile: %s: need at least 3 columns (token,user,uid), got %d%s", loc(line), len(record), shortRowHint(record))
 		}
 		token, name, uid := record[0], record[1], record[2]
+		if strings.HasPrefix(strings.TrimLeft(token, " \t"), "#") {
+			// Kubernetes reads it as a token too; say so.
+			warn("row starts with \"#\": there are no comments, it is read as a token", line)
+		}
 		if token == "" {
 			// Kubernetes skips such rows with a warning.
 			warn("empty token, row skipped", line)
@@ -154,6 +158,36 @@ func parse(ctx context.Context, where string, data []byte, logger *slog.Logger) 
 	}
 	logger.InfoContext(ctx, "loaded", "path", where, "tokens", t.size(), "hashed", len(t.byHash))
 	return t, nil
+}
+
+// shortRowHint returns, for a row of fewer than 3 columns, ": " and what
+// its shape suggests went wrong (a comment, another separator, a line of
+// white space), or "" when nothing does. It never quotes the row.
+func shortRowHint(record []string) string {
+	var hints []string
+	if strings.HasPrefix(strings.TrimLeft(record[0], " \t"), "#") {
+		hints = append(hints, `comments are not allowed (a line starting with "#" is a row)`)
+	}
+	semicolon, tab, blank := false, false, true
+	for _, f := range record {
+		semicolon = semicolon || strings.Contains(f, ";")
+		tab = tab || strings.Contains(f, "\t")
+		blank = blank && strings.TrimSpace(f) == ""
+	}
+	switch {
+	case blank:
+		hints = append(hints, "a line of white space is a row, not a blank line")
+	case semicolon && tab:
+		hints = append(hints, `the separator is ",", not ";" or a tab`)
+	case semicolon:
+		hints = append(hints, `the separator is ",", not ";"`)
+	case tab:
+		hints = append(hints, `the separator is ",", not a tab`)
+	}
+	if len(hints) == 0 {
+		return ""
+	}
+	return ": " + strings.Join(hints, "; ")
 }
 
 // checkRow warns about values that Kubernetes accepts but that are most
