@@ -21,8 +21,12 @@
 //
 //   - every row has at least 3 columns; rows may differ in length, and
 //     columns after the fourth are ignored;
-//   - fields are taken as they are: white space is not trimmed, and there
-//     are no comment lines; blank lines are skipped, CRLF line ends work;
+//   - fields are taken as they are: white space is not trimmed; blank
+//     lines are skipped, CRLF line ends work;
+//   - there are no comments and no other separators: a line "# note" or
+//     "password;user;uid" is a row of one column, an error that says
+//     which of these it looks like; "#pw,user,uid" is a user whose
+//     password is "#pw" (authnkit warns);
 //   - the table is keyed by user name: when a name appears twice, the later
 //     row wins and a warning is logged.
 //

@@ -88,8 +88,15 @@ func TestParseErrors(t *testing.T) {
 	tests := []struct {
 		name, data, want string
 	}{
-		{"too few columns", "p,u,1\n" + secret + ",u2\n", "<csv data>:2: want at least 3 columns"},
-		{"one column", secret + "\n", "<csv data>:1: want at least 3 columns"},
+		{"too few columns", "p,u,1\n" + secret + ",u2\n", "<csv data>:2: need at least 3 columns (password,user,uid), got 2"},
+		{"one column", secret + "\n", "<csv data>:1: need at least 3 columns (password,user,uid), got 1"},
+		{"comment", "# " + secret + "\np,u,1\n", `<csv data>:1: need at least 3 columns (password,user,uid), got 1: comments are not allowed (a line starting with "#" is a row)`},
+		{"comment with a comma", "p,u,1\n  #" + secret + ", u\n", `<csv data>:2: need at least 3 columns (password,user,uid), got 2: comments are not allowed (a line starting with "#" is a row)`},
+		{"semicolons", secret + ";u;1\n", `<csv data>:1: need at least 3 columns (password,user,uid), got 1: the separator is ",", not ";"`},
+		{"tabs", secret + "\tu\t1\n", `<csv data>:1: need at least 3 columns (password,user,uid), got 1: the separator is ",", not a tab`},
+		{"tabs and semicolons", secret + "\tu;1\n", `got 1: the separator is ",", not ";" or a tab`},
+		{"commented semicolons", "#" + secret + ";u;1\n", `got 1: comments are not allowed (a line starting with "#" is a row); the separator is ",", not ";"`},
+		{"white space line", "p,u,1\n \t\n", `<csv data>:2: need at least 3 columns (password,user,uid), got 1: a line of white space is a row, not a blank line`},
 		{"empty user", secret + ",,1\n", "<csv data>:1: empty user name"},
 		{"colon in user", secret + ",a:b,1\n", "<csv data>:1: user name contains a colon"},
 		{"control in user", secret + ",\"a\tb\",1\n", "<csv data>:1: user name contains a control character"},
@@ -167,6 +174,8 @@ func TestParseAcceptedShapes(t *testing.T) {
 		{"dollar without id is plaintext", "$ecret,u,1\n$,v,2\n$$,w,3\n$A$b,x,4\n", map[string]authn.UserInfo{
 			"u": {Name: "u", UID: "1"}, "v": {Name: "v", UID: "2"}, "w": {Name: "w", UID: "3"}, "x": {Name: "x", UID: "4"}}},
 		{"quoted newline in uid", "p,u,\"a\nb\"\n", map[string]authn.UserInfo{"u": {Name: "u", UID: "a\nb"}}},
+		{"a row starting with # is a user, as in Kubernetes", "#p,u,1\n# p, v, 2\n", map[string]authn.UserInfo{
+			"u": {Name: "u", UID: "1"}, " v": {Name: " v", UID: " 2"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -214,6 +223,17 @@ func TestPlaintextWarning(t *testing.T) {
 	assert.Contains(t, out, "authenticator=basicauth")
 	assert.Contains(t, out, "users=13 plaintext=12 bcrypt=1 argon2id=0")
 	assert.NotContains(t, out, "secret")
+}
+
+func TestCommentRowWarning(t *testing.T) {
+	logger, logs := logBuffer()
+	a, err := NewFromCSV([]byte("p,u,1\n#secret-pw,v,2\n"), Options{Logger: logger})
+	require.NoError(t, err)
+	resp, ok, err := a.AuthenticateRequest(authntest.NewBasicRequest("v", "#secret-pw"))
+	authntest.AssertUser(t, authn.UserInfo{Name: "v", UID: "2"}, resp, ok, err)
+	out := logs.String()
+	assert.Contains(t, out, `level=WARN msg="row starts with \"#\": there are no comments, it is read as a user" authenticator=basicauth path="<csv data>" line=2`)
+	assert.NotContains(t, out, "secret-pw")
 }
 
 func TestTypicalSpec(t *testing.T) {
@@ -719,7 +739,7 @@ func TestWatcher(t *testing.T) {
 	writeFile(t, path, "x\n")
 	select {
 	case err := <-errs:
-		assert.Contains(t, err.Error(), path+":1: want at least 3 columns")
+		assert.Contains(t, err.Error(), path+":1: need at least 3 columns")
 	case <-time.After(10 * time.Second):
 		t.Fatal("no error after the file broke")
 	}
