@@ -107,6 +107,14 @@
 // parses as a shorter table or fails. [NewFromCSV] builds a table that
 // never changes.
 //
+// A file with no tokens (empty, or only blank lines and rows with an empty
+// token) is valid, as it is for Kubernetes, and on reload it replaces the
+// table like any other: emptying the file is how every token is revoked at
+// once, and a reload must not refuse that. Because a truncated file looks
+// the same, such a load is logged at Warn rather than Info, at start and
+// on every reload, with the number of tokens of the table it replaces
+// ("previous_tokens").
+//
 // # Concurrency
 //
 // AuthenticateToken is safe for concurrent use and lock-free: the table is

@@ -43,7 +43,8 @@ type row struct {
 // parse reads a token file in the --token-auth-file format (see the
 // package documentation). where names the input in errors and logs: a path,
 // or "" for in-memory input. Errors name the line and never contain a
-// column's value; logs never contain a token.
+// column's value. It logs warnings about rows, never a token; the caller
+// logs the outcome (logLoaded).
 func parse(ctx context.Context, where string, data []byte, logger *slog.Logger) (*table, error) {
 	loc := func(line int) string {
 		if where == "" {
@@ -156,8 +157,23 @@ func parse(ctx context.Context, where string, data []byte, logger *slog.Logger) 
 	for tok, p := range plain {
 		t.byToken[tok] = p.resp
 	}
-	logger.InfoContext(ctx, "loaded", "path", where, "tokens", t.size(), "hashed", len(t.byHash))
 	return t, nil
+}
+
+// logLoaded logs a table that is about to serve: at Info, or at Warn when
+// it has no tokens, since every token then gets no opinion from it.
+// previous is how many tokens the table it replaces had, or negative for
+// the first load.
+func logLoaded(ctx context.Context, logger *slog.Logger, where string, t *table, previous int64) {
+	args := []any{"path", where, "tokens", t.size(), "hashed", len(t.byHash)}
+	if previous >= 0 {
+		args = append(args, "previous_tokens", previous)
+	}
+	if t.size() == 0 {
+		logger.WarnContext(ctx, "token file has no tokens: no bearer token is accepted from it", args...)
+		return
+	}
+	logger.InfoContext(ctx, "loaded", args...)
 }
 
 // shortRowHint returns, for a row of fewer than 3 columns, ": " and what

@@ -1,6 +1,7 @@
 package tokenfile
 
 import (
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -307,4 +308,73 @@ func BenchmarkParse(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// TestEmptyFileWarns: a file without tokens is valid, as in Kubernetes (so
+// emptying it revokes every token), and replaces the table on reload, but
+// is logged at Warn, at start and on reload, never at Info.
+func TestEmptyFileWarns(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	logs := &lockedBuffer{}
+	path := writeTokenFile(t, "")
+	ev := newReloadEvents()
+	opts := ev.options()
+	opts.Logger = slog.New(slog.NewJSONHandler(logs, nil))
+	a, err := New(path, opts)
+	require.NoError(t, err)
+	defer a.Close()
+
+	type entry struct {
+		Level, Msg     string
+		Tokens         int
+		PreviousTokens *int `json:"previous_tokens"`
+	}
+	// last returns the last log line and forgets what was logged.
+	last := func() entry {
+		t.Helper()
+		lines := strings.Split(strings.TrimSpace(logs.take()), "\n")
+		var e entry
+		require.NoError(t, json.Unmarshal([]byte(lines[len(lines)-1]), &e))
+		return e
+	}
+	const emptyMsg = "token file has no tokens: no bearer token is accepted from it"
+	assert.Equal(t, entry{Level: "WARN", Msg: emptyMsg}, last(), "at start")
+
+	reloadtest.Replace(t, path, "tok1,alice,1\ntok2,bob,2\n")
+	ev.WaitReload(t)
+	assertToken(t, a, "tok1", userNoGroups("alice", "1"))
+	assert.Equal(t, entry{Level: "INFO", Msg: "loaded", Tokens: 2, PreviousTokens: new(0)}, last())
+
+	// Truncated to empty: valid, replaces the two tokens, loudly.
+	require.NoError(t, os.Truncate(path, 0))
+	ev.WaitReload(t)
+	assertToken(t, a, "tok1", nil)
+	assert.Equal(t, entry{Level: "WARN", Msg: emptyMsg, PreviousTokens: new(2)}, last(), "on reload")
+
+	// Rows that yield no token count as empty too.
+	reloadtest.Replace(t, path, "\n,alice,1\n")
+	ev.WaitReload(t)
+	assert.Equal(t, entry{Level: "WARN", Msg: emptyMsg, PreviousTokens: new(0)}, last())
+}
+
+// lockedBuffer is a log destination that the watcher goroutine and the
+// test may share.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// take returns what was written and empties the buffer.
+func (b *lockedBuffer) take() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	s := b.buf.String()
+	b.buf.Reset()
+	return s
 }
