@@ -85,8 +85,9 @@ type Options struct {
 	// stops waiting when its own context is done. Zero means
 	// [DefaultMaxQueueWait]; negative is an error.
 	MaxQueueWait time.Duration
-	// Logger receives load warnings (plaintext passwords, duplicate users),
-	// reload failures and lifecycle events, never a password. Nil means
+	// Logger receives load warnings (plaintext passwords, duplicate users,
+	// a file without users, at Warn at start and on every reload), reload
+	// failures and lifecycle events, never a password. Nil means
 	// [slog.Default], resolved once in the constructor.
 	Logger *slog.Logger
 	// OnError, when set, is called with each failure to reload the file
@@ -111,7 +112,8 @@ type Authenticator struct {
 	maxWait         time.Duration
 	errQueueFull    error // built once: a flood of refusals allocates nothing
 	errWaitedLong   error
-	macKey          [32]byte // per-authenticator random key for cache keys
+	macKey          [32]byte     // per-authenticator random key for cache keys
+	serving         atomic.Int64 // users in the table serving; -1 before the first load
 
 	// Test hooks, set only by this package's tests before use.
 	beforeHash func() // called with a check slot held, right before hashing
@@ -193,6 +195,7 @@ func newAuthenticator(opts Options) (*Authenticator, error) {
 		a.logger = slog.Default()
 	}
 	a.logger = a.logger.With("authenticator", "basicauth")
+	a.serving.Store(-1)
 	if a.cacheTTL == 0 {
 		a.cacheTTL = DefaultCacheTTL
 	}

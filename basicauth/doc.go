@@ -141,6 +141,15 @@
 // [Authenticator.Close] stops the watcher. [NewFromCSV] builds a fixed
 // Authenticator from bytes.
 //
+// A file with no users (empty, or only blank lines) is valid, as an empty
+// Kubernetes token file is, and on reload it replaces the table like any
+// other: emptying the file is how every login is revoked at once, and a
+// reload must not refuse that. Because a truncated file looks the same,
+// such a load is logged at Warn rather than Info, at start and on every
+// reload, with the number of users of the table it replaces
+// ("previous_users"). Write the file atomically (a temporary file renamed
+// over it), so that a reload never sees it half-written.
+//
 // # Security
 //
 // An unknown user name and a wrong password give the same error after the

@@ -714,6 +714,53 @@ func TestReload(t *testing.T) {
 	authOK("new-pw", authn.UserInfo{Name: "u", UID: "2", Groups: []string{"new"}})
 }
 
+// TestEmptyFileWarns: a password file without users is valid, as the
+// Kubernetes token file is (emptying it locks everyone out at once), and
+// replaces the table on reload, but is logged at Warn, at start and on
+// reload.
+func TestEmptyFileWarns(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "basic.csv")
+	writeFile(t, path, "")
+	logger, logs := logBuffer()
+	reloaded := make(chan struct{}, 10)
+	a, err := newWatching(path, Options{Interval: -1, Logger: logger}, func() { reloaded <- struct{}{} })
+	require.NoError(t, err)
+	defer func() { require.NoError(t, a.Close()) }()
+	waitReload := func() {
+		t.Helper()
+		select {
+		case <-reloaded:
+		case <-time.After(10 * time.Second):
+			t.Fatal("no reload after the file changed")
+		}
+	}
+	seen := 0
+	// next returns what was logged since the last call.
+	next := func() string {
+		out := logs.String()
+		defer func() { seen = len(out) }()
+		return out[seen:]
+	}
+	const empty = `level=WARN msg="basic-auth file has no users: every Basic credential is refused" authenticator=basicauth path=`
+	out := next()
+	assert.Contains(t, out, empty+path+" users=0 plaintext=0 bcrypt=0 argon2id=0\n", "at start")
+	assert.NotContains(t, out, "level=INFO")
+
+	writeFile(t, path, "pw-a,a,1\npw-b,b,2\n")
+	waitReload()
+	out = next()
+	assert.Contains(t, out, `level=INFO msg="loaded basic-auth file" authenticator=basicauth path=`+path+" users=2 plaintext=2 bcrypt=0 argon2id=0 previous_users=0\n")
+	assert.NotContains(t, out, empty)
+
+	require.NoError(t, os.Truncate(path, 0))
+	waitReload()
+	out = next()
+	assert.Contains(t, out, empty+path+" users=0 plaintext=0 bcrypt=0 argon2id=0 previous_users=2\n", "on reload")
+	assert.NotContains(t, out, "level=INFO")
+	_, _, err = a.AuthenticateRequest(authntest.NewBasicRequest("a", "pw-a"))
+	require.ErrorIs(t, err, authn.ErrInvalidCredentials, "the empty table replaced the old one")
+}
+
 // TestWatcher changes the file on disk and waits for the watcher to load it.
 func TestWatcher(t *testing.T) {
 	dir := t.TempDir()

@@ -34,7 +34,7 @@ type table struct {
 // (see the package documentation). name is the file's path, or a
 // placeholder for in-memory data; errors name it and the line, and never
 // contain a column's value. Warnings (plaintext passwords, duplicate user
-// names) go to a.logger.
+// names, a file without users) and the "loaded" line go to a.logger.
 func (a *Authenticator) parse(name string, data []byte) (*table, error) {
 	ctx := context.Background()
 	data = bytes.TrimPrefix(data, []byte("\uFEFF")) // a UTF-8 byte order mark
@@ -124,8 +124,17 @@ func (a *Authenticator) parse(name string, data []byte) (*table, error) {
 		}
 		a.logger.WarnContext(ctx, "duplicate user name in basic-auth file; the later row wins", "path", name, "line", line, "previous_line", dupPrev[i])
 	}
-	a.logger.InfoContext(ctx, "loaded basic-auth file", "path", name, "users", len(t.users),
-		"plaintext", kinds[kindPlain], "bcrypt", kinds[kindBcrypt], "argon2id", kinds[kindArgon2id])
+	// A table that parses is stored: it replaces the one serving.
+	args := []any{"path", name, "users", len(t.users),
+		"plaintext", kinds[kindPlain], "bcrypt", kinds[kindBcrypt], "argon2id", kinds[kindArgon2id]}
+	if previous := a.serving.Swap(int64(len(t.users))); previous >= 0 {
+		args = append(args, "previous_users", previous)
+	}
+	if len(t.users) == 0 {
+		a.logger.WarnContext(ctx, "basic-auth file has no users: every Basic credential is refused", args...)
+	} else {
+		a.logger.InfoContext(ctx, "loaded basic-auth file", args...)
+	}
 	return t, nil
 }
 
