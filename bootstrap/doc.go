@@ -138,6 +138,14 @@
 // [FileStoreOptions.OnError]. Write the file atomically (a temporary file
 // renamed over it).
 //
+// A file with no bootstrap token Secret (empty, only empty documents, or
+// only Secrets of other kinds) is valid, as a kube-system namespace without
+// bootstrap token Secrets is, and on reload it replaces the Secrets like any
+// other: emptying the file is how every token is revoked at once, and a
+// reload must not refuse that. Because a truncated file looks the same,
+// such a load is logged at Warn rather than Info, at start and on every
+// reload, with the number of tokens it replaces ("previous_tokens").
+//
 // # Concurrency
 //
 // [Authenticator.AuthenticateToken] is safe for concurrent use; with a
