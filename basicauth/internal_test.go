@@ -111,8 +111,8 @@ func TestParseErrors(t *testing.T) {
 		{"bcrypt $2x$", "$2x$04$" + goodBcrypt[7:] + ",u,1\n", "unsupported password hash"},
 		{"bcrypt truncated", goodBcrypt[:59] + ",u,1\n", "bcrypt hash is 59 bytes long, want 60"},
 		{"bcrypt too long", goodBcrypt + "x,u,1\n", "bcrypt hash is 61 bytes long"},
-		{"bcrypt cost 3", "$2b$03$" + goodBcrypt[7:] + ",u,1\n", "<csv data>:1: bcrypt"},
-		{"bcrypt cost 32", "$2b$32$" + goodBcrypt[7:] + ",u,1\n", "<csv data>:1: bcrypt"},
+		{"bcrypt cost 3", "$2b$03$" + goodBcrypt[7:] + ",u,1\n", "<csv data>:1: bcrypt cost 3 out of range 4..31"},
+		{"bcrypt cost 32", "$2b$32$" + goodBcrypt[7:] + ",u,1\n", "<csv data>:1: bcrypt cost 32 out of range 4..31"},
 		{"bcrypt cost not digits", "$2b$1x$" + goodBcrypt[7:] + ",u,1\n", "no two-digit cost"},
 		{"bcrypt bad alphabet", goodBcrypt[:40] + "+" + goodBcrypt[41:] + ",u,1\n", "outside its alphabet"},
 		{"argon2 version 16", "\"$argon2id$v=16$m=64,t=1,p=1$c29tZXNhbHQ$" + secret + "\",u,1\n", "version is not v=19"},
@@ -145,6 +145,54 @@ func TestParseErrors(t *testing.T) {
 			assert.NotContains(t, logs.String(), secret)
 		})
 	}
+}
+
+// TestErrorTextSaidOnce: no error says its package, a sentinel or a
+// library's prefix twice.
+func TestErrorTextSaidOnce(t *testing.T) {
+	a, err := NewFromCSV([]byte(hashBcrypt(t, "pw")+",u,1\n"), Options{MaxConcurrentChecks: 1, Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	authenticate := func(header string) error {
+		r := authntest.NewRequest()
+		r.Header.Set("Authorization", header)
+		_, _, err := a.AuthenticateRequest(r)
+		return err
+	}
+	cancelled, cancel := context.WithCancel(t.Context())
+	cancel()
+	_, _, cancelledErr := a.AuthenticateRequest(authntest.NewBasicRequest("u", "pw").WithContext(cancelled))
+	_, badCost := NewFromCSV([]byte("$2b$03$"+hashBcrypt(t, "pw")[7:]+",u,1\n"), quietOptions())
+	tests := []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"wrong password", authenticate("Basic " + base64.StdEncoding.EncodeToString([]byte("u:nope"))),
+			"basicauth: authn: invalid username or password"},
+		{"bad base64", authenticate("Basic !!!!"), "basicauth: malformed Basic credentials: not canonical base64"},
+		{"empty", authenticate("Basic"), "basicauth: malformed Basic credentials: empty"},
+		{"no colon", authenticate("Basic " + base64.StdEncoding.EncodeToString([]byte("u"))),
+			"basicauth: malformed Basic credentials: no colon between user name and password"},
+		{"cancelled", cancelledErr, "basicauth: password not checked: authn: cannot check credential now: context canceled"},
+		{"queue full", a.errQueueFull,
+			"basicauth: password not checked: authn: cannot check credential now: too many password checks at once: 1 running, 8 waiting (the most allowed)"},
+		{"waited too long", a.errWaitedLong,
+			"basicauth: password not checked: authn: cannot check credential now: too many password checks at once: waited 1s for a check slot"},
+		{"bcrypt cost", badCost, "basicauth: <csv data>:1: bcrypt cost 3 out of range 4..31"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			require.EqualError(t, tt.err, tt.want)
+			for _, word := range []string{"basicauth:", "authn:", "bcrypt:", "malformed", "invalid"} {
+				assert.LessOrEqual(t, strings.Count(tt.err.Error(), word), 1, word)
+			}
+		})
+	}
+	// The malformed errors still match both sentinels.
+	err = authenticate("Basic !!!!")
+	require.ErrorIs(t, err, authn.ErrMalformed)
+	require.ErrorIs(t, err, authn.ErrInvalidCredentials)
+	assert.NotErrorIs(t, err, authn.ErrUnavailable)
 }
 
 func TestParseFileErrorsNameThePath(t *testing.T) {
