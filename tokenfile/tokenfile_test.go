@@ -378,3 +378,33 @@ func (b *lockedBuffer) take() string {
 	b.buf.Reset()
 	return s
 }
+
+// TestErrorTextSaidOnce: errors from New, Reload and NewFromCSV say
+// "tokenfile:" once, whichever layer made them.
+func TestErrorTextSaidOnce(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	path := writeTokenFile(t, "tok1,alice,1\n")
+	ev := newReloadEvents()
+	opts := ev.options()
+	opts.MaxSize = 64
+	a, err := New(path, opts)
+	require.NoError(t, err)
+	defer a.Close()
+
+	var errs []error
+	for _, content := range []string{"tok1;alice;1\n", strings.Repeat("x", 65), "a\"b,c,d\n"} {
+		require.NoError(t, os.WriteFile(path, []byte(content), 0o600))
+		errs = append(errs, a.Reload())
+	}
+	require.NoError(t, os.Remove(path))
+	errs = append(errs, a.Reload())
+	_, err = New(path, Options{})
+	errs = append(errs, err)
+	_, err = NewFromCSV(strings.NewReader("#x\n"))
+	errs = append(errs, err)
+	for _, err := range errs {
+		require.Error(t, err)
+		assert.Equal(t, 1, strings.Count(err.Error(), "tokenfile:"), err.Error())
+		assert.True(t, strings.HasPrefix(err.Error(), "tokenfile: "), err.Error())
+	}
+}
