@@ -30,7 +30,7 @@ const (
 	// DefaultQueuedChecksPerSlot sets the queue of password checks waiting
 	// for a slot when [Options.MaxQueuedChecks] is zero: this many per slot
 	// of [Options.MaxConcurrentChecks]. At the 50–100 ms that one check
-	// takes, a full queue drains in well under [DefaultMaxQueueWait].
+	// takes, a full queue drains within [DefaultMaxQueueWait].
 	DefaultQueuedChecksPerSlot = 8
 	// DefaultMaxQueueWait is how long a password check waits for a slot
 	// when [Options.MaxQueueWait] is zero. It matches the Retry-After that
@@ -47,8 +47,8 @@ const staticName = "<csv data>"
 
 // Options configures an [Authenticator]. The zero value is usable: a
 // one-minute reload check, a one-minute cache of 10,000 entries, half the
-// CPUs for hashing with 8 waiting checks per CPU used and a one-second
-// wait, logging to [slog.Default].
+// CPUs for hashing, a queue of 8 waiting checks per hashing slot and a
+// one-second wait in it, logging to [slog.Default].
 type Options struct {
 	// Interval is how often [New] re-checks the file in addition to
 	// file-system notifications. Zero means one minute; a negative value
@@ -323,7 +323,7 @@ func (a *Authenticator) acquire(ctx context.Context) error {
 		return a.errQueueFull
 	}
 	defer a.queued.Add(-1)
-	wait, cancel := context.WithTimeoutCause(ctx, a.maxWait, errBusy)
+	wait, cancel := context.WithTimeout(ctx, a.maxWait)
 	defer cancel()
 	if err := a.sem.Acquire(wait, 1); err != nil {
 		if ctx.Err() == nil {
