@@ -5,10 +5,12 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"runtime"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/semaphore"
@@ -25,6 +27,15 @@ const (
 	// DefaultMaxCacheEntries bounds the cache when [Options.MaxCacheEntries]
 	// is zero.
 	DefaultMaxCacheEntries = 10_000
+	// DefaultQueuedChecksPerSlot sets the queue of password checks waiting
+	// for a slot when [Options.MaxQueuedChecks] is zero: this many per slot
+	// of [Options.MaxConcurrentChecks]. At the 50–100 ms that one check
+	// takes, a full queue drains within [DefaultMaxQueueWait].
+	DefaultQueuedChecksPerSlot = 8
+	// DefaultMaxQueueWait is how long a password check waits for a slot
+	// when [Options.MaxQueueWait] is zero. It matches the Retry-After that
+	// [authn.Middleware] sends by default.
+	DefaultMaxQueueWait = time.Second
 )
 
 // MaxFileSize bounds the password file (and the data given to
@@ -36,7 +47,8 @@ const staticName = "<csv data>"
 
 // Options configures an [Authenticator]. The zero value is usable: a
 // one-minute reload check, a one-minute cache of 10,000 entries, half the
-// CPUs for hashing, logging to [slog.Default].
+// CPUs for hashing, a queue of 8 waiting checks per hashing slot and a
+// one-second wait in it, logging to [slog.Default].
 type Options struct {
 	// Interval is how often [New] re-checks the file in addition to
 	// file-system notifications. Zero means one minute; a negative value
@@ -53,14 +65,29 @@ type Options struct {
 	// [DefaultMaxCacheEntries]; negative is an error.
 	MaxCacheEntries int
 	// MaxConcurrentChecks bounds how many bcrypt or argon2id checks run at
-	// once; other requests wait their turn, each until its own context is
-	// done. Zero means half of runtime.GOMAXPROCS(0) (at least 1), so that
-	// a flood of wrong passwords leaves CPUs for everything else; negative
-	// is an error. Note that an argon2id check with p lanes runs p threads:
-	// at p=4, one check can keep four CPUs busy.
+	// once (the check slots); other requests wait their turn in a bounded
+	// queue (MaxQueuedChecks, MaxQueueWait). Zero means half of
+	// runtime.GOMAXPROCS(0) (at least 1), so that a flood of wrong
+	// passwords leaves CPUs for everything else; negative is an error. Note
+	// that an argon2id check with p lanes runs p threads: at p=4, one check
+	// can keep four CPUs busy.
 	MaxConcurrentChecks int
-	// Logger receives load warnings (plaintext passwords, duplicate users),
-	// reload failures and lifecycle events, never a password. Nil means
+	// MaxQueuedChecks bounds how many requests may wait for a check slot
+	// when every slot is busy. A request that finds the queue full is
+	// answered at once with an error matching [authn.ErrUnavailable],
+	// without hashing. Zero means [DefaultQueuedChecksPerSlot] times the
+	// number of slots; a negative value means no queue: a request that
+	// finds every slot busy is answered at once.
+	MaxQueuedChecks int
+	// MaxQueueWait bounds how long a request waits in the queue for a
+	// check slot; one that waited this long is answered with an error
+	// matching [authn.ErrUnavailable], without hashing. A request also
+	// stops waiting when its own context is done. Zero means
+	// [DefaultMaxQueueWait]; negative is an error.
+	MaxQueueWait time.Duration
+	// Logger receives load warnings (plaintext passwords, duplicate users,
+	// a file without users, at Warn at start and on every reload), reload
+	// failures and lifecycle events, never a password. Nil means
 	// [slog.Default], resolved once in the constructor.
 	Logger *slog.Logger
 	// OnError, when set, is called with each failure to reload the file
@@ -79,8 +106,14 @@ type Authenticator struct {
 	logger          *slog.Logger
 	cacheTTL        time.Duration
 	maxCacheEntries int
-	sem             *semaphore.Weighted
-	macKey          [32]byte // per-authenticator random key for cache keys
+	sem             *semaphore.Weighted // the check slots
+	maxQueued       int64               // requests that may wait for a slot; 0: none
+	queued          atomic.Int64        // requests waiting for a slot now
+	maxWait         time.Duration
+	errQueueFull    error // built once: a flood of refusals allocates nothing
+	errWaitedLong   error
+	macKey          [32]byte     // per-authenticator random key for cache keys
+	serving         atomic.Int64 // users in the table serving; -1 before the first load
 
 	// Test hooks, set only by this package's tests before use.
 	beforeHash func() // called with a check slot held, right before hashing
@@ -150,6 +183,8 @@ func newAuthenticator(opts Options) (*Authenticator, error) {
 		return nil, fmt.Errorf("basicauth: negative MaxCacheEntries %d", opts.MaxCacheEntries)
 	case opts.MaxConcurrentChecks < 0:
 		return nil, fmt.Errorf("basicauth: negative MaxConcurrentChecks %d", opts.MaxConcurrentChecks)
+	case opts.MaxQueueWait < 0:
+		return nil, fmt.Errorf("basicauth: negative MaxQueueWait %s", opts.MaxQueueWait)
 	}
 	a := &Authenticator{
 		logger:          opts.Logger,
@@ -160,6 +195,7 @@ func newAuthenticator(opts Options) (*Authenticator, error) {
 		a.logger = slog.Default()
 	}
 	a.logger = a.logger.With("authenticator", "basicauth")
+	a.serving.Store(-1)
 	if a.cacheTTL == 0 {
 		a.cacheTTL = DefaultCacheTTL
 	}
@@ -171,6 +207,18 @@ func newAuthenticator(opts Options) (*Authenticator, error) {
 		n = max(1, runtime.GOMAXPROCS(0)/2)
 	}
 	a.sem = semaphore.NewWeighted(int64(n))
+	switch q := opts.MaxQueuedChecks; {
+	case q == 0:
+		a.maxQueued = int64(n) * DefaultQueuedChecksPerSlot
+	case q > 0:
+		a.maxQueued = int64(q)
+	}
+	a.maxWait = opts.MaxQueueWait
+	if a.maxWait == 0 {
+		a.maxWait = DefaultMaxQueueWait
+	}
+	a.errQueueFull = notChecked(fmt.Errorf("%w: %d running, %d waiting (the most allowed)", errBusy, n, a.maxQueued))
+	a.errWaitedLong = notChecked(fmt.Errorf("%w: waited %s for a check slot", errBusy, a.maxWait))
 	_, _ = rand.Read(a.macKey[:]) // never fails (crypto/rand.Read crashes the program instead)
 	return a, nil
 }
@@ -201,12 +249,15 @@ func (a *Authenticator) current() *table {
 //     same work), additionally [authn.ErrMalformed] for credentials that
 //     cannot be parsed (bad base64, no colon, empty user name, not UTF-8,
 //     control characters, longer than [MaxCredentialsLength]), and
-//     [authn.ErrUnavailable] when the request's context ended before the
-//     password could be checked.
+//     [authn.ErrUnavailable] when the password was not checked: every
+//     check slot was busy and the queue full, the wait for a slot passed
+//     [Options.MaxQueueWait], or the request's context ended first.
 //
-// Bcrypt and argon2id checks wait for one of [Options.MaxConcurrentChecks]
-// slots, and successes are cached for [Options.CacheTTL]. The request is
-// not modified. Safe for concurrent use.
+// A bcrypt or argon2id row is first looked up in the cache of successes
+// (kept for [Options.CacheTTL]): a hit is answered at once, however busy
+// the check slots are. Otherwise the check takes one of
+// [Options.MaxConcurrentChecks] slots, waiting in a bounded queue when
+// all are busy. The request is not modified. Safe for concurrent use.
 func (a *Authenticator) AuthenticateRequest(r *http.Request) (*authn.Response, bool, error) {
 	user, password, found, err := parseBasic(r.Header.Get("Authorization"))
 	if !found {
@@ -234,13 +285,10 @@ func (a *Authenticator) check(ctx context.Context, user, password string) (*auth
 	if resp := t.cache.get(key, time.Now()); resp != nil {
 		return resp, true, nil
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, false, notChecked(err)
+	if err := a.acquire(ctx); err != nil {
+		return nil, false, err
 	}
-	if err := a.sem.Acquire(ctx, 1); err != nil {
-		return nil, false, notChecked(err)
-	}
-	if err := ctx.Err(); err != nil { // Acquire may succeed on a done context
+	if err := ctx.Err(); err != nil { // hashing cannot be interrupted: last chance to skip it
 		a.sem.Release(1)
 		return nil, false, notChecked(err)
 	}
@@ -256,8 +304,39 @@ func (a *Authenticator) check(ctx context.Context, user, password string) (*auth
 	return row.resp, true, nil
 }
 
-// notChecked wraps the context error of a request that ended before its
-// password was checked: that is "could not check", not "wrong".
+// errBusy is the cause of a refusal for want of a check slot.
+var errBusy = errors.New("too many password checks at once")
+
+// acquire takes a check slot: at once when one is free, else after waiting
+// in the queue. It fails, with an error matching authn.ErrUnavailable, at
+// once when the queue is full, or when the wait passes a.maxWait or ctx is
+// done, whichever comes first. Waiters are served in arrival order.
+func (a *Authenticator) acquire(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return notChecked(err)
+	}
+	if a.sem.TryAcquire(1) { // fails while others wait, so nobody jumps the queue
+		return nil
+	}
+	if a.queued.Add(1) > a.maxQueued {
+		a.queued.Add(-1)
+		return a.errQueueFull
+	}
+	defer a.queued.Add(-1)
+	wait, cancel := context.WithTimeout(ctx, a.maxWait)
+	defer cancel()
+	if err := a.sem.Acquire(wait, 1); err != nil {
+		if ctx.Err() == nil {
+			return a.errWaitedLong
+		}
+		return notChecked(ctx.Err())
+	}
+	return nil
+}
+
+// notChecked wraps the reason why a password was not checked (the
+// request's context ended, or no check slot was free): that is "could not
+// check", not "wrong".
 func notChecked(err error) error {
 	return fmt.Errorf("basicauth: password not checked: %w", &authn.UnavailableError{Err: err})
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -260,7 +261,7 @@ func TestKnownVectors(t *testing.T) {
 }
 
 func TestOptionsValidation(t *testing.T) {
-	for _, opts := range []basicauth.Options{{MaxCacheEntries: -1}, {MaxConcurrentChecks: -1}} {
+	for _, opts := range []basicauth.Options{{MaxCacheEntries: -1}, {MaxConcurrentChecks: -1}, {MaxQueueWait: -time.Second}} {
 		_, err := basicauth.NewFromCSV([]byte("p,u,1\n"), opts)
 		require.Error(t, err)
 		_, err = basicauth.New("/nonexistent", opts)

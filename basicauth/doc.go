@@ -21,17 +21,22 @@
 //
 //   - every row has at least 3 columns; rows may differ in length, and
 //     columns after the fourth are ignored;
-//   - fields are taken as they are: white space is not trimmed, and there
-//     are no comment lines; blank lines are skipped, CRLF line ends work;
+//   - fields are taken as they are: white space is not trimmed; blank
+//     lines are skipped, CRLF line ends work;
+//   - there are no comments and no other separators: a line "# note" or
+//     "password;user;uid" is a row of one column, an error that says
+//     which of these it looks like; "#pw,user,uid" is a user whose
+//     password is "#pw" (authnkit warns);
 //   - the table is keyed by user name: when a name appears twice, the later
 //     row wins and a warning is logged.
 //
-// Beyond Kubernetes, a row is an error (naming file and line) when its user
-// name is empty, contains a colon or a control character, or is not UTF-8;
-// when its password is empty, or plaintext with a control character or not
-// UTF-8; or when its hash does not parse. One error rejects the whole file.
-// Empty group names are dropped ("a,,b" is a and b), and a leading UTF-8
-// byte order mark is ignored.
+// A row is an error (naming file and line) when its user name is empty,
+// contains a colon or a control character, or is not UTF-8; when its
+// password is empty, or plaintext with a control character or not UTF-8;
+// or when its hash does not parse. One error rejects the whole file. Empty
+// group names are dropped ("a,,b" is a and b), and a leading UTF-8 byte
+// order mark is ignored. These rules are stricter than Kubernetes' (see
+// Beyond Kubernetes, at the end).
 //
 // # Hashes
 //
@@ -59,29 +64,15 @@
 //
 // The program examples/hashpassword prints ready rows.
 //
-// # Kubernetes compatibility
+// # Credentials
 //
-// kube-apiserver read this file with --basic-auth-file until Kubernetes
-// 1.19 removed it (k8s.io/apiserver's passwordfile package, deprecated in
-// 1.16); it only knew plaintext passwords. A file that Kubernetes accepted
-// loads here and yields the same users, UIDs and groups, with these
-// exceptions, all of them rows no sensible file has: an empty user name,
-// or an empty password (Kubernetes let those log in with an empty name or
-// password); a user name that could never be sent (colon, control
-// character, not UTF-8); a plaintext password that could never be sent
-// (control character, not UTF-8); and a plaintext password shaped like a
-// hash ("$id$…"), which is now read as one. Empty group names are dropped
-// instead of kept. Where Kubernetes answered "no opinion" to a wrong
-// password or to Basic credentials it could not decode, this package
-// answers with an error matching [authn.ErrInvalidCredentials] (and
-// [authn.ErrMalformed] for undecodable credentials), as the authn contract
-// requires.
-//
-// Header parsing follows RFC 7617: the scheme name in any case, canonical
-// padded standard base64, the user name up to the first colon. Credentials that
-// are not UTF-8 or contain control characters (RFC 7617 section 2), or
-// that exceed [MaxCredentialsLength], are refused. Names and passwords are
-// compared byte for byte, without Unicode normalization.
+// Header parsing follows RFC 7617: the scheme name in any case, then white
+// space, then canonical padded standard base64 of "user-id:password", the
+// user name up to the first colon. Credentials that do not decode, have no
+// colon or an empty user name, are not UTF-8 or contain control characters
+// (RFC 7617 section 2), or exceed [MaxCredentialsLength], are refused with
+// an error matching [authn.ErrMalformed]. Names and passwords are compared
+// byte for byte, without Unicode normalization.
 //
 // # Caching and concurrency
 //
@@ -97,10 +88,35 @@
 //     reload empties the cache;
 //   - at most [Options.MaxConcurrentChecks] hashes run at once (default:
 //     half the CPUs), so a flood of wrong passwords cannot take every core.
-//     A request waiting for a slot gives up when its context is done, with
-//     an error matching [authn.ErrUnavailable].
+//     A request that finds every slot busy waits in a queue, in order of
+//     arrival, of at most [Options.MaxQueuedChecks] requests (default 8 per
+//     slot) for at most [Options.MaxQueueWait] (default one second). A
+//     request that finds the queue full is refused at once; one that waited
+//     its time, or whose context ended, gives up. Either way no hash is
+//     computed and the error matches [authn.ErrUnavailable]: the password
+//     was not judged, and [authn.Middleware] answers 503 Service
+//     Unavailable with Retry-After (unless another authenticator rejected
+//     the request outright). So a flood costs a bounded amount of work and
+//     memory, and a real user waits a bounded time rather than behind
+//     every bad guess sent before theirs.
 //
-// Plaintext rows need neither: they are compared at once.
+// Plaintext rows need neither: they are compared at once. The cache is
+// consulted before a request queues, so a user whose correct password was
+// checked within the TTL gets in at once during a flood, as does every
+// plaintext row. A user without a cached success competes for a place in
+// the queue like everyone else; a refused client should retry after the
+// Retry-After delay.
+//
+// Why 503 and not 429 Too Many Requests: 429 says that this client sent
+// too many requests (RFC 6585 section 4), and invites per-client
+// throttling; here the server is short of hashing capacity because of
+// everyone's requests, and the refused client may have done nothing wrong.
+// 503 with Retry-After (RFC 9110 section 15.6.4) says exactly that: the
+// credential could not be checked now, try again later. It is what the
+// authn contract already gives [authn.ErrUnavailable], so no layer above
+// needs to know about queues, and a union goes on to its next member as
+// for any other failure. A 401 would be wrong: it tells a client with the
+// right password that its password is wrong.
 //
 // # Reloading
 //
@@ -111,6 +127,15 @@
 // current table through an atomic pointer, never waiting for a lock on it.
 // [Authenticator.Close] stops the watcher. [NewFromCSV] builds a fixed
 // Authenticator from bytes.
+//
+// A file with no users (empty, or only blank lines) is valid, as an empty
+// Kubernetes token file is, and on reload it replaces the table like any
+// other: emptying the file is how every login is revoked at once, and a
+// reload must not refuse that. Because a truncated file looks the same,
+// such a load is logged at Warn rather than Info, at start and on every
+// reload, with the number of users of the table it replaces
+// ("previous_users"). Write the file atomically (a temporary file renamed
+// over it), so that a reload never sees it half-written.
 //
 // # Security
 //
@@ -125,4 +150,83 @@
 // checked. Errors and log lines name the file and line, never a password,
 // and never any column's value. Basic credentials travel in clear text:
 // serve them over TLS only.
+//
+// # Beyond Kubernetes
+//
+// kube-apiserver read this file with --basic-auth-file until Kubernetes
+// 1.19 removed the flag (deprecated in 1.16); the reference is its last
+// code, k8s.io/apiserver's plugin/pkg/authenticator/password/passwordfile
+// and plugin/pkg/authenticator/request/basicauth. Whatever this list does
+// not name behaves as there: a file Kubernetes accepted, without the rows
+// named below, loads here and yields the same users, UIDs and groups; the
+// later of two rows for one user wins; a wrong password or an unknown
+// user is an error (Kubernetes' "invalid username/password combination",
+// here matching [authn.ErrInvalidCredentials]). The deliberate
+// differences, each with its reason:
+//
+//   - bcrypt and argon2id hashes in the password column (see Hashes);
+//     Kubernetes knew only plaintext. Why: the file then holds no
+//     password. The cost: a plaintext password shaped like a hash
+//     ("$<id>$…") is read as one, or is an error for an unknown id, and
+//     cannot be expressed; plaintext rows still work, with a warning.
+//   - A bounded number of hashes at once ([Options.MaxConcurrentChecks]),
+//     a bounded queue for the rest ([Options.MaxQueuedChecks]) and a
+//     bounded wait in it ([Options.MaxQueueWait]); a request past any of
+//     them gets an error matching [authn.ErrUnavailable] (503 with
+//     Retry-After) without hashing. Kubernetes compared plaintext and
+//     needed no limit. Why: a slow hash is the point of bcrypt and
+//     argon2id, so a flood of wrong passwords must neither take every CPU
+//     nor delay a real login without bound (see Caching and concurrency,
+//     also for why 503 and not 429).
+//   - Successful hashed checks are cached ([Options.CacheTTL]), under a
+//     keyed hash of user name and password. Why: one hash per client per
+//     TTL rather than per request; a reload empties the cache.
+//   - Stricter rows, each an error naming file and line: an empty user
+//     name or an empty password (Kubernetes let those log in with an empty
+//     name or password); a user name that no Basic header can carry (a
+//     colon, a control character, not UTF-8); a plaintext password that no
+//     Basic header can carry (a control character, not UTF-8); a hash that
+//     does not parse. Why: such a row either can never log in or lets in
+//     an empty password, and is certainly not what its author meant.
+//   - Empty group names are dropped ("a,,b" gives a and b; Kubernetes kept
+//     ""). Why: an empty group name is never meant and only confuses
+//     authorizers.
+//   - A leading UTF-8 byte order mark is ignored, where Kubernetes made it
+//     part of the first password. Why: editors add it unseen, and it would
+//     silently break the first row's password or hash.
+//   - Stricter Basic headers (see Credentials). Kubernetes used Go's
+//     [net/http.Request.BasicAuth]: exactly one space after the scheme,
+//     any base64 that Go's decoder takes (non-canonical padding bits, line
+//     breaks), any bytes, any length; and it answered "no opinion" to a
+//     header it could not decode, or one without a colon. Here white space
+//     after the scheme may be longer, the rest is refused, and a Basic
+//     header that cannot be parsed is an error matching
+//     [authn.ErrMalformed] and [authn.ErrInvalidCredentials]. Why: the
+//     authn contract keeps "no opinion" for credentials of another kind;
+//     one credential has one spelling; a client sending a broken header
+//     should learn that it is broken; and every read is bounded.
+//   - Unknown user names cost the same work as wrong passwords (a dummy
+//     hash; see Security), where Kubernetes answered an unknown name at
+//     once; plaintext passwords are compared as SHA-256 digests in
+//     constant time. Why: timing must not tell which user names exist, nor
+//     anything about a password's length.
+//   - Reloading: Kubernetes read the file once, at start-up; [New] watches
+//     it and swaps in each changed version, keeping the previous table when
+//     a new one fails (see Reloading). Why: users and passwords can change
+//     without a restart.
+//   - The file is read up to [MaxFileSize] bytes (16 MiB); a larger one
+//     fails. Why: every read is bounded. Kubernetes had no limit.
+//   - A file with no users is logged at Warn, at start and on every reload.
+//     It is still valid and replaces the table (see Reloading). Why: an
+//     empty file is as likely to be a truncated one as a deliberate
+//     revocation, and nobody should find out from failing logins.
+//   - Logging and errors: rows with plaintext passwords and rows starting
+//     with "#" (a user, not a comment) are logged with their line;
+//     duplicate users are logged with both lines but not the name (where
+//     Kubernetes logged the name and a record number). Errors name the file
+//     and the line, and a row of too few columns says what it looks like (a
+//     comment, ";" or tab separators, a line of white space), where
+//     Kubernetes' error named only the file. Which files are refused does
+//     not change beyond the rows listed above. Why: whoever must fix the
+//     file needs to find the row, and user names stay out of logs.
 package basicauth

@@ -24,6 +24,9 @@ const (
 	fuzzFile   = "alice-pw,alice,1001,\"admins,dev\"\n" + fuzzBcrypt + ",bob,1002,ops\n\"" + fuzzArgon2 + "\",carol,1003\n"
 )
 
+// fuzzSecret marks a password column in seeds: no error may quote it.
+const fuzzSecret = "S3cret-Fuzz-Marker"
+
 // fuzzProbe is a password no seed contains and no seed hash matches.
 const fuzzProbe = "fuzz-probe-password"
 
@@ -56,6 +59,8 @@ func FuzzParse(f *testing.F) {
 		"\"$argon2id$v=19$m=4194304,t=1,p=4$c29tZXNhbHQ$c29tZXNhbHRzb21lc2FsdA\",u,1\n",
 		"\"$argon2id$v=19$m=64,t=1,p=1$c29tZXNhbHQ=$c29tZXNhbHRzb21lc2FsdA\",u,1\n",
 		"$argon2id$v=19$m=64,t=1,p=1$c29tZXNhbHQ$c29tZXNhbHRzb21lc2FsdA,u,1\n",
+		"# " + fuzzSecret + "\np,u,1\n", "p,u,1\n  #" + fuzzSecret + ", u\n", fuzzSecret + ";u;1\n", fuzzSecret + "\tu\t1\n",
+		"#" + fuzzSecret + ";u\t1\n", "p,u,1\n \t\n", "#" + fuzzSecret + ",u,1\n", fuzzSecret + ",,1\n", "\"" + fuzzSecret + "\x01\",u,1\n",
 	}
 	for _, s := range seeds {
 		f.Add([]byte(s))
@@ -66,6 +71,9 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			if !strings.HasPrefix(err.Error(), "basicauth: <csv data>") {
 				t.Fatalf("error does not name the data: %v", err)
+			}
+			if strings.Contains(err.Error(), fuzzSecret) {
+				t.Fatalf("error quotes the input: %v", err)
 			}
 			return
 		}

@@ -20,17 +20,25 @@ var maxEncodedLength = base64.StdEncoding.EncodedLen(MaxCredentialsLength)
 // Errors for Basic credentials that cannot be parsed. Each matches both
 // authn.ErrMalformed and authn.ErrInvalidCredentials.
 var (
-	errEmptyCredentials = malformed("empty basic credentials")
-	errTooLong          = malformed(fmt.Sprintf("basic credentials longer than %d bytes", MaxCredentialsLength))
-	errBase64           = malformed("basic credentials are not base64")
-	errNoColon          = malformed("basic credentials have no colon")
-	errEmptyUser        = malformed("empty user name in basic credentials")
-	errUTF8             = malformed("basic credentials are not UTF-8")
-	errControl          = malformed("basic credentials contain a control character")
+	errEmptyCredentials = &malformedError{"empty"}
+	errTooLong          = &malformedError{fmt.Sprintf("longer than %d bytes", MaxCredentialsLength)}
+	errBase64           = &malformedError{"not canonical base64"}
+	errNoColon          = &malformedError{"no colon between user name and password"}
+	errEmptyUser        = &malformedError{"empty user name"}
+	errUTF8             = &malformedError{"not UTF-8"}
+	errControl          = &malformedError{"a control character"}
 )
 
-func malformed(msg string) error {
-	return fmt.Errorf("basicauth: %w: %w: %s", authn.ErrInvalidCredentials, authn.ErrMalformed, msg)
+// malformedError is a Basic credential that cannot be parsed. It matches
+// both [authn.ErrMalformed] and [authn.ErrInvalidCredentials] without
+// spelling out either: "basicauth: malformed Basic credentials: not UTF-8".
+type malformedError struct{ reason string }
+
+func (e *malformedError) Error() string { return "basicauth: malformed Basic credentials: " + e.reason }
+
+// Is reports whether target is authn.ErrMalformed or authn.ErrInvalidCredentials.
+func (e *malformedError) Is(target error) bool {
+	return target == authn.ErrMalformed || target == authn.ErrInvalidCredentials
 }
 
 // parseBasic extracts the user-id and password from an Authorization

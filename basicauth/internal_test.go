@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"fmt"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -85,8 +88,15 @@ func TestParseErrors(t *testing.T) {
 	tests := []struct {
 		name, data, want string
 	}{
-		{"too few columns", "p,u,1\n" + secret + ",u2\n", "<csv data>:2: want at least 3 columns"},
-		{"one column", secret + "\n", "<csv data>:1: want at least 3 columns"},
+		{"too few columns", "p,u,1\n" + secret + ",u2\n", "<csv data>:2: need at least 3 columns (password,user,uid), got 2"},
+		{"one column", secret + "\n", "<csv data>:1: need at least 3 columns (password,user,uid), got 1"},
+		{"comment", "# " + secret + "\np,u,1\n", `<csv data>:1: need at least 3 columns (password,user,uid), got 1: comments are not allowed (a line starting with "#" is a row)`},
+		{"comment with a comma", "p,u,1\n  #" + secret + ", u\n", `<csv data>:2: need at least 3 columns (password,user,uid), got 2: comments are not allowed (a line starting with "#" is a row)`},
+		{"semicolons", secret + ";u;1\n", `<csv data>:1: need at least 3 columns (password,user,uid), got 1: the separator is ",", not ";"`},
+		{"tabs", secret + "\tu\t1\n", `<csv data>:1: need at least 3 columns (password,user,uid), got 1: the separator is ",", not a tab`},
+		{"tabs and semicolons", secret + "\tu;1\n", `got 1: the separator is ",", not ";" or a tab`},
+		{"commented semicolons", "#" + secret + ";u;1\n", `got 1: comments are not allowed (a line starting with "#" is a row); the separator is ",", not ";"`},
+		{"white space line", "p,u,1\n \t\n", `<csv data>:2: need at least 3 columns (password,user,uid), got 1: a line of white space is a row, not a blank line`},
 		{"empty user", secret + ",,1\n", "<csv data>:1: empty user name"},
 		{"colon in user", secret + ",a:b,1\n", "<csv data>:1: user name contains a colon"},
 		{"control in user", secret + ",\"a\tb\",1\n", "<csv data>:1: user name contains a control character"},
@@ -101,8 +111,8 @@ func TestParseErrors(t *testing.T) {
 		{"bcrypt $2x$", "$2x$04$" + goodBcrypt[7:] + ",u,1\n", "unsupported password hash"},
 		{"bcrypt truncated", goodBcrypt[:59] + ",u,1\n", "bcrypt hash is 59 bytes long, want 60"},
 		{"bcrypt too long", goodBcrypt + "x,u,1\n", "bcrypt hash is 61 bytes long"},
-		{"bcrypt cost 3", "$2b$03$" + goodBcrypt[7:] + ",u,1\n", "<csv data>:1: bcrypt"},
-		{"bcrypt cost 32", "$2b$32$" + goodBcrypt[7:] + ",u,1\n", "<csv data>:1: bcrypt"},
+		{"bcrypt cost 3", "$2b$03$" + goodBcrypt[7:] + ",u,1\n", "<csv data>:1: bcrypt cost 3 out of range 4..31"},
+		{"bcrypt cost 32", "$2b$32$" + goodBcrypt[7:] + ",u,1\n", "<csv data>:1: bcrypt cost 32 out of range 4..31"},
 		{"bcrypt cost not digits", "$2b$1x$" + goodBcrypt[7:] + ",u,1\n", "no two-digit cost"},
 		{"bcrypt bad alphabet", goodBcrypt[:40] + "+" + goodBcrypt[41:] + ",u,1\n", "outside its alphabet"},
 		{"argon2 version 16", "\"$argon2id$v=16$m=64,t=1,p=1$c29tZXNhbHQ$" + secret + "\",u,1\n", "version is not v=19"},
@@ -137,6 +147,54 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
+// TestErrorTextSaidOnce: no error says its package, a sentinel or a
+// library's prefix twice.
+func TestErrorTextSaidOnce(t *testing.T) {
+	a, err := NewFromCSV([]byte(hashBcrypt(t, "pw")+",u,1\n"), Options{MaxConcurrentChecks: 1, Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	authenticate := func(header string) error {
+		r := authntest.NewRequest()
+		r.Header.Set("Authorization", header)
+		_, _, err := a.AuthenticateRequest(r)
+		return err
+	}
+	cancelled, cancel := context.WithCancel(t.Context())
+	cancel()
+	_, _, cancelledErr := a.AuthenticateRequest(authntest.NewBasicRequest("u", "pw").WithContext(cancelled))
+	_, badCost := NewFromCSV([]byte("$2b$03$"+hashBcrypt(t, "pw")[7:]+",u,1\n"), quietOptions())
+	tests := []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"wrong password", authenticate("Basic " + base64.StdEncoding.EncodeToString([]byte("u:nope"))),
+			"basicauth: authn: invalid username or password"},
+		{"bad base64", authenticate("Basic !!!!"), "basicauth: malformed Basic credentials: not canonical base64"},
+		{"empty", authenticate("Basic"), "basicauth: malformed Basic credentials: empty"},
+		{"no colon", authenticate("Basic " + base64.StdEncoding.EncodeToString([]byte("u"))),
+			"basicauth: malformed Basic credentials: no colon between user name and password"},
+		{"cancelled", cancelledErr, "basicauth: password not checked: authn: cannot check credential now: context canceled"},
+		{"queue full", a.errQueueFull,
+			"basicauth: password not checked: authn: cannot check credential now: too many password checks at once: 1 running, 8 waiting (the most allowed)"},
+		{"waited too long", a.errWaitedLong,
+			"basicauth: password not checked: authn: cannot check credential now: too many password checks at once: waited 1s for a check slot"},
+		{"bcrypt cost", badCost, "basicauth: <csv data>:1: bcrypt cost 3 out of range 4..31"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			require.EqualError(t, tt.err, tt.want)
+			for _, word := range []string{"basicauth:", "authn:", "bcrypt:", "malformed", "invalid"} {
+				assert.LessOrEqual(t, strings.Count(tt.err.Error(), word), 1, word)
+			}
+		})
+	}
+	// The malformed errors still match both sentinels.
+	err = authenticate("Basic !!!!")
+	require.ErrorIs(t, err, authn.ErrMalformed)
+	require.ErrorIs(t, err, authn.ErrInvalidCredentials)
+	assert.NotErrorIs(t, err, authn.ErrUnavailable)
+}
+
 func TestParseFileErrorsNameThePath(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "basic.csv")
 	require.NoError(t, os.WriteFile(path, []byte("p,u,1\nsecret-x,,1\n"), 0o600))
@@ -164,6 +222,8 @@ func TestParseAcceptedShapes(t *testing.T) {
 		{"dollar without id is plaintext", "$ecret,u,1\n$,v,2\n$$,w,3\n$A$b,x,4\n", map[string]authn.UserInfo{
 			"u": {Name: "u", UID: "1"}, "v": {Name: "v", UID: "2"}, "w": {Name: "w", UID: "3"}, "x": {Name: "x", UID: "4"}}},
 		{"quoted newline in uid", "p,u,\"a\nb\"\n", map[string]authn.UserInfo{"u": {Name: "u", UID: "a\nb"}}},
+		{"a row starting with # is a user, as in Kubernetes", "#p,u,1\n# p, v, 2\n", map[string]authn.UserInfo{
+			"u": {Name: "u", UID: "1"}, " v": {Name: " v", UID: " 2"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -211,6 +271,17 @@ func TestPlaintextWarning(t *testing.T) {
 	assert.Contains(t, out, "authenticator=basicauth")
 	assert.Contains(t, out, "users=13 plaintext=12 bcrypt=1 argon2id=0")
 	assert.NotContains(t, out, "secret")
+}
+
+func TestCommentRowWarning(t *testing.T) {
+	logger, logs := logBuffer()
+	a, err := NewFromCSV([]byte("p,u,1\n#secret-pw,v,2\n"), Options{Logger: logger})
+	require.NoError(t, err)
+	resp, ok, err := a.AuthenticateRequest(authntest.NewBasicRequest("v", "#secret-pw"))
+	authntest.AssertUser(t, authn.UserInfo{Name: "v", UID: "2"}, resp, ok, err)
+	out := logs.String()
+	assert.Contains(t, out, `level=WARN msg="row starts with \"#\": there are no comments, it is read as a user" authenticator=basicauth path="<csv data>" line=2`)
+	assert.NotContains(t, out, "secret-pw")
 }
 
 func TestTypicalSpec(t *testing.T) {
@@ -420,7 +491,9 @@ func TestWaitingRequestGivesUp(t *testing.T) {
 		synctest.Wait()
 		require.Equal(t, int64(1), hashes.Load())
 
-		ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+		// A deadline before MaxQueueWait (default one second): the
+		// request's own context ends the wait.
+		ctx, cancel := context.WithTimeout(t.Context(), DefaultMaxQueueWait/2)
 		defer cancel()
 		r := authntest.NewBasicRequest("u", "pw").WithContext(ctx)
 		resp, ok, err := a.AuthenticateRequest(r)
@@ -432,6 +505,182 @@ func TestWaitingRequestGivesUp(t *testing.T) {
 		assert.Equal(t, int64(1), hashes.Load(), "the waiting request never hashed")
 		close(gate)
 	})
+}
+
+// blockHashes makes every hash wait until the returned release function is
+// called, and counts hashes started.
+func blockHashes(a *Authenticator) (started *atomic.Int64, release func()) {
+	gate := make(chan struct{})
+	started = new(atomic.Int64)
+	a.beforeHash = func() { started.Add(1); <-gate }
+	return started, sync.OnceFunc(func() { close(gate) })
+}
+
+// result is one request's outcome, from a goroutine.
+type result struct {
+	resp *authn.Response
+	ok   bool
+	err  error
+}
+
+// authenticateAsync runs one request on a goroutine; its outcome arrives
+// on the returned channel.
+func authenticateAsync(a *Authenticator, user, password string) <-chan result {
+	done := make(chan result, 1)
+	go func() {
+		resp, ok, err := a.AuthenticateRequest(authntest.NewBasicRequest(user, password))
+		done <- result{resp, ok, err}
+	}()
+	return done
+}
+
+// TestFloodFillsQueue: a flood of wrong passwords fills every check slot
+// and the queue; the next request is refused at once as unavailable (a 503
+// through the middleware) without hashing, while a user whose login is
+// cached still gets in without waiting.
+func TestFloodFillsQueue(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const slots, queue = 2, 3
+		data := hashBcrypt(t, "u-pw") + ",u,1\n" + hashBcrypt(t, "v-pw") + ",v,2,ops\n"
+		a, err := NewFromCSV([]byte(data), Options{MaxConcurrentChecks: slots, MaxQueuedChecks: queue, Logger: slog.New(slog.DiscardHandler)})
+		require.NoError(t, err)
+		wantV := authn.UserInfo{Name: "v", UID: "2", Groups: []string{"ops"}}
+		resp, ok, err := a.AuthenticateRequest(authntest.NewBasicRequest("v", "v-pw")) // now cached
+		authntest.AssertUser(t, wantV, resp, ok, err)
+
+		hashes, release := blockHashes(a)
+		defer release()
+		var flood []<-chan result
+		for i := range slots + queue {
+			flood = append(flood, authenticateAsync(a, "u", fmt.Sprintf("wrong-%d", i)))
+		}
+		synctest.Wait()
+		require.Equal(t, int64(slots), hashes.Load(), "every slot hashing")
+		require.Equal(t, int64(queue), a.queued.Load(), "the queue is full")
+
+		start := time.Now() // the bubble's clock: it moves only when every goroutine waits on time
+		for _, user := range []string{"u", "nobody"} {
+			done := authenticateAsync(a, user, "u-pw")
+			synctest.Wait()
+			var r result
+			select {
+			case r = <-done:
+			default:
+				t.Fatalf("%s: the request past a full queue waits instead of being refused", user)
+			}
+			authntest.CheckOutcome(t, r.resp, r.ok, r.err)
+			require.ErrorIs(t, r.err, authn.ErrUnavailable)
+			require.ErrorIs(t, r.err, errBusy)
+			assert.True(t, authn.IsUnavailable(r.err))
+			assert.NotErrorIs(t, r.err, authn.ErrInvalidCredentials, "the password was never judged")
+			assert.Equal(t, "basicauth: password not checked: authn: cannot check credential now: "+
+				"too many password checks at once: 2 running, 3 waiting (the most allowed)", r.err.Error())
+		}
+
+		// Through the middleware: 503 with Retry-After, not 401.
+		h := authn.Middleware(a, authn.MiddlewareOptions{})(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+			t.Error("the handler ran")
+		}))
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, authntest.NewBasicRequest("u", "u-pw"))
+		assert.Equal(t, http.StatusServiceUnavailable, rec.Code)
+		assert.NotEmpty(t, rec.Header().Get("Retry-After"))
+
+		// The cached login needs no slot: it gets in during the flood.
+		resp, ok, err = a.AuthenticateRequest(authntest.NewBasicRequest("v", "v-pw"))
+		authntest.AssertUser(t, wantV, resp, ok, err)
+		assert.Equal(t, start, time.Now(), "nothing above waited")
+		assert.Equal(t, int64(slots), hashes.Load(), "refused and cached requests never hash")
+
+		release()
+		for _, done := range flood {
+			r := <-done
+			authntest.CheckOutcome(t, r.resp, r.ok, r.err)
+			require.ErrorIs(t, r.err, authn.ErrInvalidCredentials, "queued requests are served once slots free")
+		}
+		assert.Equal(t, int64(slots+queue), hashes.Load())
+		assert.Zero(t, a.queued.Load())
+	})
+}
+
+// TestQueueWaitBound: a request waiting for a check slot gives up after
+// MaxQueueWait with an unavailable error, even if its own context has no
+// deadline, and never hashes.
+func TestQueueWaitBound(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const wait = 3 * time.Second
+		a, err := NewFromCSV([]byte(hashBcrypt(t, "pw")+",u,1\n"), Options{MaxConcurrentChecks: 1, MaxQueueWait: wait, Logger: slog.New(slog.DiscardHandler)})
+		require.NoError(t, err)
+		hashes, release := blockHashes(a)
+		defer release()
+		busy := authenticateAsync(a, "u", "wrong")
+		synctest.Wait()
+		waiting := authenticateAsync(a, "u", "pw")
+		synctest.Wait()
+		require.Equal(t, int64(1), a.queued.Load())
+
+		time.Sleep(wait - time.Millisecond)
+		synctest.Wait()
+		select {
+		case r := <-waiting:
+			t.Fatalf("gave up before MaxQueueWait: %v", r.err)
+		default:
+		}
+		time.Sleep(time.Millisecond)
+		synctest.Wait()
+		var r result
+		select {
+		case r = <-waiting:
+		default:
+			t.Fatal("still waiting after MaxQueueWait")
+		}
+		authntest.CheckOutcome(t, r.resp, r.ok, r.err)
+		require.ErrorIs(t, r.err, authn.ErrUnavailable)
+		require.ErrorIs(t, r.err, errBusy)
+		assert.NotErrorIs(t, r.err, context.DeadlineExceeded, "the request's own context did not end")
+		assert.Contains(t, r.err.Error(), "waited 3s for a check slot")
+		assert.Equal(t, int64(1), hashes.Load(), "the request that gave up never hashed")
+		assert.Zero(t, a.queued.Load())
+
+		release()
+		r = <-busy
+		require.ErrorIs(t, r.err, authn.ErrInvalidCredentials)
+	})
+}
+
+// TestNoQueue: with a negative MaxQueuedChecks, a request that finds every
+// slot busy is refused at once.
+func TestNoQueue(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		a, err := NewFromCSV([]byte(hashBcrypt(t, "pw")+",u,1\n"), Options{MaxConcurrentChecks: 1, MaxQueuedChecks: -1, Logger: slog.New(slog.DiscardHandler)})
+		require.NoError(t, err)
+		hashes, release := blockHashes(a)
+		busy := authenticateAsync(a, "u", "wrong")
+		synctest.Wait()
+		resp, ok, err := a.AuthenticateRequest(authntest.NewBasicRequest("u", "pw"))
+		authntest.CheckOutcome(t, resp, ok, err)
+		require.ErrorIs(t, err, errBusy)
+		require.ErrorIs(t, err, authn.ErrUnavailable)
+		assert.Contains(t, err.Error(), "1 running, 0 waiting")
+		assert.Equal(t, int64(1), hashes.Load())
+		release()
+		require.ErrorIs(t, (<-busy).err, authn.ErrInvalidCredentials)
+
+		// With the slot free again, the same request is checked.
+		resp, ok, err = a.AuthenticateRequest(authntest.NewBasicRequest("u", "pw"))
+		authntest.AssertUser(t, authn.UserInfo{Name: "u", UID: "1"}, resp, ok, err)
+	})
+}
+
+func TestQueueDefaults(t *testing.T) {
+	a, err := NewFromCSV([]byte("p,u,1\n"), Options{MaxConcurrentChecks: 3})
+	require.NoError(t, err)
+	assert.Equal(t, int64(3*DefaultQueuedChecksPerSlot), a.maxQueued)
+	assert.Equal(t, DefaultMaxQueueWait, a.maxWait)
+	a, err = NewFromCSV([]byte("p,u,1\n"), Options{MaxConcurrentChecks: 3, MaxQueuedChecks: 5, MaxQueueWait: time.Minute})
+	require.NoError(t, err)
+	assert.Equal(t, int64(5), a.maxQueued)
+	assert.Equal(t, time.Minute, a.maxWait)
 }
 
 func TestCancelledRequestIsNotHashed(t *testing.T) {
@@ -513,6 +762,53 @@ func TestReload(t *testing.T) {
 	authOK("new-pw", authn.UserInfo{Name: "u", UID: "2", Groups: []string{"new"}})
 }
 
+// TestEmptyFileWarns: a password file without users is valid, as the
+// Kubernetes token file is (emptying it locks everyone out at once), and
+// replaces the table on reload, but is logged at Warn, at start and on
+// reload.
+func TestEmptyFileWarns(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "basic.csv")
+	writeFile(t, path, "")
+	logger, logs := logBuffer()
+	reloaded := make(chan struct{}, 10)
+	a, err := newWatching(path, Options{Interval: -1, Logger: logger}, func() { reloaded <- struct{}{} })
+	require.NoError(t, err)
+	defer func() { require.NoError(t, a.Close()) }()
+	waitReload := func() {
+		t.Helper()
+		select {
+		case <-reloaded:
+		case <-time.After(10 * time.Second):
+			t.Fatal("no reload after the file changed")
+		}
+	}
+	seen := 0
+	// next returns what was logged since the last call.
+	next := func() string {
+		out := logs.String()
+		defer func() { seen = len(out) }()
+		return out[seen:]
+	}
+	const empty = `level=WARN msg="basic-auth file has no users: every Basic credential is refused" authenticator=basicauth path=`
+	out := next()
+	assert.Contains(t, out, empty+path+" users=0 plaintext=0 bcrypt=0 argon2id=0\n", "at start")
+	assert.NotContains(t, out, "level=INFO")
+
+	writeFile(t, path, "pw-a,a,1\npw-b,b,2\n")
+	waitReload()
+	out = next()
+	assert.Contains(t, out, `level=INFO msg="loaded basic-auth file" authenticator=basicauth path=`+path+" users=2 plaintext=2 bcrypt=0 argon2id=0 previous_users=0\n")
+	assert.NotContains(t, out, empty)
+
+	require.NoError(t, os.Truncate(path, 0))
+	waitReload()
+	out = next()
+	assert.Contains(t, out, empty+path+" users=0 plaintext=0 bcrypt=0 argon2id=0 previous_users=2\n", "on reload")
+	assert.NotContains(t, out, "level=INFO")
+	_, _, err = a.AuthenticateRequest(authntest.NewBasicRequest("a", "pw-a"))
+	require.ErrorIs(t, err, authn.ErrInvalidCredentials, "the empty table replaced the old one")
+}
+
 // TestWatcher changes the file on disk and waits for the watcher to load it.
 func TestWatcher(t *testing.T) {
 	dir := t.TempDir()
@@ -538,7 +834,7 @@ func TestWatcher(t *testing.T) {
 	writeFile(t, path, "x\n")
 	select {
 	case err := <-errs:
-		assert.Contains(t, err.Error(), path+":1: want at least 3 columns")
+		assert.Contains(t, err.Error(), path+":1: need at least 3 columns")
 	case <-time.After(10 * time.Second):
 		t.Fatal("no error after the file broke")
 	}

@@ -34,7 +34,7 @@ type table struct {
 // (see the package documentation). name is the file's path, or a
 // placeholder for in-memory data; errors name it and the line, and never
 // contain a column's value. Warnings (plaintext passwords, duplicate user
-// names) go to a.logger.
+// names, a file without users) and the "loaded" line go to a.logger.
 func (a *Authenticator) parse(name string, data []byte) (*table, error) {
 	ctx := context.Background()
 	data = bytes.TrimPrefix(data, []byte("\uFEFF")) // a UTF-8 byte order mark
@@ -43,7 +43,7 @@ func (a *Authenticator) parse(name string, data []byte) (*table, error) {
 
 	t := &table{users: make(map[string]*row), cache: newCache(a.cacheTTL, a.maxCacheEntries)}
 	seenAt := make(map[string]int) // user name → line of its row
-	var plainLines, dupLines []int
+	var plainLines, dupLines, commentLines []int
 	var dupPrev []int
 	kinds := make(map[kind]int)
 	specs := make(map[spec]int)
@@ -60,7 +60,10 @@ func (a *Authenticator) parse(name string, data []byte) (*table, error) {
 		}
 		line, _ := r.FieldPos(0)
 		if len(rec) < 3 {
-			return nil, fmt.Errorf("basicauth: %s:%d: want at least 3 columns (password, user name, user uid), found %d", name, line, len(rec))
+			return nil, fmt.Errorf("basicauth: %s:%d: need at least 3 columns (password,user,uid), got %d%s", name, line, len(rec), shortRowHint(rec))
+		}
+		if strings.HasPrefix(strings.TrimLeft(rec[0], " \t"), "#") {
+			commentLines = append(commentLines, line)
 		}
 		user := rec[1]
 		switch {
@@ -107,6 +110,13 @@ func (a *Authenticator) parse(name string, data []byte) (*table, error) {
 		}
 		a.logger.WarnContext(ctx, "plaintext password in basic-auth file; store a bcrypt or argon2id hash instead", "path", name, "line", line)
 	}
+	for i, line := range commentLines {
+		if i == maxLoggedLines {
+			a.logger.WarnContext(ctx, "more rows starting with \"#\"", "path", name, "count", len(commentLines)-i)
+			break
+		}
+		a.logger.WarnContext(ctx, "row starts with \"#\": there are no comments, it is read as a user", "path", name, "line", line)
+	}
 	for i, line := range dupLines {
 		if i == maxLoggedLines {
 			a.logger.WarnContext(ctx, "more duplicate user names", "path", name, "count", len(dupLines)-i)
@@ -114,9 +124,48 @@ func (a *Authenticator) parse(name string, data []byte) (*table, error) {
 		}
 		a.logger.WarnContext(ctx, "duplicate user name in basic-auth file; the later row wins", "path", name, "line", line, "previous_line", dupPrev[i])
 	}
-	a.logger.InfoContext(ctx, "loaded basic-auth file", "path", name, "users", len(t.users),
-		"plaintext", kinds[kindPlain], "bcrypt", kinds[kindBcrypt], "argon2id", kinds[kindArgon2id])
+	// A table that parses is stored: it replaces the one serving.
+	args := []any{"path", name, "users", len(t.users),
+		"plaintext", kinds[kindPlain], "bcrypt", kinds[kindBcrypt], "argon2id", kinds[kindArgon2id]}
+	if previous := a.serving.Swap(int64(len(t.users))); previous >= 0 {
+		args = append(args, "previous_users", previous)
+	}
+	if len(t.users) == 0 {
+		a.logger.WarnContext(ctx, "basic-auth file has no users: every Basic credential is refused", args...)
+	} else {
+		a.logger.InfoContext(ctx, "loaded basic-auth file", args...)
+	}
 	return t, nil
+}
+
+// shortRowHint returns, for a row of fewer than 3 columns, ": " and what
+// its shape suggests went wrong (a comment, another separator, a line of
+// white space), or "" when nothing does. It never quotes the row.
+func shortRowHint(record []string) string {
+	var hints []string
+	if strings.HasPrefix(strings.TrimLeft(record[0], " \t"), "#") {
+		hints = append(hints, `comments are not allowed (a line starting with "#" is a row)`)
+	}
+	semicolon, tab, blank := false, false, true
+	for _, f := range record {
+		semicolon = semicolon || strings.Contains(f, ";")
+		tab = tab || strings.Contains(f, "\t")
+		blank = blank && strings.TrimSpace(f) == ""
+	}
+	switch {
+	case blank:
+		hints = append(hints, "a line of white space is a row, not a blank line")
+	case semicolon && tab:
+		hints = append(hints, `the separator is ",", not ";" or a tab`)
+	case semicolon:
+		hints = append(hints, `the separator is ",", not ";"`)
+	case tab:
+		hints = append(hints, `the separator is ",", not a tab`)
+	}
+	if len(hints) == 0 {
+		return ""
+	}
+	return ": " + strings.Join(hints, "; ")
 }
 
 // typicalSpec picks what unknown user names are checked against: the most

@@ -150,7 +150,7 @@ func (a *Authenticator) AuthenticateToken(ctx context.Context, token string) (*a
 	}
 	s, err := a.store.Get(ctx, id)
 	if err != nil {
-		return nil, false, &authn.UnavailableError{Err: fmt.Errorf("bootstrap: look up secret %s/%s%s: %w", Namespace, SecretPrefix, id, err)}
+		return nil, false, fmt.Errorf("bootstrap: look up secret %s/%s%s: %w", Namespace, SecretPrefix, id, &authn.UnavailableError{Err: err})
 	}
 	if s == nil {
 		return nil, false, nil

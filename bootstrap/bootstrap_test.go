@@ -167,7 +167,34 @@ func TestStoreFailureIsUnavailable(t *testing.T) {
 	require.ErrorIs(t, err, cause)
 	assert.True(t, authn.IsUnavailable(err))
 	assert.NotContains(t, err.Error(), testSecret)
-	assert.Contains(t, err.Error(), "kube-system/bootstrap-token-abcdef")
+	require.EqualError(t, err, "bootstrap: look up secret kube-system/bootstrap-token-abcdef: authn: cannot check credential now: informer not synced")
+}
+
+// TestErrorTextSaidOnce: the package name, a sentinel's text, is never
+// said twice in an error.
+func TestErrorTextSaidOnce(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(*Secret)
+		want string
+	}{
+		{"wrong secret", func(s *Secret) { s.Data[TokenSecretKey] = "ffffffffffffffff" }, "wrong token secret"},
+		{"being deleted", func(s *Secret) { s.DeletionTimestamp = testNow }, "secret is being deleted: authn: credential revoked"},
+		{"wrong namespace", func(s *Secret) { s.Namespace = "default" }, "invalid bootstrap token secret: namespace is not kube-system"},
+		{"expired", func(s *Secret) { s.Data[ExpirationKey] = "2000-01-01T00:00:00Z" }, "authn: credential expired at 2000-01-01T00:00:00Z"},
+		{"not for authentication", func(s *Secret) { s.Data[UsageAuthenticationKey] = "false" }, "token not marked usage-bootstrap-authentication=true"},
+		{"bad group", func(s *Secret) { s.Data[ExtraGroupsKey] = "ops" },
+			`invalid bootstrap token secret: auth-extra-groups: group "ops" does not match \Asystem:bootstrappers:[a-z0-9:-]{0,255}[a-z0-9]\z`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := newTestAuthenticator(t, oneSecret(testID, testSecretFor(testID, testSecret, tt.edit)))
+			_, _, err := a.AuthenticateToken(t.Context(), testToken)
+			require.EqualError(t, err, "bootstrap: token abcdef (secret kube-system/bootstrap-token-abcdef): "+tt.want)
+			assert.Equal(t, 1, strings.Count(err.Error(), "bootstrap:"))
+			assert.LessOrEqual(t, strings.Count(err.Error(), "authn:"), 1)
+		})
+	}
 }
 
 func TestStoreSeesTokenID(t *testing.T) {

@@ -18,7 +18,9 @@
 //
 // An accepted token yields the user "system:bootstrap:<id>" in the group
 // "system:bootstrappers" plus the Secret's extra groups, with
-// [authn.Response.Expiry] set to the Secret's expiration, if any.
+// [authn.Response.Expiry] set to the Secret's expiration, if any. A token
+// that is not a bootstrap token, or whose ID has no Secret, gets no
+// opinion; a token whose Secret rejects it gets an error saying why.
 //
 // # Format
 //
@@ -82,52 +84,6 @@
 // and never contain a value of data or stringData other than expiration
 // and auth-extra-groups (which are not secret).
 //
-// # Kubernetes compatibility
-//
-// The request-time rules are those of kube-apiserver's bootstrap token
-// authenticator (kubernetes/kubernetes
-// plugin/pkg/auth/authenticator/token/bootstrap/bootstrap.go, with
-// k8s.io/cluster-bootstrap's token/api, util/secrets and util/tokens), and
-// every token gets the same outcome, accepted or not, with the same user
-// and groups:
-//
-//   - The token must match \A([a-z0-9]{6})\.([a-z0-9]{16})\z; otherwise no
-//     opinion.
-//   - No Secret bootstrap-token-<id>: no opinion, as in Kubernetes.
-//   - A store failure: an error in both; here it matches
-//     [authn.ErrUnavailable].
-//   - Being deleted, a wrong type or no data, a token-secret that differs
-//     (constant-time comparison), a token-id that differs, expired (an
-//     expiration not after now, or one that does not parse), usage not
-//     "true", an invalid extra group: all rejected. Kubernetes returns no
-//     opinion (nil, false, nil) for each and logs a line at verbosity 3;
-//     authnkit returns an error instead (a [*TokenError], see
-//     [Authenticator.AuthenticateToken] for each rule's sentinel). The
-//     token is rejected either way (a union goes on to its next member in
-//     both cases), but the error says why. Behind authn.BearerToken, as
-//     bearer tokens are read, the 401 carries error="invalid_token" either
-//     way.
-//   - The token-secret is compared first: a token with the wrong secret
-//     gets [ErrWrongSecret] whatever else is wrong with the Secret, so a
-//     caller who knows only the ID learns nothing about its Secret beyond
-//     that it exists. Kubernetes checks deletion and type first; the
-//     outcome (rejected) is the same.
-//   - Groups: "system:bootstrappers" and the extra groups, deduplicated
-//     and sorted, as Kubernetes' GetGroups returns them (a string set's
-//     sorted list; "system:bootstrappers" always sorts first). The user
-//     has no UID and no extra.
-//   - Beyond Kubernetes: [authn.Response.Expiry] is the expiration, so a
-//     token cache never keeps an accepted token past it (kube-apiserver's
-//     cache may, for its success TTL); the authenticator checks that the
-//     Secret's namespace and name are the ones asked for, which a
-//     kube-system Secret lister guarantees in Kubernetes.
-//   - Kubernetes reads the Secrets from the API server; there is no
-//     bootstrap token file in kube-apiserver. [FileStore] is authnkit's
-//     own (--bootstrap-token-file in package options).
-//
-// Like kube-apiserver's, this authenticator is not audience-aware:
-// responses carry no Audiences.
-//
 // # Reloading
 //
 // [NewFileStore] watches its file as every file-backed authnkit component
@@ -137,6 +93,14 @@
 // previous set serving, and the failure is logged and passed to
 // [FileStoreOptions.OnError]. Write the file atomically (a temporary file
 // renamed over it).
+//
+// A file with no bootstrap token Secret (empty, only empty documents, or
+// only Secrets of other kinds) is valid, as a kube-system namespace without
+// bootstrap token Secrets is, and on reload it replaces the Secrets like any
+// other: emptying the file is how every token is revoked at once, and a
+// reload must not refuse that. Because a truncated file looks the same,
+// such a load is logged at Warn rather than Info, at start and on every
+// reload, with the number of tokens it replaces ("previous_tokens").
 //
 // # Concurrency
 //
@@ -154,4 +118,77 @@
 // and should be readable by the server only. Bootstrap tokens carry only
 // 16 characters of [a-z0-9] (about 82 bits); give them a short expiration,
 // as kubeadm does (24 hours by default).
+//
+// # Beyond Kubernetes
+//
+// The reference is kube-apiserver's bootstrap token authenticator
+// (kubernetes/kubernetes plugin/pkg/auth/authenticator/token/bootstrap,
+// with k8s.io/cluster-bootstrap's token/api, util/secrets and util/tokens).
+// Whatever this list does not name behaves as there, and every token is
+// accepted or rejected as there, with the same user and groups: a token
+// not matching \A([a-z0-9]{6})\.([a-z0-9]{16})\z, or whose ID has no
+// Secret, gets no opinion; a Secret being deleted, of the wrong type or
+// without data, with a token-secret or token-id that differs (the secret
+// compared in constant time), expired (an expiration not after now, or
+// one that does not parse), without usage-bootstrap-authentication
+// "true", or with an invalid extra group, rejects its token; an accepted
+// token's user is "system:bootstrap:<id>", without UID or extra, in
+// "system:bootstrappers" and the extra groups, deduplicated and sorted as
+// Kubernetes' GetGroups returns them. Like kube-apiserver's, this
+// authenticator is not audience-aware: responses carry no Audiences. The
+// deliberate differences, each with its reason:
+//
+//   - A rejected token is an error, not "no opinion": Kubernetes returns
+//     (nil, false, nil) for each rejection above and logs a line at
+//     verbosity 3; here it is a [*TokenError] whose reason matches a
+//     sentinel ([ErrWrongSecret], [authn.ErrRevoked], [ErrInvalidSecret],
+//     [authn.ErrExpired], [ErrNotForAuthentication]; see
+//     [Authenticator.AuthenticateToken]). Why: in the authn contract "no
+//     opinion" means "not a credential of my kind", and a token whose ID
+//     names a bootstrap token Secret is one; the error tells the caller,
+//     its logs and its metrics why the token failed (an expired join token
+//     needs a new token, a wrong secret may be an attack), where
+//     Kubernetes' answer is silent at the default log level. What a client
+//     sees does not change: a union goes on to its next member in both
+//     cases, and behind [authn.BearerToken] the answer is 401 with
+//     error="invalid_token" either way, as kube-apiserver's bearer token
+//     layer turns "no opinion" into "invalid bearer token".
+//   - The token-secret is compared before anything else about the Secret:
+//     a token with the wrong secret gets [ErrWrongSecret] whatever else is
+//     wrong, where Kubernetes checks deletion and type first. The outcome
+//     (rejected) is the same. Why: with rejections now reported, someone
+//     who knows only a token ID must learn nothing about its Secret beyond
+//     that it exists.
+//   - A store failure matches [authn.ErrUnavailable], so the middleware
+//     answers 503 with Retry-After (when nothing else rejected the
+//     request); in Kubernetes a lister error is a plain error, hence 401.
+//     Why: a store that cannot answer has not judged the token, and the
+//     client should retry rather than discard it.
+//   - [authn.Response.Expiry] is the Secret's expiration. Why: a token
+//     cache never keeps an accepted token past it, where kube-apiserver's
+//     cache may, for its success TTL.
+//   - The authenticator checks that the Secret's namespace and name are
+//     the ones asked for. Why: in Kubernetes a kube-system Secret lister
+//     guarantees it; a [Store] is the embedding program's code, and a
+//     mistake there must not accept a token.
+//   - The file store: kube-apiserver reads bootstrap token Secrets from
+//     the API server (etcd), and has no bootstrap token file; [FileStore]
+//     reads them from a file of Secret manifests (--bootstrap-token-file
+//     in package options), and [StaticStore] from memory. Why: a server
+//     without a Kubernetes API behind it can still accept the tokens that
+//     kubeadm and its users already know how to make. Because a file is
+//     checked when it loads, not object by object when written, its rules
+//     are stricter than the API's: a bootstrap token Secret that
+//     kube-apiserver would store but never accept a token for (a bad
+//     token-id or token-secret, an unparseable expiration, an invalid extra
+//     group, a type or namespace that does not fit its name) and two
+//     Secrets of one name fail the whole file, naming the item, while
+//     Secrets of other kinds are skipped. Why: a typo shows at load, not
+//     as a token that never works; expired, deleted and signing-only
+//     Secrets still load and are rejected at request time, as there.
+//   - Reloading, a size limit ([FileStoreOptions.MaxSize], 16 MiB by
+//     default) and a Warn when a file holds no bootstrap token (see
+//     Reloading) apply to the file store. Why: the Secrets can change
+//     without a restart, every read is bounded, and an empty file is as
+//     likely to be a truncated one as a deliberate revocation.
 package bootstrap

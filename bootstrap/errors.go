@@ -1,6 +1,9 @@
 package bootstrap
 
-import "errors"
+import (
+	"errors"
+	"strings"
+)
 
 // Sentinel errors of this package. The other failure kinds use authn's
 // sentinels: an expired token matches [authn.ErrExpired] (and is an
@@ -23,8 +26,8 @@ var (
 // TokenError reports a bootstrap token that was rejected, naming its Secret
 // by the token ID (the public half of the token). Err says why and matches
 // the sentinels listed with [ErrWrongSecret]. Every rejection returned by
-// [Authenticator.AuthenticateToken] is a *TokenError; a store failure is an
-// [*authn.UnavailableError] instead.
+// [Authenticator.AuthenticateToken] is a *TokenError; a store failure wraps
+// an [*authn.UnavailableError] instead.
 type TokenError struct {
 	// TokenID is the token's ID; the Secret is kube-system/bootstrap-token-<TokenID>.
 	TokenID string
@@ -32,12 +35,15 @@ type TokenError struct {
 	Err error
 }
 
+// Error names the token ID and its Secret, then the reason, saying the
+// package name once: "bootstrap: token abcdef (secret
+// kube-system/bootstrap-token-abcdef): wrong token secret".
 func (e *TokenError) Error() string {
 	msg := "bootstrap: token " + e.TokenID + " (secret " + Namespace + "/" + SecretPrefix + e.TokenID + ")"
 	if e.Err == nil {
 		return msg + " rejected"
 	}
-	return msg + ": " + e.Err.Error()
+	return msg + ": " + strings.TrimPrefix(e.Err.Error(), "bootstrap: ")
 }
 
 // Unwrap returns the reason.

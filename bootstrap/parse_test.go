@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -260,7 +261,7 @@ func TestCleanYAMLError(t *testing.T) {
 
 func TestFileStoreLogsNoSecret(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	var buf bytes.Buffer
+	var buf lockedBuffer // the watcher may log too
 	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	good := strings.ReplaceAll(yamlSecret, testSecret, secretValue[:16])
 	path := writeFile(t, good)
@@ -273,4 +274,73 @@ func TestFileStoreLogsNoSecret(t *testing.T) {
 	assert.Contains(t, buf.String(), "tokens=1")
 	assert.Contains(t, buf.String(), "reload failed")
 	assert.NotContains(t, buf.String(), secretValue[:16])
+}
+
+// TestFileStoreEmptyWarns: a file without bootstrap tokens (empty, or only
+// other Secrets) is valid and replaces the Secrets on reload (emptying the
+// file revokes every token), but is logged at Warn, at start and on
+// reload.
+func TestFileStoreEmptyWarns(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	var buf lockedBuffer
+	logger := slog.New(slog.NewTextHandler(&buf, nil))
+	path := writeFile(t, "")
+	ev := reloadtest.NewEvents()
+	st, err := NewFileStore(path, FileStoreOptions{Logger: logger, Interval: -1, OnReload: ev.OnReload, OnError: ev.OnError})
+	require.NoError(t, err)
+	defer func() { require.NoError(t, st.Close()) }()
+	const empty = `level=WARN msg="bootstrap token file has no bootstrap tokens: every bootstrap token gets no opinion" store=bootstrap path=`
+	out := buf.take()
+	assert.Contains(t, out, empty+path+" tokens=0 skipped=0\n", "at start")
+	assert.NotContains(t, out, "level=INFO")
+
+	reloadtest.Replace(t, path, yamlSecret)
+	ev.WaitReload(t)
+	out = buf.take()
+	assert.Contains(t, out, "level=INFO msg=loaded store=bootstrap path="+path+" tokens=1 skipped=0 previous_tokens=0\n")
+	assert.NotContains(t, out, "level=WARN")
+
+	// Truncated to empty: valid, replaces the token, loudly.
+	require.NoError(t, os.Truncate(path, 0))
+	ev.WaitReload(t)
+	out = buf.take()
+	assert.Contains(t, out, empty+path+" tokens=0 skipped=0 previous_tokens=1\n", "on reload")
+	assert.NotContains(t, out, "level=INFO")
+	a := newTestAuthenticator(t, st)
+	resp, ok, err := a.AuthenticateToken(t.Context(), testToken)
+	authntest.CheckOutcome(t, resp, ok, err)
+	assert.False(t, ok, "the empty file replaced the Secrets")
+
+	// Only Secrets of other kinds: no bootstrap token either.
+	reloadtest.Replace(t, path, yamlList[:strings.Index(yamlList, "- apiVersion: v1\n  kind: Secret\n  metadata: {name: bootstrap")])
+	ev.WaitReload(t)
+	assert.Contains(t, buf.take(), empty+path+" tokens=0 skipped=1 previous_tokens=0\n")
+}
+
+// lockedBuffer is a log destination that the watcher goroutine and the
+// test may share.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// take returns what was written and empties the buffer.
+func (b *lockedBuffer) take() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	s := b.buf.String()
+	b.buf.Reset()
+	return s
 }

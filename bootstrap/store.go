@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"sync/atomic"
 	"time"
 
 	"github.com/authnkit/authnkit/internal/reload"
@@ -69,7 +70,8 @@ type FileStoreOptions struct {
 	// [NewFileStore].
 	MaxSize int64
 	// Logger receives lifecycle events: "loaded" (path, number of tokens
-	// and of skipped Secrets; never a token) and reload failures. Nil
+	// and of skipped Secrets; never a token; at Warn when the file has no
+	// bootstrap token, at start and on every reload) and reload failures. Nil
 	// means [slog.Default], resolved once in NewFileStore. It is tagged
 	// store=bootstrap.
 	Logger *slog.Logger
@@ -110,12 +112,23 @@ func NewFileStore(path string, opts FileStoreOptions) (*FileStore, error) {
 		logger = slog.Default()
 	}
 	logger = logger.With("store", "bootstrap")
+	var serving atomic.Int64 // tokens in the set serving; -1 before the first load
+	serving.Store(-1)
 	f, err := reload.New(path, func(path string, data []byte) (*secretSet, error) {
 		set, err := parseSecrets(path, data)
 		if err != nil {
 			return nil, err
 		}
-		logger.Info("loaded", "path", path, "tokens", len(set.byID), "skipped", set.skipped)
+		// A set that parses is stored: it replaces the one serving.
+		args := []any{"path", path, "tokens", len(set.byID), "skipped", set.skipped}
+		if previous := serving.Swap(int64(len(set.byID))); previous >= 0 {
+			args = append(args, "previous_tokens", previous)
+		}
+		if len(set.byID) == 0 {
+			logger.Warn("bootstrap token file has no bootstrap tokens: every bootstrap token gets no opinion", args...)
+		} else {
+			logger.Info("loaded", args...)
+		}
 		return set, nil
 	}, reload.Options{
 		Name:     "bootstrap",

@@ -18,7 +18,8 @@
 //	sha256:5b1e…(64 hex digits),bob,1002
 //	ci-token,ci,1003
 //
-// The rules, which are Kubernetes' (see below for the few additions):
+// The rules, which are Kubernetes' (the few differences are listed under
+// Beyond Kubernetes, at the end):
 //
 //   - The file is RFC 4180 CSV as Go's [encoding/csv] reads it, with its
 //     defaults: comma separated; fields may be double-quoted, and a quoted
@@ -26,13 +27,19 @@
 //     quote in an unquoted field or an unterminated quote is an error;
 //     CRLF line ends are accepted.
 //   - Empty lines are skipped. There are no comments: a line "# note" is a
-//     one-column row, which is an error.
+//     one-column row, which is an error, and "#tok,user,uid" is the token
+//     "#tok" (authnkit warns). Other separators are not recognized either:
+//     "tok;user;uid" or a tab-separated row is one column, an error. The
+//     error says which of these the row looks like.
 //   - Rows may have different lengths. A row with fewer than 3 columns is an
 //     error. Columns after the fourth are ignored.
 //   - Nothing is trimmed: "tok, alice" makes the user " alice" (with the
 //     space). authnkit logs a warning for white space around a value.
 //   - Column 1 is the token, compared byte for byte (case-sensitive). A row
-//     with an empty token is skipped with a warning.
+//     with an empty token is skipped with a warning. A token column
+//     "sha256:" followed by 64 hexadecimal digits holds the token's SHA-256
+//     instead ([HashPrefix]), and a token longer than
+//     [authn.MaxTokenLength] (64 KiB) is an error; both are authnkit's own.
 //   - Column 2 is the user name, column 3 the UID; either may be empty
 //     (authnkit warns about an empty user name).
 //   - Column 4, when present, is split on every comma into groups, with no
@@ -50,43 +57,10 @@
 // Errors name the file and line, as in
 //
 //	tokenfile: /etc/tokens.csv:3: need at least 3 columns (token,user,uid), got 2
+//	tokenfile: /etc/tokens.csv:5: need at least 3 columns (token,user,uid), got 1: the separator is ",", not ";"
 //	tokenfile: /etc/tokens.csv:7: column 12: bare " in non-quoted-field
 //
 // and never contain a token or any other column's value.
-//
-// # Kubernetes compatibility
-//
-// The rules above are those of kube-apiserver's token file
-// (k8s.io/apiserver/pkg/authentication/token/tokenfile, NewCSV), so a file
-// that kube-apiserver accepts gives the same users, UIDs and groups here,
-// except for the limits and the "sha256:" prefix below. authnkit goes beyond
-// it in these ways:
-//
-//   - Hashed tokens: a token column of the form "sha256:" followed by 64
-//     hexadecimal digits ([HashPrefix]) holds the SHA-256 of the token
-//     rather than the token, so the file need not contain secrets (create
-//     one with: printf %s "$TOKEN" | sha256sum). A malformed one (wrong
-//     length, not hexadecimal) is an error. The prefix is lower-case only.
-//     Consequently a plain token that itself starts with "sha256:" cannot be
-//     expressed; no real token looks like that, but a file that has one is
-//     read differently from kube-apiserver (as a hash, or an error).
-//   - Limits: the file may be at most [DefaultMaxSize] bytes (configurable)
-//     and a token at most [authn.MaxTokenLength] bytes; beyond either, the
-//     file is an error. Kubernetes has no limits.
-//   - Warnings: rows that Kubernetes accepts silently but that are most
-//     likely mistakes are logged with their line: tokens with spaces or
-//     control characters (no bearer token can match them), white space
-//     around values, empty user or group names, invalid UTF-8, a byte order
-//     mark. Nothing about how they are read changes.
-//   - Errors name both the file and the line (Kubernetes' column-count
-//     error names only the file, and its CSV syntax errors only the line).
-//   - Reloading: kube-apiserver reads the file once at start-up; see below.
-//
-// Like kube-apiserver's static token authenticator, this one is not
-// audience-aware: a response's Audiences are nil. (kube-apiserver wraps
-// such authenticators so that their responses carry the server's own API
-// audiences; whoever wires this one in does the same where audiences
-// matter.)
 //
 // # Reloading
 //
@@ -102,6 +76,14 @@
 // the old one): a reader may otherwise see a half-written file, which
 // parses as a shorter table or fails. [NewFromCSV] builds a table that
 // never changes.
+//
+// A file with no tokens (empty, or only blank lines and rows with an empty
+// token) is valid, as it is for Kubernetes, and on reload it replaces the
+// table like any other: emptying the file is how every token is revoked at
+// once, and a reload must not refuse that. Because a truncated file looks
+// the same, such a load is logged at Warn rather than Info, at start and
+// on every reload, with the number of tokens of the table it replaces
+// ("previous_tokens").
 //
 // # Concurrency
 //
@@ -128,4 +110,64 @@
 //
 // No error or log line contains a token; warnings name the file and line.
 // The token file itself should be readable only by the server.
+//
+// # Beyond Kubernetes
+//
+// The reference is kube-apiserver's token file
+// (k8s.io/apiserver/pkg/authentication/token/tokenfile, NewCSV and
+// AuthenticateToken). Whatever this list does not name behaves as there: a
+// file kube-apiserver accepts gives the same users, UIDs and groups here,
+// and one it refuses is refused. Like kube-apiserver's static token
+// authenticator, this one is not audience-aware: a response's Audiences
+// are nil (kube-apiserver wraps it so that its responses carry the
+// server's API audiences; whoever wires this one in does the same, as
+// package options does). The deliberate differences, each with its
+// reason:
+//
+//   - Hashed rows: a token column "sha256:" followed by 64 hexadecimal
+//     digits ([HashPrefix], either case of digits, lower-case prefix)
+//     holds the SHA-256 of the token rather than the token (create one
+//     with: printf %s "$TOKEN" | sha256sum), and a malformed one (wrong
+//     length, not hexadecimal) fails the file. Why: the file, its backups
+//     and its version history then hold no secret, and the lookup key is a
+//     hash, so timing tells nothing useful about stored tokens. The cost:
+//     a plain token that itself starts with "sha256:" cannot be expressed,
+//     and a file that has one is read differently from kube-apiserver (as
+//     a hash, or an error); no real token looks like that.
+//   - A token over [authn.MaxTokenLength] bytes (64 KiB) fails the file.
+//     Why: [authn.BearerToken] never passes on a longer token, so the row
+//     could never match; a row that long is almost always a broken file
+//     (an unterminated quote that swallowed the lines after it, a binary
+//     file), which should stop the load rather than leave a dead row.
+//   - The file is read up to [Options.MaxSize] bytes ([DefaultMaxSize],
+//     16 MiB, by default; [NewFromCSV] reads at most that); a larger one
+//     fails. Why: every read is bounded. Kubernetes has no limit.
+//   - Reloading: kube-apiserver reads the file once, at start-up; [New]
+//     watches it and swaps in each changed version, keeping the previous
+//     table when a new version fails (see Reloading). Why: tokens can be
+//     added and revoked without a restart.
+//   - A file with no tokens is logged at Warn, at start and on every
+//     reload, where Kubernetes says nothing. It is still valid, as there,
+//     and replaces the table (see Reloading). Why: an empty file is as
+//     likely to be a truncated one as a deliberate revocation of all
+//     tokens, and nobody should find out from failing requests.
+//   - Warnings: rows that Kubernetes accepts silently but that are most
+//     likely mistakes are logged with their line: a token with spaces or
+//     control characters (no bearer token can match it), a row starting
+//     with "#" (it is a token, not a comment), white space around values,
+//     an empty user or group name, invalid UTF-8, a byte order mark (part
+//     of the first token, as in Kubernetes). Duplicate tokens are logged
+//     with both lines, where Kubernetes gives a record number. Nothing
+//     about how rows are read changes. Why: these rows do not do what
+//     their author meant, and a log line is the only place to say so.
+//   - Errors name the file and the line, and a row of too few columns
+//     says what it looks like (a comment, ";" or tab separators, a line of
+//     white space; see the examples under Format), where Kubernetes'
+//     column-count error names only the file and its CSV syntax errors
+//     only the line. Which files are refused does not
+//     change. Why: whoever must fix the file needs to find the row.
+//   - One [authn.Response] is built per row at load and shared by every
+//     request with that token, where Kubernetes builds one per request
+//     (around a shared user). Why: a lookup allocates nothing; callers
+//     must treat the response as read-only, as [authn.Response] requires.
 package tokenfile

@@ -43,7 +43,8 @@ type row struct {
 // parse reads a token file in the --token-auth-file format (see the
 // package documentation). where names the input in errors and logs: a path,
 // or "" for in-memory input. Errors name the line and never contain a
-// column's value; logs never contain a token.
+// column's value. It logs warnings about rows, never a token; the caller
+// logs the outcome (logLoaded).
 func parse(ctx context.Context, where string, data []byte, logger *slog.Logger) (*table, error) {
 	loc := func(line int) string {
 		if where == "" {
@@ -83,9 +84,13 @@ func parse(ctx context.Context, where string, data []byte, logger *slog.Logger) 
 		}
 		line, _ := r.FieldPos(0)
 		if len(record) < 3 {
-			return nil, fmt.Errorf("tokenfile: %s: need at least 3 columns (token,user,uid), got %d", loc(line), len(record))
+			return nil, fmt.Errorf("tokenfile: %s: need at least 3 columns (token,user,uid), got %d%s", loc(line), len(record), shortRowHint(record))
 		}
 		token, name, uid := record[0], record[1], record[2]
+		if strings.HasPrefix(strings.TrimLeft(token, " \t"), "#") {
+			// Kubernetes reads it as a token too; say so.
+			warn("row starts with \"#\": there are no comments, it is read as a token", line)
+		}
 		if token == "" {
 			// Kubernetes skips such rows with a warning.
 			warn("empty token, row skipped", line)
@@ -152,8 +157,53 @@ func parse(ctx context.Context, where string, data []byte, logger *slog.Logger) 
 	for tok, p := range plain {
 		t.byToken[tok] = p.resp
 	}
-	logger.InfoContext(ctx, "loaded", "path", where, "tokens", t.size(), "hashed", len(t.byHash))
 	return t, nil
+}
+
+// logLoaded logs a table that is about to serve: at Info, or at Warn when
+// it has no tokens, since every token then gets no opinion from it.
+// previous is how many tokens the table it replaces had, or negative for
+// the first load.
+func logLoaded(ctx context.Context, logger *slog.Logger, where string, t *table, previous int64) {
+	args := []any{"path", where, "tokens", t.size(), "hashed", len(t.byHash)}
+	if previous >= 0 {
+		args = append(args, "previous_tokens", previous)
+	}
+	if t.size() == 0 {
+		logger.WarnContext(ctx, "token file has no tokens: no bearer token is accepted from it", args...)
+		return
+	}
+	logger.InfoContext(ctx, "loaded", args...)
+}
+
+// shortRowHint returns, for a row of fewer than 3 columns, ": " and what
+// its shape suggests went wrong (a comment, another separator, a line of
+// white space), or "" when nothing does. It never quotes the row.
+func shortRowHint(record []string) string {
+	var hints []string
+	if strings.HasPrefix(strings.TrimLeft(record[0], " \t"), "#") {
+		hints = append(hints, `comments are not allowed (a line starting with "#" is a row)`)
+	}
+	semicolon, tab, blank := false, false, true
+	for _, f := range record {
+		semicolon = semicolon || strings.Contains(f, ";")
+		tab = tab || strings.Contains(f, "\t")
+		blank = blank && strings.TrimSpace(f) == ""
+	}
+	switch {
+	case blank:
+		hints = append(hints, "a line of white space is a row, not a blank line")
+	case semicolon && tab:
+		hints = append(hints, `the separator is ",", not ";" or a tab`)
+	case semicolon:
+		hints = append(hints, `the separator is ",", not ";"`)
+	case tab:
+		hints = append(hints, `the separator is ",", not a tab`)
+	}
+	if len(hints) == 0 {
+		return ""
+	}
+	return ": " + strings.Join(hints, "; ")
 }
 
 // checkRow warns about values that Kubernetes accepts but that are most

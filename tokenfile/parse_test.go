@@ -128,6 +128,11 @@ var parseCases = []struct {
 		lookups: []lookup{{"", nil}, {"tok1", userNoGroups("bob", "1002")}},
 	},
 	{
+		name:    "a row starting with # of three columns is a token, as in Kubernetes",
+		csv:     "#tok1,bob,1002\n# tok2,carol,1003\n",
+		lookups: []lookup{{"#tok1", userNoGroups("bob", "1002")}, {"tok1", nil}, {"# tok2", userNoGroups("carol", "1003")}},
+	},
+	{
 		name:    "empty user name and uid are accepted",
 		csv:     "tok1,,\n",
 		lookups: []lookup{{"tok1", userNoGroups("", "")}},
@@ -230,8 +235,17 @@ var parseErrorCases = []struct {
 }{
 	{name: "two columns", csv: "tok1,bob,1\n\ntok2,carol\n", wantLine: 3, wantText: "need at least 3 columns (token,user,uid), got 2"},
 	{name: "one column", csv: "tok1\n", wantLine: 1, wantText: "got 1"},
-	{name: "comment line is a row", csv: "# tokens\ntok1,bob,1\n", wantLine: 1, wantText: "got 1"},
-	{name: "white space line is a row", csv: "tok1,bob,1\n   \n", wantLine: 2, wantText: "got 1"},
+	{name: "comment line is a row", csv: "# tokens\ntok1,bob,1\n", wantLine: 1,
+		wantText: `got 1: comments are not allowed (a line starting with "#" is a row)`},
+	{name: "indented comment with a comma", csv: "tok1,bob,1\n  # SECRETcomment, note\n", wantLine: 2,
+		wantText: `got 2: comments are not allowed (a line starting with "#" is a row)`},
+	{name: "comment with semicolons", csv: "#SECRETx;bob;1\n", wantLine: 1,
+		wantText: `got 1: comments are not allowed (a line starting with "#" is a row); the separator is ",", not ";"`},
+	{name: "semicolon separated", csv: "tok1,bob,1\nSECRETsemi;carol;2\n", wantLine: 2, wantText: `got 1: the separator is ",", not ";"`},
+	{name: "tab separated", csv: "SECRETtab\tcarol\t2\n", wantLine: 1, wantText: `got 1: the separator is ",", not a tab`},
+	{name: "tab and semicolon", csv: "SECRETtab\tcarol;2\n", wantLine: 1, wantText: `got 1: the separator is ",", not ";" or a tab`},
+	{name: "white space line is a row", csv: "tok1,bob,1\n \t \n", wantLine: 2, wantText: "got 1: a line of white space is a row, not a blank line"},
+	{name: "two columns, no hint", csv: "SECRETtwo,bob\n", wantLine: 1, wantText: "got 2"},
 	{name: "bare quote", csv: "tok1,bob,1\nto\"k2,carol,2\n", wantLine: 2, wantIs: csv.ErrBareQuote},
 	{name: "unterminated quote", csv: "tok1,bob,1\n\"tok2,carol,2\ntok3,dave,3\n", wantLine: 2, wantIs: csv.ErrQuote},
 	{name: "text after closing quote", csv: "\"tok1\"x,bob,1\n", wantLine: 1, wantIs: csv.ErrQuote},
@@ -273,6 +287,10 @@ func TestParseErrorExactText(t *testing.T) {
 	_, err := New(path, Options{Interval: -1, Logger: slog.New(slog.DiscardHandler)})
 	require.EqualError(t, err, "tokenfile: "+path+":3: need at least 3 columns (token,user,uid), got 2")
 
+	path = writeTokenFile(t, "tok1,bob,1\n\n# tokens for CI\n")
+	_, err = New(path, Options{Interval: -1, Logger: slog.New(slog.DiscardHandler)})
+	require.EqualError(t, err, "tokenfile: "+path+`:3: need at least 3 columns (token,user,uid), got 1: comments are not allowed (a line starting with "#" is a row)`)
+
 	_, err = NewFromCSV(strings.NewReader("tok1,bob,1\nto\"k2,carol,2\n"))
 	require.EqualError(t, err, `tokenfile: line 2: column 3: bare " in non-quoted-field`)
 }
@@ -295,7 +313,8 @@ func TestLogs(t *testing.T) {
 		"SECRET ccc,carol,5\n" + // unusable token
 		"SECRETddd,,6,\n" + // empty user, empty group
 		hashed("SECRETeee") + ",eve,7\n" +
-		"SECRETeee,eve2,8\n" // plain duplicate of the hashed row
+		"SECRETeee,eve2,8\n" + // plain duplicate of the hashed row
+		"#SECRETfff,frank,9\n" // a would-be comment
 	path := writeTokenFile(t, content)
 	a, err := New(path, Options{Interval: -1, Logger: logger})
 	require.NoError(t, err)
@@ -331,7 +350,7 @@ func TestLogs(t *testing.T) {
 	}
 	require.NotNil(t, loaded)
 	assert.Equal(t, "INFO", loaded.Level)
-	assert.Equal(t, 5, loaded.Tokens) // aaa, bbb, "SECRET ccc", ddd, eee
+	assert.Equal(t, 6, loaded.Tokens) // aaa, bbb, "SECRET ccc", ddd, eee, #fff
 	assert.Equal(t, 0, loaded.Hashed, "the later plain row replaced the hashed one")
 	assert.Contains(t, byLine[1], "white space around a group name is kept (as Kubernetes does)")
 	assert.Contains(t, byLine[3], "duplicate token, the later row wins")
@@ -340,6 +359,7 @@ func TestLogs(t *testing.T) {
 	assert.Contains(t, byLine[6], "empty user name")
 	assert.Contains(t, byLine[6], "empty group name")
 	assert.Contains(t, byLine[8], "duplicate token (plain and hashed), the later row wins")
+	assert.Equal(t, []string{`row starts with "#": there are no comments, it is read as a token`}, byLine[9])
 	for _, e := range entries {
 		if e.Line == 3 || e.Line == 8 {
 			assert.NotZero(t, e.PreviousLine)

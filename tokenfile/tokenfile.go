@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/authnkit/authnkit/authn"
@@ -28,8 +29,8 @@ type Options struct {
 	// Zero means [DefaultMaxSize]; negative is an error from [New].
 	MaxSize int64
 	// Logger receives lifecycle events: "loaded" (path and number of
-	// tokens, never a token), duplicate and suspicious rows (path and
-	// line), and reload failures. Nil means [slog.Default], resolved once
+	// tokens, never a token; at Warn when the file has no tokens),
+	// duplicate and suspicious rows (path and line), and reload failures. Nil means [slog.Default], resolved once
 	// in New. It is tagged authenticator=tokenfile.
 	Logger *slog.Logger
 	// OnError is called with every reload failure after it has been
@@ -71,8 +72,17 @@ func New(path string, opts Options) (*Authenticator, error) {
 		logger = slog.Default()
 	}
 	logger = logger.With("authenticator", "tokenfile")
+	var serving atomic.Int64 // tokens in the table serving; -1 before the first load
+	serving.Store(-1)
 	f, err := reload.New(path, func(path string, data []byte) (*table, error) {
-		return parse(context.Background(), path, data, logger)
+		ctx := context.Background()
+		t, err := parse(ctx, path, data, logger)
+		if err != nil {
+			return nil, err
+		}
+		// A table that parses is stored: it replaces the one serving.
+		logLoaded(ctx, logger, path, t, serving.Swap(int64(t.size())))
+		return t, nil
 	}, reload.Options{
 		Name:     "tokenfile",
 		Interval: opts.Interval,

@@ -1,6 +1,7 @@
 package tokenfile
 
 import (
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -306,5 +307,104 @@ func BenchmarkParse(b *testing.B) {
 		if _, err := parse(b.Context(), "bench", data, logger); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestEmptyFileWarns: a file without tokens is valid, as in Kubernetes (so
+// emptying it revokes every token), and replaces the table on reload, but
+// is logged at Warn, at start and on reload, never at Info.
+func TestEmptyFileWarns(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	logs := &lockedBuffer{}
+	path := writeTokenFile(t, "")
+	ev := newReloadEvents()
+	opts := ev.options()
+	opts.Logger = slog.New(slog.NewJSONHandler(logs, nil))
+	a, err := New(path, opts)
+	require.NoError(t, err)
+	defer a.Close()
+
+	type entry struct {
+		Level, Msg     string
+		Tokens         int
+		PreviousTokens *int `json:"previous_tokens"`
+	}
+	// last returns the last log line and forgets what was logged.
+	last := func() entry {
+		t.Helper()
+		lines := strings.Split(strings.TrimSpace(logs.take()), "\n")
+		var e entry
+		require.NoError(t, json.Unmarshal([]byte(lines[len(lines)-1]), &e))
+		return e
+	}
+	const emptyMsg = "token file has no tokens: no bearer token is accepted from it"
+	assert.Equal(t, entry{Level: "WARN", Msg: emptyMsg}, last(), "at start")
+
+	reloadtest.Replace(t, path, "tok1,alice,1\ntok2,bob,2\n")
+	ev.WaitReload(t)
+	assertToken(t, a, "tok1", userNoGroups("alice", "1"))
+	assert.Equal(t, entry{Level: "INFO", Msg: "loaded", Tokens: 2, PreviousTokens: new(0)}, last())
+
+	// Truncated to empty: valid, replaces the two tokens, loudly.
+	require.NoError(t, os.Truncate(path, 0))
+	ev.WaitReload(t)
+	assertToken(t, a, "tok1", nil)
+	assert.Equal(t, entry{Level: "WARN", Msg: emptyMsg, PreviousTokens: new(2)}, last(), "on reload")
+
+	// Rows that yield no token count as empty too.
+	reloadtest.Replace(t, path, "\n,alice,1\n")
+	ev.WaitReload(t)
+	assert.Equal(t, entry{Level: "WARN", Msg: emptyMsg, PreviousTokens: new(0)}, last())
+}
+
+// lockedBuffer is a log destination that the watcher goroutine and the
+// test may share.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// take returns what was written and empties the buffer.
+func (b *lockedBuffer) take() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	s := b.buf.String()
+	b.buf.Reset()
+	return s
+}
+
+// TestErrorTextSaidOnce: errors from New, Reload and NewFromCSV say
+// "tokenfile:" once, whichever layer made them.
+func TestErrorTextSaidOnce(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	path := writeTokenFile(t, "tok1,alice,1\n")
+	ev := newReloadEvents()
+	opts := ev.options()
+	opts.MaxSize = 64
+	a, err := New(path, opts)
+	require.NoError(t, err)
+	defer a.Close()
+
+	var errs []error
+	for _, content := range []string{"tok1;alice;1\n", strings.Repeat("x", 65), "a\"b,c,d\n"} {
+		require.NoError(t, os.WriteFile(path, []byte(content), 0o600))
+		errs = append(errs, a.Reload())
+	}
+	require.NoError(t, os.Remove(path))
+	errs = append(errs, a.Reload())
+	_, err = New(path, Options{})
+	errs = append(errs, err)
+	_, err = NewFromCSV(strings.NewReader("#x\n"))
+	errs = append(errs, err)
+	for _, err := range errs {
+		require.Error(t, err)
+		assert.Equal(t, 1, strings.Count(err.Error(), "tokenfile:"), err.Error())
+		assert.True(t, strings.HasPrefix(err.Error(), "tokenfile: "), err.Error())
 	}
 }
