@@ -17,13 +17,23 @@
 //   - [AuthenticatorFunc] and [TokenAuthenticatorFunc] turn a function into
 //     an authenticator, for custom identity logic.
 //   - [BearerToken] reads "Authorization: Bearer" (and Kubernetes' WebSocket
-//     protocol form) and hands the token to a [TokenAuthenticator].
-//   - [Anonymous] accepts everyone as system:anonymous; put it last in a
-//     union (package union).
-//   - [AddAuthenticatedGroup] gives authenticated users system:authenticated.
-//   - [Middleware] wraps an http.Handler: it authenticates, stores the
-//     [Response] in the context ([ResponseFrom], [UserFrom]), and answers
-//     failures with a Kubernetes Status body.
+//     protocol form) and hands the token to a [TokenAuthenticator];
+//     [AsBearer] applies the same checks to a token that arrives without a
+//     request (TokenReview).
+//   - [Anonymous] accepts everyone as system:anonymous. It is a
+//     [Fallback]: a union (package union) asks it last, and only when no
+//     other member had an opinion, so a rejected credential never becomes
+//     anonymous.
+//   - [AddAuthenticatedGroup] and [AddGroups] add groups to every success;
+//     [AddTokenAuthenticatedGroup] and [AddTokenGroups] do the same for
+//     token authenticators.
+//   - [Named] and [NamedToken] attribute an authenticator's errors to it
+//     ([AuthenticatorError], [Authenticators]), so that a refusal says who
+//     decided; [Reason] names its kind in one word.
+//   - [Middleware] wraps an http.Handler: it authenticates, removes the
+//     credential headers after a success, stores the [Response] in the
+//     context ([ResponseFrom], [UserFrom]), answers failures with a
+//     Kubernetes Status body, and logs each refusal (the decision log).
 //
 // # Errors
 //
@@ -31,8 +41,22 @@
 // [ErrWrongAudience] through [errors.Is]. [ErrUnavailable] is special: the
 // credential could not be checked because something it depends on is down.
 // The middleware answers 503 with Retry-After when every failure is of that
-// kind ([IsUnavailable]) and 401 otherwise. No error, log line or panic in
-// authnkit contains a token, password or private key.
+// kind ([IsUnavailable]) and 401 otherwise. [ErrUnrecognized] (a
+// credential no authenticator knew) is a refusal but no verdict, so it
+// never turns another authenticator's outage into a 401. No error, log line
+// or panic in authnkit contains a token, password or private key.
+//
+// # Decision log
+//
+// [Middleware] writes one line per refused request to
+// [MiddlewareOptions.Logger] ("authentication refused", Info; Warn for a
+// 503): the reason ([Reason]), the status, the authenticators that
+// refused ([Authenticators]), the credentials presented as kind and short
+// fingerprint ("bearer:3f9a0c1d2e4b", an HMAC under a key that never
+// leaves the middleware), the method, the path (never the query), the
+// remote address and the error text. Successes get a Debug line with the
+// user. At most [MiddlewareOptions.LogLimit] refusal lines are written a
+// second; the next line written says how many were dropped.
 //
 // # Audiences
 //
@@ -41,13 +65,40 @@
 // check tokens against them and report the matches in
 // [Response.Audiences], as kube-apiserver does.
 //
-// # Kubernetes compatibility, and where authnkit goes beyond it
+// # Kubernetes compatibility
 //
-// The 401 body, the user and group names, and the bearer-token and
-// WebSocket-protocol parsing follow kube-apiserver. Differences: a
-// "Bearer" header with an empty or space-separated value is an error here
-// (Kubernetes quietly ignores it); tokens longer than [MaxTokenLength] are
-// refused before any authenticator runs; 401 answers carry RFC 6750
-// WWW-Authenticate challenges; and an unavailable dependency yields 503
-// instead of 401, so clients retry instead of asking users to log in again.
+// The 401 body, the user and group names, the group adders (every group
+// appended, duplicates included), the bearer-token and WebSocket-protocol
+// parsing, the refusal of a response whose audiences miss the server's,
+// and the removal of Authorization after any success follow
+// kube-apiserver.
+//
+// # Beyond Kubernetes
+//
+// Deliberate differences, each for a reason:
+//
+//   - A "Bearer" header with an empty, space-separated or control-character
+//     value is an error (401). Kubernetes ignores an empty one (and may let
+//     the request in as anonymous) and reads only the first word of a
+//     space-separated one: a client that meant to send a token should hear
+//     that it was malformed, not act as nobody or as half a token.
+//   - Tokens longer than [MaxTokenLength] are refused before any
+//     authenticator runs, so no authenticator parses or hashes megabytes
+//     for an unauthenticated caller.
+//   - 401 answers carry RFC 6750 WWW-Authenticate challenges
+//     (error="invalid_token" for a rejected token), so standard clients
+//     know what failed.
+//   - An unavailable dependency yields 503 with Retry-After instead of
+//     401, so clients retry instead of asking users to log in again; a
+//     credential nobody recognised does not hide such an outage.
+//   - Anonymous access is a [Fallback]: safe in any union and at any
+//     position. Kubernetes gets the same only by putting it behind a
+//     fail-on-error union.
+//   - The WebSocket bearer protocol entry is removed after any success,
+//     like Authorization, not only after a WebSocket-token success.
+//   - Refusals are logged once each, rate-limited, with a reason and a
+//     keyed fingerprint; Kubernetes logs every failure, unbounded, with
+//     its error only. A flood of bad tokens cannot flood the log.
+//   - The default failure handler builds its answers once: a refusal
+//     costs an attacker's flood no encoding work.
 package authn
