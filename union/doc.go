@@ -38,7 +38,7 @@
 // poisons the entry. A hit takes one keyed hash, a clock read, a read lock
 // and a map lookup, and does not allocate.
 //
-// # Kubernetes compatibility, and where authnkit goes beyond it
+// # Kubernetes compatibility
 //
 // [Requests] and [Tokens] follow k8s.io/apiserver's request and token unions,
 // and [Options.FailFast] its union.NewFailOnError.
@@ -49,22 +49,34 @@
 // webhook authenticator has a cache of its own, set by
 // --authentication-token-webhook-cache-ttl (default 2m,
 // [WebhookDefaultTTL]), which keeps both successes and "authenticated:
-// false" answers that long. The shared upstream call has Kubernetes' 30s
-// timeout ([DefaultTimeout]). Where authnkit goes further:
+// false" answers that long and never its errors ([CacheOptions.CacheErrors]
+// false). The shared upstream call has Kubernetes' 30s timeout
+// ([DefaultTimeout]).
 //
-//   - the cache is bounded ([CacheOptions.MaxEntries], 32768 by default),
+// # Beyond Kubernetes
+//
+// Deliberate differences, each for a reason:
+//
+//   - [authn.Fallback] members (anonymous access) are asked last and only
+//     when no other member had an opinion, whatever the order and
+//     options, so the obvious union.New(x, authn.Anonymous()) is safe;
+//     in Kubernetes only a fail-on-error union is.
+//   - The cache is bounded ([CacheOptions.MaxEntries], 32768 by default),
 //     so a flood of distinct bad tokens cannot grow memory without limit;
-//     Kubernetes' is not;
-//   - a success is never kept past the Expiry its authenticator reported;
-//   - an error that [authn.IsUnavailable], or that comes from a cancelled
-//     or timed-out context, is never cached, whatever FailureTTL says, so the
-//     next request retries a dependency that was down;
-//   - other errors are cached only with [CacheOptions.CacheErrors], as
-//     kube-apiserver's outer cache does (for its failure TTL, zero by
-//     default); by default, as its webhook cache, they are not;
-//   - a caller whose context ends while waiting gets an error matching
-//     [authn.ErrUnavailable] (so a 503, not a 401), and the cache key is
-//     computed without allocating.
+//     Kubernetes' is not.
+//   - A success is never kept past the Expiry its authenticator reported.
+//   - An error that [authn.IsUnavailable], or that comes from a cancelled
+//     or timed-out context, is never cached, whatever FailureTTL and
+//     CacheErrors say, so the next request retries a dependency that was
+//     down.
+//   - No accepted audiences (nil) and an empty list of them are cached
+//     apart, because [authn.AudienceAgnostic] answers them differently.
+//   - A caller whose context ends while waiting gets an error matching
+//     [authn.ErrUnavailable] (so a 503, not a 401), and the shared call
+//     goes on for the others; a panic in the wrapped authenticator is
+//     recovered and never cached.
+//   - The cache key is HMAC-SHA256 under a per-Cache random key, computed
+//     without allocating; a hit does not allocate.
 //
 // # Concurrency
 //
