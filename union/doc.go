@@ -75,8 +75,9 @@
 //     [authn.ErrUnavailable] (so a 503, not a 401), and the shared call
 //     goes on for the others; a panic in the wrapped authenticator is
 //     recovered and never cached.
-//   - The cache key is HMAC-SHA256 under a per-Cache random key, computed
-//     without allocating; a hit does not allocate.
+//   - The cache key (HMAC-SHA256 under a per-Cache random key, as in
+//     Kubernetes) is computed without allocating, and a hit does not
+//     allocate.
 //
 // # Concurrency
 //
