@@ -80,10 +80,39 @@
 //
 // # Kubernetes compatibility
 //
-// kube-apiserver caches all token authenticators for 10 seconds. authnkit
-// does not cache the token file (a map lookup is cheaper than a cache
-// lookup); service-account and bootstrap tokens sit behind union's token
-// cache with kube-apiserver's TTLs. As in kube-apiserver, --api-audiences
-// defaults to the --service-account-issuer values, and
-// --service-account-key-file to the signing key file.
+// Flag names, defaults, exclusivity rules and the order of the
+// authenticators are kube-apiserver's. As in kube-apiserver,
+// --api-audiences defaults to the --service-account-issuer values,
+// --service-account-key-file to the signing key file, and the union of
+// token authenticators sits behind a cache with a 10s success TTL and no
+// failure caching, while the webhook has its own cache
+// (--authentication-token-webhook-cache-ttl) for successes and plain
+// rejections, never for errors.
+//
+// # Beyond Kubernetes
+//
+// Deliberate differences, each for a reason:
+//
+//   - Extension flags, each saying so in its help: --client-crl-file and
+//     --client-cert-deny-file (revoking a client certificate without
+//     replacing the CA), --bootstrap-token-file (bootstrap-token Secrets
+//     without etcd), --oidc-insecure-allow-system-names (see below).
+//   - [Options.CustomTokens] and [Options.CustomRequests] take the
+//     embedding program's own authenticators; kube-apiserver has no such
+//     hook.
+//   - The token file is not behind the token cache: a map lookup is
+//     cheaper than a cache lookup.
+//   - OIDC user names and groups that begin with "system:" are refused
+//     unless --oidc-insecure-allow-system-names, so that an identity
+//     provider cannot grant system:masters.
+//   - Every member is [authn.Named]: a refusal says which authenticator
+//     decided, and the middleware logs it once, rate-limited.
+//   - New warns when nothing is configured (every request anonymous, or
+//     every request refused); kube-apiserver starts silently.
+//   - Problems with the --oidc-* flags name the flags and the CA file's
+//     path; kube-apiserver reports them as fields of the configuration it
+//     builds from them (jwt[0].issuer.url), which the user never wrote.
+//   - The flags live on a standard flag.FlagSet, which accepts -name as
+//     well as --name; list flags take commas and may be repeated, as
+//     pflag's string slices do.
 package options
