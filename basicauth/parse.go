@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/authnkit/authnkit/authn"
+	"github.com/authnkit/authnkit/internal/csvhint"
 )
 
 // maxLoggedLines bounds the per-row warnings logged for one load.
@@ -60,7 +61,7 @@ func (a *Authenticator) parse(name string, data []byte) (*table, error) {
 		}
 		line, _ := r.FieldPos(0)
 		if len(rec) < 3 {
-			return nil, fmt.Errorf("basicauth: %s:%d: need at least 3 columns (password,user,uid), got %d%s", name, line, len(rec), shortRowHint(rec))
+			return nil, fmt.Errorf("basicauth: %s:%d: need at least 3 columns (password,user,uid), got %d%s", name, line, len(rec), csvhint.ShortRow(rec))
 		}
 		if strings.HasPrefix(strings.TrimLeft(rec[0], " \t"), "#") {
 			commentLines = append(commentLines, line)
@@ -136,36 +137,6 @@ func (a *Authenticator) parse(name string, data []byte) (*table, error) {
 		a.logger.InfoContext(ctx, "loaded basic-auth file", args...)
 	}
 	return t, nil
-}
-
-// shortRowHint returns, for a row of fewer than 3 columns, ": " and what
-// its shape suggests went wrong (a comment, another separator, a line of
-// white space), or "" when nothing does. It never quotes the row.
-func shortRowHint(record []string) string {
-	var hints []string
-	if strings.HasPrefix(strings.TrimLeft(record[0], " \t"), "#") {
-		hints = append(hints, `comments are not allowed (a line starting with "#" is a row)`)
-	}
-	semicolon, tab, blank := false, false, true
-	for _, f := range record {
-		semicolon = semicolon || strings.Contains(f, ";")
-		tab = tab || strings.Contains(f, "\t")
-		blank = blank && strings.TrimSpace(f) == ""
-	}
-	switch {
-	case blank:
-		hints = append(hints, "a line of white space is a row, not a blank line")
-	case semicolon && tab:
-		hints = append(hints, `the separator is ",", not ";" or a tab`)
-	case semicolon:
-		hints = append(hints, `the separator is ",", not ";"`)
-	case tab:
-		hints = append(hints, `the separator is ",", not a tab`)
-	}
-	if len(hints) == 0 {
-		return ""
-	}
-	return ": " + strings.Join(hints, "; ")
 }
 
 // typicalSpec picks what unknown user names are checked against: the most

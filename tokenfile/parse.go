@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/authnkit/authnkit/authn"
+	"github.com/authnkit/authnkit/internal/csvhint"
 )
 
 // HashPrefix marks a token column that holds the SHA-256 of the token, as
@@ -84,7 +85,7 @@ func parse(ctx context.Context, where string, data []byte, logger *slog.Logger) 
 		}
 		line, _ := r.FieldPos(0)
 		if len(record) < 3 {
-			return nil, fmt.Errorf("tokenfile: %s: need at least 3 columns (token,user,uid), got %d%s", loc(line), len(record), shortRowHint(record))
+			return nil, fmt.Errorf("tokenfile: %s: need at least 3 columns (token,user,uid), got %d%s", loc(line), len(record), csvhint.ShortRow(record))
 		}
 		token, name, uid := record[0], record[1], record[2]
 		if strings.HasPrefix(strings.TrimLeft(token, " \t"), "#") {
@@ -174,36 +175,6 @@ func logLoaded(ctx context.Context, logger *slog.Logger, where string, t *table,
 		return
 	}
 	logger.InfoContext(ctx, "loaded", args...)
-}
-
-// shortRowHint returns, for a row of fewer than 3 columns, ": " and what
-// its shape suggests went wrong (a comment, another separator, a line of
-// white space), or "" when nothing does. It never quotes the row.
-func shortRowHint(record []string) string {
-	var hints []string
-	if strings.HasPrefix(strings.TrimLeft(record[0], " \t"), "#") {
-		hints = append(hints, `comments are not allowed (a line starting with "#" is a row)`)
-	}
-	semicolon, tab, blank := false, false, true
-	for _, f := range record {
-		semicolon = semicolon || strings.Contains(f, ";")
-		tab = tab || strings.Contains(f, "\t")
-		blank = blank && strings.TrimSpace(f) == ""
-	}
-	switch {
-	case blank:
-		hints = append(hints, "a line of white space is a row, not a blank line")
-	case semicolon && tab:
-		hints = append(hints, `the separator is ",", not ";" or a tab`)
-	case semicolon:
-		hints = append(hints, `the separator is ",", not ";"`)
-	case tab:
-		hints = append(hints, `the separator is ",", not a tab`)
-	}
-	if len(hints) == 0 {
-		return ""
-	}
-	return ": " + strings.Join(hints, "; ")
 }
 
 // checkRow warns about values that Kubernetes accepts but that are most
