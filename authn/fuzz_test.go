@@ -2,7 +2,9 @@ package authn_test
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -66,6 +68,62 @@ func FuzzBearerHeaders(f *testing.F) {
 		}
 		if err != nil && strings.Contains(err.Error(), known) {
 			t.Fatalf("error contains the token")
+		}
+	})
+}
+
+// FuzzDecisionLog sends arbitrary Authorization and WebSocket headers
+// through the middleware with its decision log at Debug: it must never
+// panic, and the log must never hold the secret part of a credential.
+func FuzzDecisionLog(f *testing.F) {
+	for _, seed := range []struct{ auth, proto string }{
+		{"Bearer s3cret-token-value", ""},
+		{"Basic czNjcmV0LXVzZXI6cGFzc3dvcmQ=", ""},
+		{"Negotiate s3cret-token-value", ""},
+		{"Bearer", ""},
+		{"", wsProto("s3cret-token-value") + ", v4.channel.k8s.io"},
+		{"bearer \tx", "x," + authn.WebSocketProtocolPrefix},
+	} {
+		f.Add(seed.auth, seed.proto)
+	}
+	f.Fuzz(func(t *testing.T, auth, proto string) {
+		var logs strings.Builder
+		tokens := authntest.Tokens(map[string]authn.UserInfo{"s3cret-token-value": {Name: "alice"}})
+		h := authn.Middleware(authn.BearerToken(tokens), authn.MiddlewareOptions{
+			Logger:   slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+			LogLimit: -1,
+		})(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+		r := authntest.NewRequest()
+		r.Header = http.Header{}
+		if auth != "" {
+			r.Header["Authorization"] = []string{auth}
+		}
+		if proto != "" {
+			r.Header["Connection"] = []string{"Upgrade"}
+			r.Header["Upgrade"] = []string{"websocket"}
+			r.Header["Sec-Websocket-Protocol"] = []string{proto}
+		}
+		h.ServeHTTP(httptest.NewRecorder(), r)
+		out := logs.String()
+		if out == "" {
+			t.Fatal("no decision logged")
+		}
+		// The secret part of each credential: what follows the scheme,
+		// and each WebSocket bearer entry's payload. Short ones may occur
+		// in the log by chance ("GET", a reason word).
+		var secrets []string
+		if _, v, found := strings.Cut(strings.TrimSpace(auth), " "); found {
+			secrets = append(secrets, strings.TrimSpace(v))
+		}
+		for p := range strings.SplitSeq(proto, ",") {
+			if enc, ok := strings.CutPrefix(strings.TrimSpace(p), authn.WebSocketProtocolPrefix); ok {
+				secrets = append(secrets, enc)
+			}
+		}
+		for _, s := range secrets {
+			if len(s) >= 12 && strings.Contains(out, s) {
+				t.Fatalf("the log holds a credential: %q", out)
+			}
 		}
 	})
 }
