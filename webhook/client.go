@@ -37,9 +37,10 @@ func DefaultRetry() Backoff {
 }
 
 // ErrBadResponse: the TokenReview server answered something that is not a
-// TokenReview (not JSON, truncated, too large, wrong kind) or an unexpected
-// HTTP status. Errors that match it never match [authn.ErrUnavailable],
-// except when they are the last of retried failures.
+// TokenReview of the configured version (not JSON, truncated, too large,
+// another kind or version) or with an HTTP status that is neither success
+// (200 to 206) nor retried (429, 5xx): 3xx, 401, 403, 404 and the like.
+// Errors that match it never match [authn.ErrUnavailable].
 var ErrBadResponse = errors.New("webhook: bad response from TokenReview server")
 
 // Backoff is a retry schedule, as k8s.io/apimachinery's wait.Backoff:
@@ -67,8 +68,10 @@ type Options struct {
 	// Timeout bounds one AuthenticateToken call, retries included; the
 	// caller's context may end it sooner. Zero: DefaultTimeout.
 	Timeout time.Duration
-	// Retry is the backoff for connection errors, 429 and 5xx. Zero:
-	// DefaultRetry(). Steps 1 disables retries.
+	// Retry is the backoff for connection errors (other than a server
+	// certificate that does not verify), 429 and 5xx answers; other
+	// answers are not retried. Zero: DefaultRetry(). Steps 1 disables
+	// retries.
 	Retry Backoff
 	// MaxResponseBytes bounds the response body. Zero:
 	// DefaultMaxResponseBytes.
@@ -78,6 +81,11 @@ type Options struct {
 	// passes its --api-audiences. Empty: such an answer matches no
 	// requested audience.
 	ImplicitAudiences []string
+	// InsecureAllowHTTP lets the server be a plain http URL. Without it
+	// New refuses one: the token under review, and the kubeconfig's own
+	// bearer token, would cross the network unencrypted. kube-apiserver
+	// has no such check.
+	InsecureAllowHTTP bool
 	// Logger receives Debug lines about retries (never a token). Nil:
 	// slog.Default().
 	Logger *slog.Logger
@@ -87,8 +95,21 @@ type Options struct {
 // TokenReview server, as kube-apiserver's webhook token authenticator does.
 // It does not cache: put it behind union's token cache. Safe for concurrent
 // use.
+//
+// Its outcomes ([Authenticator.AuthenticateToken] has the details):
+// (resp, true, nil) when the server authenticates the token; (nil, false,
+// nil) when it answers authenticated false without status.error; an error
+// matching [authn.ErrInvalidToken] when it answers with status.error; an
+// error matching [authn.ErrUnavailable] when it cannot be reached, times
+// out, or answers 5xx or 429; an error matching [ErrBadResponse], and not
+// ErrUnavailable, for any other unexpected answer (401, 404, a redirect, a
+// body that is not a TokenReview of the configured version); an error
+// matching [authn.ErrWrongAudience] when it accepts the token for none of
+// the requested audiences. A cache should keep the first two and none of
+// the errors.
 type Authenticator struct {
-	url        string
+	url        string // where TokenReviews are POSTed
+	name       string // url without its password, for errors and logs
 	apiVersion string
 	token      string
 	client     *http.Client
@@ -105,8 +126,13 @@ var _ authn.TokenAuthenticator = (*Authenticator)(nil)
 // New validates opts, reads the config file and the files it names, and
 // returns an Authenticator. It does no network I/O. Close releases idle
 // connections.
+//
+// The server must be an absolute https URL, or http with
+// Options.InsecureAllowHTTP; the error for another one names the
+// kubeconfig file (or Config) and the server, without its password.
 func New(opts Options) (*Authenticator, error) {
 	var cfg *Config
+	where := "Config"
 	switch {
 	case opts.ConfigFile != "" && opts.Config != nil:
 		return nil, errors.New("webhook: ConfigFile and Config are mutually exclusive")
@@ -115,7 +141,7 @@ func New(opts Options) (*Authenticator, error) {
 		if err != nil {
 			return nil, err
 		}
-		cfg = c
+		cfg, where = c, opts.ConfigFile
 	case opts.Config != nil:
 		c := *opts.Config
 		cfg = &c
@@ -147,14 +173,11 @@ func New(opts Options) (*Authenticator, error) {
 		a.logger = slog.Default()
 	}
 	a.logger = a.logger.With("authenticator", "webhook")
-	u, err := url.Parse(cfg.Server)
+	u, err := parseServer(cfg.Server, opts.InsecureAllowHTTP)
 	if err != nil {
-		return nil, fmt.Errorf("webhook: server: %w", err)
+		return nil, fmt.Errorf("webhook: %s: %w", where, err)
 	}
-	if u.Scheme != "https" && u.Scheme != "http" || u.Host == "" {
-		return nil, fmt.Errorf("webhook: server %q: want an https URL", cfg.Server)
-	}
-	a.url = u.String()
+	a.url, a.name = u.String(), u.Redacted()
 	tc := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: cfg.TLSServerName, InsecureSkipVerify: cfg.InsecureSkipTLSVerify}
 	if len(cfg.CAData) > 0 {
 		if cfg.InsecureSkipTLSVerify {
@@ -188,6 +211,27 @@ func New(opts Options) (*Authenticator, error) {
 	return a, nil
 }
 
+// parseServer parses server, which must be an absolute https URL, or http
+// if allowHTTP. Its errors quote server without its password.
+func parseServer(server string, allowHTTP bool) (*url.URL, error) {
+	u, err := url.Parse(server)
+	if err != nil {
+		// url.Error quotes the whole server, password included: keep
+		// only its cause.
+		if ue, ok := errors.AsType[*url.Error](err); ok {
+			err = ue.Err
+		}
+		return nil, fmt.Errorf("server is not a URL: %w", err)
+	}
+	switch {
+	case u.Scheme == "http" && !allowHTTP:
+		return nil, fmt.Errorf("server %q is plain http, which would send tokens unencrypted: use https (or set Options.InsecureAllowHTTP)", u.Redacted())
+	case u.Scheme != "https" && u.Scheme != "http", u.Host == "":
+		return nil, fmt.Errorf("server %q: want an absolute https URL", u.Redacted())
+	}
+	return u, nil
+}
+
 // Close closes idle connections. The Authenticator stays usable.
 func (a *Authenticator) Close() error {
 	a.transport.CloseIdleConnections()
@@ -196,21 +240,35 @@ func (a *Authenticator) Close() error {
 
 // AuthenticateToken POSTs a TokenReview with token and the context's
 // audiences ([authn.AudiencesFrom]) and reads the answer as kube-apiserver
-// does:
+// does. Its outcomes, exactly:
 //
-//   - status.authenticated true: (resp, true, nil) with status.user; when
-//     audiences were asked for, resp.Audiences are the ones status.audiences
-//     (or, if it is empty, Options.ImplicitAudiences) shares with them, and
-//     none is an error matching [authn.ErrWrongAudience] (kube-apiserver
-//     answers "no opinion" instead).
-//   - false with status.error: an error matching [authn.ErrInvalidToken]
-//     that carries the server's message.
-//   - false without: (nil, false, nil).
+//   - (resp, true, nil): status.authenticated is true; resp.User is
+//     status.user (status.error is ignored, as kube-apiserver ignores it).
+//     resp.Audiences is empty when the context asks for no audiences,
+//     whatever status.audiences says; otherwise it holds the requested
+//     audiences that status.audiences names (or, when status.audiences is
+//     empty, that Options.ImplicitAudiences names), and naming none is
+//     an error matching [authn.ErrWrongAudience].
+//   - (nil, false, nil): status.authenticated is false and status.error
+//     is empty: the server does not know the token.
+//   - (nil, false, err), err matching [authn.ErrInvalidToken]:
+//     status.authenticated is false and status.error is set; err carries
+//     the server's text, as kube-apiserver's error does.
+//   - (nil, false, err), err matching [authn.ErrUnavailable]: the server
+//     could not be reached, its certificate did not verify, the call timed
+//     out or ctx ended, or it answered 5xx or 429 (after Options.Retry's
+//     attempts: connection errors, 429 and 5xx are retried, a certificate
+//     that does not verify is not).
+//   - (nil, false, err), err matching [ErrBadResponse] and not
+//     [authn.ErrUnavailable]: any other answer: an HTTP status outside
+//     200-206 other than 429 and 5xx (a redirect, 401, 403, 404, ...; not
+//     retried), or a body that is not a TokenReview of the configured
+//     version (other kind or version, not JSON, over MaxResponseBytes).
 //
-// Connection errors, 429 and 5xx are retried with Options.Retry; other
-// answers are not. If the server cannot be reached, times out, or still
-// fails after the retries, the error matches [authn.ErrUnavailable]. Any
-// other unexpected answer matches [ErrBadResponse].
+// The answer's apiVersion and kind may be left out, as kube-apiserver's
+// decoder fills them in; an answer of the other version than Options.Version
+// is refused, as kube-apiserver refuses it. Safe for concurrent use; resp
+// is the caller's.
 func (a *Authenticator) AuthenticateToken(ctx context.Context, token string) (*authn.Response, bool, error) {
 	wantAuds := authn.AudiencesFrom(ctx)
 	body, err := json.Marshal(&TokenReview{APIVersion: a.apiVersion, Kind: kindTokenReview,
@@ -231,7 +289,7 @@ func (a *Authenticator) AuthenticateToken(ctx context.Context, token string) (*a
 		}
 		return nil, false, nil
 	}
-	auds := st.Audiences
+	var auds []string
 	if len(wantAuds) > 0 {
 		got := st.Audiences
 		if len(got) == 0 {
@@ -259,7 +317,7 @@ func (a *Authenticator) post(ctx context.Context, body []byte) (*TokenReview, er
 		}
 		last = err
 		if ctx.Err() != nil {
-			return nil, &authn.UnavailableError{Err: fmt.Errorf("webhook: %s: %w", a.url, context.Cause(ctx))}
+			return nil, &authn.UnavailableError{Err: fmt.Errorf("webhook: %s: %w", a.name, context.Cause(ctx))}
 		}
 		if attempt >= a.retry.Steps {
 			return nil, &authn.UnavailableError{Err: fmt.Errorf("webhook: %d attempts: %w", attempt, last)}
@@ -313,32 +371,53 @@ func (a *Authenticator) once(ctx context.Context, body []byte) (tr *TokenReview,
 	b, rerr := io.ReadAll(io.LimitReader(res.Body, a.max+1))
 	switch {
 	case res.StatusCode == http.StatusTooManyRequests || res.StatusCode >= 500:
-		return nil, true, fmt.Errorf("webhook: %s answered %s", a.url, res.Status)
-	case res.StatusCode < 200 || res.StatusCode > 299:
-		return nil, false, fmt.Errorf("webhook: %s answered %s: %w", a.url, res.Status, ErrBadResponse)
+		return nil, true, fmt.Errorf("webhook: %s answered %s", a.name, res.Status)
+	case res.StatusCode < 200 || res.StatusCode > 206:
+		// client-go's REST client takes 200 to 206 as success.
+		return nil, false, fmt.Errorf("webhook: %s answered %s: %w", a.name, res.Status, ErrBadResponse)
 	}
 	if rerr != nil {
-		return nil, true, fmt.Errorf("webhook: reading answer of %s: %w", a.url, rerr)
+		return nil, true, fmt.Errorf("webhook: reading answer of %s: %w", a.name, rerr)
 	}
 	if int64(len(b)) > a.max {
-		return nil, false, fmt.Errorf("webhook: answer of %s is larger than %d bytes: %w", a.url, a.max, ErrBadResponse)
+		return nil, false, fmt.Errorf("webhook: answer of %s is larger than %d bytes: %w", a.name, a.max, ErrBadResponse)
 	}
-	tr, err = decodeResponse(b)
+	tr, err = decodeResponse(b, a.apiVersion)
 	if err != nil {
-		return nil, false, fmt.Errorf("webhook: answer of %s: %w", a.url, err)
+		return nil, false, fmt.Errorf("webhook: answer of %s: %w", a.name, err)
 	}
 	return tr, false, nil
 }
 
-// decodeResponse parses a TokenReview answer of either version.
-func decodeResponse(b []byte) (*TokenReview, error) {
-	var tr TokenReview
-	// Unmarshal also rejects trailing data after the object.
-	if err := json.Unmarshal(b, &tr); err != nil {
+// decodeResponse parses a TokenReview answer of apiVersion (group/version).
+// Like kube-apiserver's decoder (k8s.io/apimachinery's json serializer,
+// decoding into the configured version's TokenReview), it fills in a
+// missing kind, a missing apiVersion, or a missing version after the group
+// ("authentication.k8s.io/"), and refuses any other kind or apiVersion:
+// Kubernetes has no conversion between the TokenReview versions of a
+// client.
+func decodeResponse(b []byte, apiVersion string) (*TokenReview, error) {
+	tr, err := decodeTokenReview(b)
+	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadResponse, err)
 	}
-	if tr.Kind != kindTokenReview || (tr.APIVersion != groupName+"/"+V1 && tr.APIVersion != groupName+"/"+V1beta1) {
-		return nil, fmt.Errorf("%w: kind %q of apiVersion %q, want TokenReview", ErrBadResponse, tr.Kind, tr.APIVersion)
+	if !isTokenReview(tr.APIVersion, tr.Kind, apiVersion) {
+		return nil, fmt.Errorf("%w: kind %q of apiVersion %q, want TokenReview of %s", ErrBadResponse, tr.Kind, tr.APIVersion, apiVersion)
 	}
-	return &tr, nil
+	return tr, nil
+}
+
+// isTokenReview reports whether an object of apiVersion and kind, decoded
+// where a TokenReview of want is expected, is one once Kubernetes has
+// filled in what is missing: kind, the whole apiVersion ("" or "/"), or the
+// version after the group.
+func isTokenReview(apiVersion, kind, want string) bool {
+	if kind != "" && kind != kindTokenReview {
+		return false
+	}
+	switch apiVersion {
+	case "", "/", groupName + "/", want:
+		return true
+	}
+	return false
 }

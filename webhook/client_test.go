@@ -177,6 +177,8 @@ func TestClientFaults(t *testing.T) {
 		{name: "429 every time", faults: []int{429, 429, 429, 429, 429}, token: "alice-token", wantCalls: 5, wantErr: authn.ErrUnavailable, wantUnav: true},
 		{name: "403 is not retried", faults: []int{403}, token: "alice-token", wantCalls: 1, wantErr: ErrBadResponse},
 		{name: "404 is not retried", faults: []int{404}, token: "alice-token", wantCalls: 1, wantErr: ErrBadResponse},
+		{name: "401 is not retried", faults: []int{401}, token: "alice-token", wantCalls: 1, wantErr: ErrBadResponse},
+		{name: "501 every time", faults: []int{501, 501, 501, 501, 501}, token: "alice-token", wantCalls: 5, wantErr: authn.ErrUnavailable, wantUnav: true},
 		{name: "status.error set", token: "revoked-token", wantCalls: 1, wantErr: authn.ErrInvalidToken},
 		{name: "unknown token", token: "nobody", wantCalls: 1},
 		{name: "audiences do not intersect", token: "wrong-aud-token", wantCalls: 1, wantErr: authn.ErrWrongAudience,
@@ -227,6 +229,9 @@ func TestClientFaults(t *testing.T) {
 			}
 			require.ErrorIs(t, err, tt.wantErr)
 			assert.Equal(t, tt.wantUnav, authn.IsUnavailable(err))
+			if tt.wantErr != ErrBadResponse {
+				assert.NotErrorIs(t, err, ErrBadResponse)
+			}
 			assert.NotContains(t, err.Error(), tt.token)
 		})
 	}
@@ -254,7 +259,7 @@ func TestClientWrongCA(t *testing.T) {
 
 func TestClientUnreachable(t *testing.T) {
 	t.Parallel()
-	srv := httptest.NewServer(http.NotFoundHandler())
+	srv := httptest.NewTLSServer(http.NotFoundHandler())
 	url := srv.URL
 	srv.Close()
 	a := newClient(t, Config{Server: url}, Options{})
@@ -303,6 +308,9 @@ func TestNewErrors(t *testing.T) {
 		{name: "both", opts: Options{ConfigFile: "x", Config: &Config{Server: "https://x"}}},
 		{name: "no server", opts: Options{Config: &Config{}}},
 		{name: "bad scheme", opts: Options{Config: &Config{Server: "ftp://x"}}},
+		{name: "plain http", opts: Options{Config: &Config{Server: "http://x"}}},
+		{name: "no scheme", opts: Options{Config: &Config{Server: "authn.example.com"}}},
+		{name: "not a URL", opts: Options{Config: &Config{Server: "https://user:pass word@x"}}},
 		{name: "bad version", opts: Options{Config: &Config{Server: "https://x"}, Version: "v2"}},
 		{name: "bad CA", opts: Options{Config: &Config{Server: "https://x", CAData: []byte("nope")}}},
 		{name: "CA and insecure", opts: Options{Config: &Config{Server: "https://x", CAData: ca.CertPEM, InsecureSkipTLSVerify: true}}},
@@ -314,6 +322,7 @@ func TestNewErrors(t *testing.T) {
 			t.Parallel()
 			_, err := New(tt.opts)
 			require.Error(t, err)
+			assert.NotContains(t, err.Error(), "pass word", "no password in errors")
 		})
 	}
 }
@@ -342,4 +351,168 @@ func TestClientRequestGolden(t *testing.T) {
 			assert.Equal(t, "Bearer webhook-secret", header.Get("Authorization"))
 		})
 	}
+}
+
+// answerCode is answer with the HTTP status code.
+func answerCode(code int, body string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if code >= 300 && code < 400 {
+			w.Header().Set("Location", "/elsewhere")
+		}
+		w.WriteHeader(code)
+		_, _ = w.Write([]byte(body))
+	})
+}
+
+// TestClientDecodesAsKubernetes gives the client answers that
+// kube-apiserver's webhook client (client-go's REST decoding) accepts or
+// refuses, and expects the same verdicts: a missing apiVersion or kind is
+// filled in, another version or kind is refused, member names are
+// case-sensitive.
+func TestClientDecodesAsKubernetes(t *testing.T) {
+	t.Parallel()
+	const user = `"user":{"username":"alice","uid":"1001","groups":["dev","system:authenticated"],"extra":{"scopes.example.com":["read","write"]}}`
+	const status = `"status":{"authenticated":true,` + user + `}`
+	tests := []struct {
+		name    string
+		version string
+		code    int // 0: 200
+		body    string
+		wantOK  bool
+		wantErr error // nil: no error
+	}{
+		{name: "complete", version: V1, body: `{"apiVersion":"authentication.k8s.io/v1","kind":"TokenReview",` + status + `}`, wantOK: true},
+		{name: "no apiVersion", version: V1, body: `{"kind":"TokenReview",` + status + `}`, wantOK: true},
+		{name: "no kind", version: V1, body: `{"apiVersion":"authentication.k8s.io/v1",` + status + `}`, wantOK: true},
+		{name: "neither", version: V1, body: `{` + status + `}`, wantOK: true},
+		{name: "neither, v1beta1", version: V1beta1, body: `{` + status + `}`, wantOK: true},
+		{name: "empty strings", version: V1beta1, body: `{"apiVersion":"","kind":"",` + status + `}`, wantOK: true},
+		{name: "group without version", version: V1, body: `{"apiVersion":"authentication.k8s.io/",` + status + `}`, wantOK: true},
+		{name: "v1beta1 answer to v1", version: V1, body: `{"apiVersion":"authentication.k8s.io/v1beta1","kind":"TokenReview",` + status + `}`, wantErr: ErrBadResponse},
+		{name: "v1 answer to v1beta1", version: V1beta1, body: `{"apiVersion":"authentication.k8s.io/v1","kind":"TokenReview",` + status + `}`, wantErr: ErrBadResponse},
+		{name: "v1beta1 without kind to v1", version: V1, body: `{"apiVersion":"authentication.k8s.io/v1beta1",` + status + `}`, wantErr: ErrBadResponse},
+		{name: "TokenReview of the core group", version: V1, body: `{"apiVersion":"v1","kind":"TokenReview",` + status + `}`, wantErr: ErrBadResponse},
+		{name: "another kind of the group", version: V1, body: `{"kind":"SelfSubjectReview",` + status + `}`, wantErr: ErrBadResponse},
+		{name: "kind in lower case", version: V1, body: `{"kind":"tokenreview",` + status + `}`, wantErr: ErrBadResponse},
+		{name: "Status", version: V1, body: `{"apiVersion":"v1","kind":"Status","status":"Success"}`, wantErr: ErrBadResponse},
+		{name: "names in another case are unknown members", version: V1,
+			body: `{"apiVersion":"authentication.k8s.io/v1","kind":"TokenReview","Status":{"Authenticated":true,"User":{"Username":"mallory"}}}`},
+		{name: "another case does not override", version: V1,
+			body: `{"apiVersion":"authentication.k8s.io/v1","kind":"TokenReview","status":{"authenticated":true,"user":{"username":"alice","Username":"mallory","uid":"1001","groups":["dev","system:authenticated"],"extra":{"scopes.example.com":["read","write"]}}}}`, wantOK: true},
+		{name: "repeated members merge", version: V1, body: `{"apiVersion":"authentication.k8s.io/v1","kind":"TokenReview","status":{"authenticated":true},"status":{` + user + `}}`, wantOK: true},
+		{name: "null", version: V1, body: `null`},
+		{name: "empty object", version: V1, body: `{}`},
+		{name: "status of the wrong type", version: V1, body: `{"status":5}`, wantErr: ErrBadResponse},
+		{name: "YAML", version: V1, body: "status:\n  authenticated: true\n", wantErr: ErrBadResponse},
+		{name: "203 is success", version: V1, code: 203, body: `{` + status + `}`, wantOK: true},
+		{name: "206 is success", version: V1, code: 206, body: `{` + status + `}`, wantOK: true},
+		{name: "207 is not", version: V1, code: 207, body: `{` + status + `}`, wantErr: ErrBadResponse},
+		{name: "a redirect is not followed", version: V1, code: 307, body: `{` + status + `}`, wantErr: ErrBadResponse},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			code := tt.code
+			if code == 0 {
+				code = http.StatusOK
+			}
+			f := &faulty{next: answerCode(code, tt.body)}
+			ca := authntest.NewCA()
+			srv := tlsServer(t, ca, nil, f)
+			a := newClient(t, Config{Server: srv.URL, CAData: ca.CertPEM}, Options{Version: tt.version})
+			resp, ok, err := a.AuthenticateToken(t.Context(), "alice-token")
+			authntest.CheckOutcome(t, resp, ok, err)
+			assert.Equal(t, int64(1), f.calls.Load(), "one call: no retry, no redirect followed")
+			if tt.wantErr != nil {
+				require.ErrorIs(t, err, tt.wantErr)
+				assert.False(t, authn.IsUnavailable(err))
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tt.wantOK, ok)
+			if ok {
+				authntest.AssertUser(t, alice, resp, ok, err)
+			}
+		})
+	}
+}
+
+// TestClientAudiences: resp.Audiences says which of the requested
+// audiences the server accepted the token for, and is empty when none were
+// requested, whatever status.audiences says.
+func TestClientAudiences(t *testing.T) {
+	t.Parallel()
+	ca := authntest.NewCA()
+	srv := tlsServer(t, ca, nil, answer(`{"apiVersion":"authentication.k8s.io/v1","kind":"TokenReview","status":{"authenticated":true,"user":{"username":"alice"},"audiences":["https://api.example.com","vault"]}}`))
+	a := newClient(t, Config{Server: srv.URL, CAData: ca.CertPEM}, Options{})
+	tests := []struct {
+		name      string
+		requested []string // nil: the context carries none
+		want      []string
+		wantErr   error
+	}{
+		{name: "none requested", requested: nil, want: nil},
+		{name: "empty list requested", requested: []string{}, want: nil},
+		{name: "one in common", requested: []string{"vault", "other"}, want: []string{"vault"}},
+		{name: "both, in the request's order", requested: []string{"vault", "https://api.example.com"}, want: []string{"vault", "https://api.example.com"}},
+		{name: "none in common", requested: []string{"other"}, wantErr: authn.ErrWrongAudience},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := t.Context()
+			if tt.requested != nil {
+				ctx = authn.WithAudiences(ctx, tt.requested)
+			}
+			resp, ok, err := a.AuthenticateToken(ctx, "alice-token")
+			authntest.CheckOutcome(t, resp, ok, err)
+			if tt.wantErr != nil {
+				require.ErrorIs(t, err, tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			require.True(t, ok)
+			assert.Equal(t, "alice", resp.User.Name)
+			assert.Equal(t, tt.want, resp.Audiences)
+		})
+	}
+}
+
+// TestClientPlainHTTP: a kubeconfig whose server is http:// is refused,
+// naming the file and the server but neither the kubeconfig's token nor the
+// URL's password, unless Options.InsecureAllowHTTP says otherwise.
+func TestClientPlainHTTP(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(requireBearer("webhook-secret", NewHandler(testTokens, HandlerOptions{})))
+	t.Cleanup(srv.Close)
+	server := strings.Replace(srv.URL, "http://", "http://apiserver:hunter2@", 1)
+	dir := t.TempDir()
+	writeFile(t, dir, "kubeconfig", `clusters:
+- name: authn
+  cluster: {server: "`+server+`"}
+users:
+- name: apiserver
+  user: {token: webhook-secret}
+`)
+	path := filepath.Join(dir, "kubeconfig")
+
+	_, err := New(Options{ConfigFile: path})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), path)
+	assert.Contains(t, err.Error(), strings.Replace(srv.URL, "http://", "http://apiserver:xxxxx@", 1))
+	assert.NotContains(t, err.Error(), "hunter2")
+	assert.NotContains(t, err.Error(), "webhook-secret")
+
+	_, err = New(Options{Config: &Config{Server: srv.URL, Token: "webhook-secret"}})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "Config")
+	assert.Contains(t, err.Error(), srv.URL)
+	assert.NotContains(t, err.Error(), "webhook-secret")
+
+	a, err := New(Options{ConfigFile: path, InsecureAllowHTTP: true, Retry: fastRetry})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = a.Close() })
+	resp, ok, err := a.AuthenticateToken(t.Context(), "alice-token")
+	authntest.AssertUser(t, alice, resp, ok, err)
 }

@@ -1,7 +1,11 @@
 package webhook
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
 	"os"
+	"reflect"
 	"testing"
 )
 
@@ -11,18 +15,80 @@ func FuzzDecodeResponse(f *testing.F) {
 		if err != nil {
 			f.Fatal(err)
 		}
-		f.Add(b)
+		f.Add(b, false)
+		f.Add(b, true)
 	}
-	f.Add([]byte(`{"apiVersion":"authentication.k8s.io/v1","kind":"TokenReview","status":{"authenticated":true,"user":{"extra":{"a":null}}}}`))
-	f.Add([]byte(`{"kind":"TokenReview"} {}`))
-	f.Add([]byte(`null`))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		tr, err := decodeResponse(b)
+	f.Add([]byte(`{"apiVersion":"authentication.k8s.io/v1","kind":"TokenReview","status":{"authenticated":true,"user":{"extra":{"a":null}}}}`), false)
+	f.Add([]byte(`{"status":{"authenticated":true,"user":{"username":"alice"},"audiences":["x"]}}`), true)
+	f.Add([]byte(`{"apiVersion":"authentication.k8s.io/","Status":{"Authenticated":true},"status":{"user":{"Username":"a","username":"b"}},"status":{"authenticated":true}}`), false)
+	f.Add([]byte(`{"apiVersion":"v1","kind":"Status","status":"Failure"}`), false)
+	f.Add([]byte(`{"kind":"TokenReview"} {}`), false)
+	f.Add([]byte(`null`), false)
+	f.Fuzz(func(t *testing.T, b []byte, beta bool) {
+		version := groupName + "/" + V1
+		if beta {
+			version = groupName + "/" + V1beta1
+		}
+		tr, err := decodeResponse(b, version)
 		if (tr == nil) == (err == nil) {
 			t.Fatalf("decodeResponse: tr=%v err=%v: exactly one must be set", tr, err)
 		}
-		if err == nil && tr.Kind != kindTokenReview {
+		if err != nil {
+			if !errors.Is(err, ErrBadResponse) {
+				t.Fatalf("error %v does not match ErrBadResponse", err)
+			}
+			return
+		}
+		if tr.Kind != "" && tr.Kind != kindTokenReview {
 			t.Fatalf("accepted kind %q", tr.Kind)
+		}
+		if v := tr.APIVersion; v != "" && v != "/" && v != groupName+"/" && v != version {
+			t.Fatalf("accepted apiVersion %q where %q is expected", v, version)
+		}
+		// What decodes re-encodes to JSON that decodes to the same thing:
+		// the decoder and the struct tags agree.
+		once, err := json.Marshal(tr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := decodeTokenReview(once)
+		if err != nil {
+			t.Fatalf("re-decoding %s: %v", once, err)
+		}
+		twice, err := json.Marshal(again)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(once, twice) {
+			t.Fatalf("round trip changed %s into %s", once, twice)
+		}
+	})
+}
+
+// FuzzDecodeTokenReview checks decodeTokenReview's shortcut: where it lets
+// encoding/json decode (no string that could be a member name in another
+// case), the result must be what the member-by-member exact decoder gives.
+func FuzzDecodeTokenReview(f *testing.F) {
+	for _, name := range []string{"v1_request.json", "v1_response.json", "v1_response_error.json"} {
+		b, err := os.ReadFile("testdata/" + name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte(`{"status":{"user":{"username":"alice","Username":"mallory"}},"Status":{"Authenticated":true}}`))
+	f.Add([]byte(`{"\u212aind":"x","st\u0061tus":{"error":"e","error":null},"status":{"user":{"extra":{"Groups":["a"]}}}}`))
+	f.Add([]byte("{\"\u017ftatus\":{\"authenticated\":true},\"spec\":{\"audiences\":[\"a\"],\"audiences\":[]}}"))
+	f.Add([]byte(`{"kind":"a","kind":1} {}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got, err := decodeTokenReview(b)
+		var exact TokenReview
+		exactErr := decodeExact(b, &exact)
+		if (err == nil) != (exactErr == nil) {
+			t.Fatalf("decodeTokenReview: %v; decodeExact: %v", err, exactErr)
+		}
+		if err == nil && !reflect.DeepEqual(*got, exact) {
+			t.Fatalf("decodeTokenReview: %+v; decodeExact: %+v", *got, exact)
 		}
 	})
 }

@@ -73,7 +73,9 @@ type kubeconfig struct {
 // --authentication-token-webhook-config-file: the cluster and user of
 // current-context (or, without one, the first cluster and the first user),
 // with relative file names resolved against the file's folder. The files
-// it names are read once, now.
+// it names are read once, now. A user's tokenFile wins over its token, as
+// in client-go; token is used only if tokenFile cannot be read. Errors
+// name path; they never contain a token or key.
 func LoadConfig(path string) (*Config, error) {
 	b, err := readBounded(path, maxConfigBytes)
 	if err != nil {
@@ -170,12 +172,16 @@ func parseKubeconfig(b []byte, dir string) (*Config, error) {
 			return nil, err
 		}
 		c.Token = u.Token
-		if c.Token == "" && u.TokenFile != "" {
+		if u.TokenFile != "" {
+			// As client-go: the file's token wins over token, which is
+			// only a fallback for a file that cannot be read.
 			b, err := readBounded(resolve(dir, u.TokenFile), maxConfigBytes)
-			if err != nil {
+			switch {
+			case err == nil:
+				c.Token = string(bytes.TrimSpace(b))
+			case c.Token == "":
 				return nil, fmt.Errorf("tokenFile: %w", err)
 			}
-			c.Token = string(bytes.TrimSpace(b))
 		}
 	}
 	return c, nil

@@ -44,6 +44,18 @@ current-context: c
 clusters:
 - {name: a, cluster: {server: "https://a", certificate-authority: ` + abs + `, insecure-skip-tls-verify: true}}
 `, want: &Config{Server: "https://a", CAData: []byte("CA"), InsecureSkipTLSVerify: true}},
+		{name: "tokenFile wins over token", yaml: `
+clusters: [{name: a, cluster: {server: "https://a"}}]
+users: [{name: u, user: {token: t1, tokenFile: tok}}]
+`, want: &Config{Server: "https://a", Token: "file-token"}},
+		{name: "token when tokenFile cannot be read", yaml: `
+clusters: [{name: a, cluster: {server: "https://a"}}]
+users: [{name: u, user: {token: t1, tokenFile: nope}}]
+`, want: &Config{Server: "https://a", Token: "t1"}},
+		{name: "unreadable tokenFile without token", yaml: `
+clusters: [{name: a, cluster: {server: "https://a"}}]
+users: [{name: u, user: {tokenFile: nope}}]
+`, wantErr: true},
 		{name: "json", yaml: `{"clusters":[{"name":"a","cluster":{"server":"https://a"}}]}`, want: &Config{Server: "https://a"}},
 		{name: "no clusters", yaml: `users: []`, wantErr: true},
 		{name: "no server", yaml: `clusters: [{name: a, cluster: {}}]`, wantErr: true},

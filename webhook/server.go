@@ -1,9 +1,11 @@
 package webhook
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -24,8 +26,12 @@ type HandlerOptions struct {
 	APIAudiences []string
 	// MaxBodyBytes bounds the request body. Zero: DefaultMaxBodyBytes.
 	MaxBodyBytes int64
-	// Logger receives per-request Debug lines (never a token). Nil:
-	// slog.Default().
+	// Logger receives why a token was refused, which the answer does not
+	// say: a Debug line per rejection, a Warn line when the token could
+	// not be checked ([authn.ErrUnavailable]) or when an authenticator
+	// accepts a token for none of the requested audiences. Lines carry
+	// the error (authnkit errors never contain a credential), never the
+	// token. Nil: slog.Default().
 	Logger *slog.Logger
 }
 
@@ -44,9 +50,14 @@ type handler struct {
 //
 //   - authenticated: status.authenticated, status.user and
 //     status.audiences (the response's audiences).
-//   - t has no opinion: status.authenticated false, no error.
-//   - t fails: status.error is err.Error() (authnkit errors never contain a
-//     credential).
+//   - t has no opinion: status.authenticated false, no status.error
+//     (kube-apiserver writes "invalid bearer token" there; see the package
+//     doc).
+//   - t fails, whatever the reason (a rejected token, or one that could not
+//     be checked): status.authenticated false and status.error
+//     "authn: invalid bearer token". The cause goes to opts.Logger only:
+//     kube-apiserver writes err.Error() there, which tells a caller things
+//     such as "this bootstrap token ID exists, its secret is wrong".
 //
 // When audiences were asked for and t accepts a token whose
 // Response.Audiences do not intersect them, it answers 500 InternalError
@@ -55,6 +66,11 @@ type handler struct {
 //
 // Unlike kube-apiserver, the answer does not echo spec.token back: the
 // response carries no credential.
+//
+// The request is decoded as Kubernetes decodes it (see [TokenReview]:
+// member names are case-sensitive, unknown members are ignored), but it
+// must name its apiVersion and kind: the handler is not tied to a URL
+// that would say which.
 //
 // Failures get a Kubernetes Status body ([authn.WriteStatus]): a method
 // other than POST 405 MethodNotAllowed, a content type other than
@@ -89,18 +105,18 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"the body of the request was in an unknown format - accepted media types include: application/json"))
 		return
 	}
-	var tr TokenReview
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, h.max))
-	err := dec.Decode(&tr)
-	if err == nil && dec.More() {
-		err = errors.New("trailing data after object")
-	}
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.max))
 	if err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 			authn.WriteStatus(w, authn.NewStatus(http.StatusRequestEntityTooLarge, "RequestEntityTooLarge",
 				fmt.Sprintf("request body too large, limit is %d bytes", h.max)))
 			return
 		}
+		badRequest(w, "reading TokenReview: "+err.Error())
+		return
+	}
+	tr, err := decodeTokenReview(b)
+	if err != nil {
 		badRequest(w, "decoding TokenReview: "+err.Error())
 		return
 	}
@@ -127,7 +143,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	tr.Status = TokenReviewStatus{}
 	switch {
 	case err != nil:
-		tr.Status.Error = err.Error()
+		// Every failure gets the same text, which says that the token
+		// was not accepted and nothing about why.
+		h.logFailure(ctx, err)
+		tr.Status.Error = authn.ErrInvalidToken.Error()
 	case ok && resp != nil:
 		if len(auds) > 0 && len(authn.Intersect(resp.Audiences, auds)) == 0 {
 			h.logger.WarnContext(ctx, "authenticator accepted a token for none of the requested audiences", "user", resp.User.Name)
@@ -139,7 +158,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		tr.Status.User = fromUser(resp.User)
 		tr.Status.Audiences = resp.Audiences
 	}
-	body, err := json.Marshal(&tr)
+	body, err := json.Marshal(tr)
 	if err != nil { // cannot happen with these types
 		authn.WriteStatus(w, authn.NewStatus(http.StatusInternalServerError, "InternalError", "encoding TokenReview"))
 		return
@@ -150,6 +169,18 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(http.StatusCreated)
 	_, _ = w.Write(append(body, '\n'))
+}
+
+// logFailure records why a token was refused, which the answer does not
+// say.
+func (h *handler) logFailure(ctx context.Context, err error) {
+	if authn.IsUnavailable(err) {
+		h.logger.WarnContext(ctx, "token could not be checked", "err", err)
+		return
+	}
+	if h.logger.Enabled(ctx, slog.LevelDebug) {
+		h.logger.DebugContext(ctx, "token refused", "err", err)
+	}
 }
 
 func badRequest(w http.ResponseWriter, msg string) {

@@ -1,18 +1,25 @@
 package webhook
 
 import (
+	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/authnkit/authnkit/authn"
+	"github.com/authnkit/authnkit/authn/authntest"
 )
 
 var alice = authn.UserInfo{
@@ -80,6 +87,8 @@ func TestHandler(t *testing.T) {
 		{name: "wrong kind", body: strings.Replace(review(V1, "alice-token"), "TokenReview", "SubjectAccessReview", 1), wantCode: 400, wantReason: "BadRequest"},
 		{name: "wrong version", body: review("v2", "alice-token"), wantCode: 400, wantReason: "BadRequest"},
 		{name: "empty token", body: review(V1, ""), wantCode: 400, wantReason: "BadRequest"},
+		{name: "names are case-sensitive", body: `{"apiVersion":"authentication.k8s.io/v1","kind":"TokenReview","Spec":{"Token":"alice-token"}}`, wantCode: 400, wantReason: "BadRequest"},
+		{name: "no apiVersion", body: `{"kind":"TokenReview","spec":{"token":"alice-token"}}`, wantCode: 400, wantReason: "BadRequest"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -134,4 +143,87 @@ func TestHandlerAPIAudiences(t *testing.T) {
 	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &tr))
 	assert.True(t, tr.Status.Authenticated)
 	assert.Equal(t, []string{"api"}, tr.Status.Audiences)
+}
+
+// TestHandlerHidesWhy: the handler answers every failure of its
+// authenticator with the same status.error, however much the error says
+// (here, as a bootstrap-token authenticator's would, that the token ID
+// exists and its secret is wrong, or that the secrets are not loaded yet);
+// the cause reaches the handler's logger only, without the token.
+func TestHandlerHidesWhy(t *testing.T) {
+	t.Parallel()
+	const (
+		wrongSecret = "abcdef.0123456789abcdef"
+		down        = "ghijkl.0123456789abcdef"
+	)
+	detailed := authn.TokenAuthenticatorFunc(func(_ context.Context, token string) (*authn.Response, bool, error) {
+		switch token {
+		case wrongSecret:
+			return nil, false, fmt.Errorf("bootstrap: token ID %q: wrong token secret: %w", "abcdef", authn.ErrInvalidToken)
+		case down:
+			return nil, false, &authn.UnavailableError{Err: errors.New("bootstrap: secrets not synced yet")}
+		}
+		return nil, false, nil
+	})
+	var logs syncBuffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	ca := authntest.NewCA()
+	srv := tlsServer(t, ca, nil, NewHandler(detailed, HandlerOptions{Logger: logger}))
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: ca.Pool()}}}
+	t.Cleanup(client.CloseIdleConnections)
+	a := newClient(t, Config{Server: srv.URL, CAData: ca.CertPEM}, Options{})
+
+	tests := []struct {
+		name, token, wantLog string
+	}{
+		{name: "rejected", token: wrongSecret, wantLog: `level=DEBUG msg="token refused" authenticator=webhook err="bootstrap: token ID \"abcdef\": wrong token secret: authn: invalid bearer token"`},
+		{name: "unavailable", token: down, wantLog: `level=WARN msg="token could not be checked" authenticator=webhook err="authn: cannot check credential now: bootstrap: secrets not synced yet"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// The wire: 201, not authenticated, the generic text.
+			req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, srv.URL, strings.NewReader(review(V1, tt.token)))
+			require.NoError(t, err)
+			req.Header.Set("Content-Type", "application/json")
+			res, err := client.Do(req)
+			require.NoError(t, err)
+			defer res.Body.Close()
+			require.Equal(t, http.StatusCreated, res.StatusCode)
+			var tr TokenReview
+			require.NoError(t, json.NewDecoder(res.Body).Decode(&tr))
+			assert.False(t, tr.Status.Authenticated)
+			assert.Equal(t, "authn: invalid bearer token", tr.Status.Error)
+			assert.Empty(t, tr.Spec.Token)
+
+			// A client sees a rejection that says nothing more.
+			resp, ok, err := a.AuthenticateToken(t.Context(), tt.token)
+			authntest.CheckOutcome(t, resp, ok, err)
+			require.ErrorIs(t, err, authn.ErrInvalidToken)
+			assert.False(t, authn.IsUnavailable(err))
+			assert.NotContains(t, err.Error(), "bootstrap")
+
+			assert.Contains(t, logs.String(), tt.wantLog)
+		})
+	}
+	for _, token := range []string{wrongSecret, down} {
+		assert.NotContains(t, logs.String(), token)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a logger and a test to share.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

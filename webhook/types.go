@@ -13,6 +13,12 @@ const (
 // TokenReview is the authentication.k8s.io TokenReview object, the same in
 // v1 and v1beta1 (only apiVersion differs). Field names and JSON shape follow
 // the Kubernetes API reference.
+//
+// The package's client and handler decode TokenReviews as Kubernetes does
+// (sigs.k8s.io/json): member names match exactly, so a member whose name
+// differs in case ("Status") is ignored like any unknown member. Plain
+// encoding/json, which matches names case-insensitively, would read
+// {"Status":{"Authenticated":true}} as an authenticated answer.
 type TokenReview struct {
 	APIVersion string            `json:"apiVersion"`
 	Kind       string            `json:"kind"`
