@@ -13,6 +13,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/authnkit/authnkit/authn"
@@ -285,7 +286,7 @@ func (a *Authenticator) AuthenticateToken(ctx context.Context, token string) (*a
 	st := tr.Status
 	if !st.Authenticated {
 		if st.Error != "" {
-			return nil, false, fmt.Errorf("webhook: %w: %s", authn.ErrInvalidToken, st.Error)
+			return nil, false, remoteRefusal(st.Error)
 		}
 		return nil, false, nil
 	}
@@ -420,4 +421,23 @@ func isTokenReview(apiVersion, kind, want string) bool {
 		return true
 	}
 	return false
+}
+
+// maxRemoteErrorLen bounds how much of a webhook's status.error an error
+// repeats.
+const maxRemoteErrorLen = 256
+
+// remoteRefusal is the error for a refusal with status.error msg: it
+// matches [authn.ErrInvalidToken] and quotes msg, cut to
+// maxRemoteErrorLen bytes, unless msg only says that again (as
+// authnkit's own handler does).
+func remoteRefusal(msg string) error {
+	msg = strings.TrimPrefix(strings.TrimPrefix(msg, authn.ErrInvalidToken.Error()), ": ")
+	if msg == "" {
+		return fmt.Errorf("webhook: %w", authn.ErrInvalidToken)
+	}
+	if len(msg) > maxRemoteErrorLen {
+		msg = strings.ToValidUTF8(msg[:maxRemoteErrorLen], "") + "…"
+	}
+	return fmt.Errorf("webhook: %w: %s", authn.ErrInvalidToken, msg)
 }

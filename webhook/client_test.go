@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -515,4 +516,23 @@ users:
 	t.Cleanup(func() { _ = a.Close() })
 	resp, ok, err := a.AuthenticateToken(t.Context(), "alice-token")
 	authntest.AssertUser(t, alice, resp, ok, err)
+}
+
+// A remote status.error is quoted, cut to a bound, and not repeated when it
+// only says "invalid bearer token" again.
+func TestRemoteRefusalText(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("é", maxRemoteErrorLen)
+	tests := []struct{ remote, want string }{
+		{"backend timeout", "webhook: authn: invalid bearer token: backend timeout"},
+		{"authn: invalid bearer token", "webhook: authn: invalid bearer token"},
+		{"authn: invalid bearer token: expired", "webhook: authn: invalid bearer token: expired"},
+		{long, "webhook: authn: invalid bearer token: " + strings.Repeat("é", maxRemoteErrorLen/2) + "…"},
+	}
+	for _, tt := range tests {
+		err := remoteRefusal(tt.remote)
+		require.ErrorIs(t, err, authn.ErrInvalidToken)
+		assert.Equal(t, tt.want, err.Error())
+		assert.True(t, utf8.ValidString(err.Error()))
+	}
 }

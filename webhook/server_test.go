@@ -201,6 +201,7 @@ func TestHandlerHidesWhy(t *testing.T) {
 			require.ErrorIs(t, err, authn.ErrInvalidToken)
 			assert.False(t, authn.IsUnavailable(err))
 			assert.NotContains(t, err.Error(), "bootstrap")
+			assert.Equal(t, "webhook: authn: invalid bearer token", err.Error(), "said once")
 
 			assert.Contains(t, logs.String(), tt.wantLog)
 		})
