@@ -98,6 +98,10 @@ type Options struct {
 	// WebhookVersion is --authentication-token-webhook-version, v1 or
 	// v1beta1; kube-apiserver's default, kept here, is v1beta1.
 	WebhookVersion string
+	// WebhookInsecureAllowHTTP lets the webhook kubeconfig name an
+	// http:// server, which is refused by default (the token would cross
+	// the network in clear; kube-apiserver allows it). Not a flag.
+	WebhookInsecureAllowHTTP bool
 	// WebhookCacheTTL is --authentication-token-webhook-cache-ttl
 	// (default 2m): how long the webhook's answers are cached, successes
 	// and rejections alike; zero disables the cache.

@@ -34,6 +34,7 @@ func (o *Options) newWebhook(apiAudiences []string, logger *slog.Logger) (closin
 		ConfigFile:        o.WebhookConfigFile,
 		Version:           o.WebhookVersion,
 		ImplicitAudiences: apiAudiences,
+		InsecureAllowHTTP: o.WebhookInsecureAllowHTTP,
 		Logger:            logger,
 	})
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -164,4 +165,36 @@ current-context: c
 			assert.EqualValues(t, 2, calls.Load(), "the success is")
 		})
 	}
+}
+
+// An http:// webhook is refused unless WebhookInsecureAllowHTTP.
+func TestWebhookPlainHTTP(t *testing.T) {
+	t.Parallel()
+	tokens := authntest.Tokens(map[string]authn.UserInfo{"remote-token": {Name: "erin"}})
+	srv := httptest.NewServer(webhook.NewHandler(tokens, webhook.HandlerOptions{}))
+	t.Cleanup(srv.Close)
+	kubeconfig := writeFile(t, "webhook.yaml", fmt.Sprintf(`apiVersion: v1
+kind: Config
+clusters:
+- name: reviewer
+  cluster: {server: %q}
+users:
+- name: apiserver
+  user: {}
+contexts:
+- name: c
+  context: {cluster: reviewer, user: apiserver}
+current-context: c
+`, srv.URL))
+	o := &options.Options{WebhookConfigFile: kubeconfig, WebhookVersion: "v1"}
+	o.Logger = slog.New(slog.DiscardHandler)
+	_, err := o.New()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "--authentication-token-webhook-config-file")
+	assert.Contains(t, err.Error(), srv.URL)
+
+	a := newAuth(t, &options.Options{WebhookConfigFile: kubeconfig, WebhookVersion: "v1", WebhookInsecureAllowHTTP: true})
+	resp, ok, err := a.AuthenticateRequest(authntest.NewBearerRequest("remote-token"))
+	authntest.AssertUser(t, authn.UserInfo{Name: "erin", Groups: []string{"system:authenticated"}}, resp, ok, err)
+	srv.CloseClientConnections()
 }
