@@ -398,7 +398,7 @@ func TestClientCAFile(t *testing.T) {
 	assert.False(t, ok)
 	certErr, isCertErr := errors.AsType[*x509auth.CertificateError](err)
 	require.True(t, isCertErr, "want x509auth's CertificateError in %v", err)
-	assert.Contains(t, certErr.Subject, proxyName)
+	assert.Contains(t, certErr.Subject(), proxyName)
 	require.NoError(t, a.Close())
 	require.NoError(t, a.Close())
 }

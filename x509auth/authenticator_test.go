@@ -84,7 +84,7 @@ func TestAuthenticateRequest(t *testing.T) {
 					require.ErrorIs(t, err, tt.wantErr)
 					ce, isCE := errors.AsType[*CertificateError](err)
 					require.True(t, isCE)
-					assert.Equal(t, serialHex(tt.cert.Certificate.SerialNumber), ce.Serial)
+					assert.Equal(t, serialHex(tt.cert.Certificate.SerialNumber), ce.Serial())
 					continue
 				}
 				authntest.AssertUser(t, tt.wantUser, resp, ok, err)

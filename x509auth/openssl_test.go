@@ -195,7 +195,7 @@ func TestOpenSSLRevocation(t *testing.T) {
 				re, ok := errors.AsType[*RevokedError](err)
 				require.True(t, ok)
 				assert.Equal(t, tc.source, re.Source)
-				assert.Equal(t, serialHex(tc.leaf.SerialNumber), re.Serial)
+				assert.Equal(t, serialHex(tc.leaf.SerialNumber), re.Serial())
 				assert.Equal(t, sha256.Sum256(tc.leaf.Raw), re.Fingerprint)
 				assert.True(t, re.Leaf)
 			}

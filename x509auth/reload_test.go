@@ -103,8 +103,11 @@ func TestRevocationWhileServing(t *testing.T) {
 	require.ErrorIs(t, err, authn.ErrRevoked)
 	re, ok := errors.AsType[*RevokedError](err)
 	require.True(t, ok)
-	assert.Equal(t, RevokedError{Serial: serialHex(jane.Certificate.SerialNumber), Subject: "CN=jane,O=dev",
+	assert.Equal(t, RevokedError{Certificate: jane.Certificate,
 		Fingerprint: sha256.Sum256(jane.Certificate.Raw), Leaf: true, Source: "crl"}, *re)
+	assert.Equal(t, serialHex(jane.Certificate.SerialNumber), re.Serial())
+	assert.Equal(t, "CN=jane,O=dev", re.Subject())
+	assert.Contains(t, err.Error(), `subject="CN=jane,O=dev"`)
 
 	// The deny list: bob by fingerprint, carol by serial (colon form).
 	sum := sha256.Sum256(bob.Certificate.Raw)

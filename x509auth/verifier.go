@@ -297,35 +297,32 @@ func (v *Verifier) verify(peers []*x509.Certificate, now time.Time) (*entry, err
 }
 
 // classify turns an error of x509.Certificate.Verify into this package's
-// kinds, keeping the original in the tree.
+// kinds, keeping the original in the tree. Nothing is formatted until the
+// error's Error method is called.
 func classify(err error, now time.Time) error {
 	if _, ok := errors.AsType[x509.UnknownAuthorityError](err); ok {
-		return fmt.Errorf("%w: %w", ErrUnknownAuthority, err)
+		return &reasonError{kind: ErrUnknownAuthority, err: err}
 	}
 	if ie, ok := errors.AsType[x509.CertificateInvalidError](err); ok {
 		switch ie.Reason {
 		case x509.Expired:
 			c := ie.Cert
 			if c == nil {
-				return fmt.Errorf("%w: %w", ErrInvalidCertificate, err)
+				return &reasonError{kind: ErrInvalidCertificate, err: err}
+			}
+			var ca *x509.Certificate
+			if c.IsCA {
+				ca = c
 			}
 			if now.Before(c.NotBefore) {
-				return fmt.Errorf("%w%s: %w", &authn.NotYetValidError{NotBefore: c.NotBefore}, which(c), err)
+				return &reasonError{kind: &authn.NotYetValidError{NotBefore: c.NotBefore}, ca: ca, err: err}
 			}
-			return fmt.Errorf("%w%s: %w", &authn.ExpiredError{Expiry: c.NotAfter}, which(c), err)
+			return &reasonError{kind: &authn.ExpiredError{Expiry: c.NotAfter}, ca: ca, err: err}
 		case x509.IncompatibleUsage:
-			return fmt.Errorf("%w: %w", ErrWrongKeyUsage, err)
+			return &reasonError{kind: ErrWrongKeyUsage, err: err}
 		}
 	}
-	return fmt.Errorf("%w: %w", ErrInvalidCertificate, err)
-}
-
-// which names a CA certificate of the chain in a message ("" for a leaf).
-func which(c *x509.Certificate) string {
-	if !c.IsCA {
-		return ""
-	}
-	return " (CA certificate serial=" + serialHex(c.SerialNumber) + " subject=" + quoteSubject(c.Subject.String()) + ")"
+	return &reasonError{kind: ErrInvalidCertificate, err: err}
 }
 
 // checkRevocation applies the deny list and the CRLs to a verified chain.
@@ -363,10 +360,7 @@ func (v *Verifier) checkRevocation(e *entry, now time.Time) error {
 		}
 	}
 	if stale != nil {
-		return certError(e.leaf, &authn.UnavailableError{Err: fmt.Errorf(
-			"CRL of issuer serial=%s subject=%s out of date since %s, cannot check revocation",
-			serialHex(stale.issuer.SerialNumber), quoteSubject(stale.issuer.Subject.String()),
-			staleCRLs.nextUpdate.UTC().Format(time.RFC3339))})
+		return certError(e.leaf, &authn.UnavailableError{Err: &staleCRLError{issuer: stale.issuer, nextUpdate: staleCRLs.nextUpdate}})
 	}
 	return nil
 }
@@ -380,7 +374,7 @@ func (e *entry) sumOf(c *x509.Certificate) [32]byte {
 }
 
 func revoked(c *x509.Certificate, sum [32]byte, leaf bool, source string) *RevokedError {
-	return &RevokedError{Serial: serialHex(c.SerialNumber), Subject: c.Subject.String(), Fingerprint: sum, Leaf: leaf, Source: source}
+	return &RevokedError{Certificate: c, Fingerprint: sum, Leaf: leaf, Source: source}
 }
 
 // Close stops watching the files and waits for the watcher goroutines to
