@@ -45,7 +45,7 @@
 //	ErrWrongKeyUsage                             not valid for client authentication (a server-only certificate)
 //	authn.ErrRevoked, *RevokedError              listed by its issuer's CRL or by the deny list
 //	authn.ErrUnavailable                         its issuer's CRL is out of date: revocation cannot be checked (503)
-//	ErrInvalidCertificate                        anything else crypto/x509 refuses
+//	ErrInvalidCertificate                        a chain longer than VerifyOptions.MaxIntermediates allows, or anything else crypto/x509 refuses
 //	ErrNoCommonName, ErrInvalidUID               the certificate does not name a user ([CommonNameMapping])
 //
 // crypto/x509 reports expired and not-yet-valid certificates alike; the
@@ -160,11 +160,26 @@
 // entry is used only with the CA bundle it was verified against (each
 // bundle read gets a new generation; a reload also empties the cache), and
 // never after the earliest NotAfter of its chain: the current time is
-// compared on every hit. Only successful verifications are kept; chains of
-// more than eight certificates are not cached. When the cache is full, an
-// insertion drops stale entries among a few sampled ones, or else one of
-// them at random. The key needs no secret: certificates are public, and
-// finding two chains with the same key means breaking SHA-256.
+// compared on every hit. When the cache is full, an insertion drops stale
+// entries among a few sampled ones, or else one of them at random. The key
+// needs no secret: certificates are public, and finding two chains with
+// the same key means breaking SHA-256.
+//
+// Failures are remembered too, in a second map of the same size, so that a
+// client repeating a chain that does not verify (on a keep-alive
+// connection, say) costs a hash per request rather than a verification:
+// the same key (the whole presented chain), the same generation rule, ten
+// seconds at most, and, for a certificate that is not valid yet, no later
+// than its NotBefore. Every reload (CA bundle, CRLs, deny list) forgets
+// them. Each Verifier has its own maps: a chain refused by a front proxy's
+// Verifier is remembered there and says nothing to the client-certificate
+// Verifier, and the reverse.
+//
+// Before any of this, a chain longer than the leaf and
+// [VerifyOptions.MaxIntermediates] certificates (default
+// [DefaultMaxIntermediates]) is refused: crypto/x509 may try every
+// certificate the client sent as a parent of every other, so the length
+// of the chain bounds the worst case of a verification.
 //
 // [Authenticator] with the default mapping builds one [authn.Response] per
 // cached chain and returns it to every request presenting the chain: the

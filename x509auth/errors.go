@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"math/big"
 	"strconv"
 	"strings"
@@ -28,9 +29,11 @@ var (
 	// [x509.CertificateInvalidError].
 	ErrWrongKeyUsage = errors.New("x509auth: certificate not valid for client authentication")
 	// ErrInvalidCertificate: any other verification failure: no
-	// certificate, a CA not allowed to sign, name constraints, too many
-	// intermediates, a bad signature. The error also wraps the cause from
-	// crypto/x509 when there is one.
+	// certificate, more certificates than [VerifyOptions.MaxIntermediates]
+	// allows (refused before verifying), a CA not allowed to sign, name
+	// constraints, a path too long for a CA's path length constraint, a bad
+	// signature. The error also wraps the cause from crypto/x509 when there
+	// is one.
 	ErrInvalidCertificate = errors.New("x509auth: invalid certificate")
 	// ErrNoCommonName: [CommonNameMapping] found an empty subject common
 	// name, so there is no user name.
@@ -145,6 +148,20 @@ func (e *reasonError) Error() string {
 
 // Unwrap returns the kind and the cause, for errors.Is and errors.As.
 func (e *reasonError) Unwrap() []error { return []error{e.kind, e.err} }
+
+// errNoPeers: Verify was given no certificate.
+var errNoPeers = fmt.Errorf("%w: no certificate", ErrInvalidCertificate)
+
+// chainTooLongError: the client sent more certificates than
+// VerifyOptions.MaxIntermediates allows. It matches ErrInvalidCertificate.
+type chainTooLongError struct{ n, max int }
+
+func (e *chainTooLongError) Error() string {
+	return ErrInvalidCertificate.Error() + ": the client sent " + strconv.Itoa(e.n) + " certificates, more than the limit of " +
+		strconv.Itoa(e.max) + " (its leaf and " + strconv.Itoa(e.max-1) + " more, VerifyOptions.MaxIntermediates)"
+}
+
+func (e *chainTooLongError) Is(target error) bool { return target == ErrInvalidCertificate }
 
 // staleCRLError: the CRLs of a chain's issuer are out of date.
 type staleCRLError struct {
