@@ -88,7 +88,7 @@ type link struct {
 // newEntry precomputes the per-request checks of a verified chain. p
 // holds the fingerprints of the presented certificates. withLinks
 // adds the issuer links that CRL checks need; without a CRL file they are
-// never read, and cost a few SHA-256s per link.
+// never read.
 func newEntry(chains [][]*x509.Certificate, gen uint64, p *presented, peers []*x509.Certificate, withLinks bool) *entry {
 	leaf := chains[0][0]
 	e := &entry{gen: gen, chains: chains, leaf: leaf, leafSerial: serialKey(leaf.SerialNumber), expiry: leaf.NotAfter}
@@ -107,7 +107,9 @@ func newEntry(chains [][]*x509.Certificate, gen uint64, p *presented, peers []*x
 	}
 	for _, chain := range chains {
 		for i, c := range chain {
-			if e.indexOf(c) < 0 {
+			j := e.indexOf(c)
+			if j < 0 {
+				j = len(e.certs)
 				e.certs = append(e.certs, certInfo{cert: c, sum: fingerprint(c, p, peers), leaf: i == 0})
 			}
 			if !withLinks || i == 0 || e.hasLink(chain[i-1], c) {
@@ -115,7 +117,7 @@ func newEntry(chains [][]*x509.Certificate, gen uint64, p *presented, peers []*x
 			}
 			e.links = append(e.links, link{
 				cert: chain[i-1], serial: serialKey(chain[i-1].SerialNumber),
-				issuer: c, issuerKey: keyOfIssuer(c), leaf: i == 1,
+				issuer: c, issuerKey: issuerKey(e.certs[j].sum), leaf: i == 1,
 			})
 		}
 	}

@@ -108,11 +108,14 @@
 // indirect CRLs are not supported), and, when a CA of the bundle has the
 // CRL's issuer name, must be signed by that CA; otherwise the whole file
 // is refused and the previous CRLs stay in use. A CRL applies to the
-// certificates issued by the CA certificate that signed it — checked
-// against the actual issuer of each certificate of the verified chain
-// (subject and key), so a CRL of an intermediate that the client sends,
-// or of a CA given as a static pool, works too, and a CRL of a rotated-out
-// key of the same name does not apply to the new one. Certificates whose
+// certificates issued by the CA certificate that signed it — its signature
+// is checked with the actual issuer certificate of each certificate of
+// the verified chain, and the answer remembered per issuer certificate
+// (not per name or key: a root re-issued without the CRL-signing key
+// usage cannot hide the CRL of the original root). So a CRL of an
+// intermediate that the client sends, or of a CA given as a static pool,
+// works too, and a CRL of a rotated-out key of the same name does not
+// apply to the new one. Certificates whose
 // issuer signed no CRL in the file are not checked. A certificate is
 // revoked when its serial number is listed by its issuer's CRLs (several
 // CRLs of one issuer count together; a certificate on hold counts as
