@@ -131,19 +131,38 @@
 // default_crl_days of a week) or do not configure one.
 //
 // [VerifyOptions.DenyFile] is a simpler, immediate tool: one entry per
-// line, "#" starting a comment:
+// line, "#" starting a comment, each line pasted from what one of these
+// commands prints for the certificate to refuse:
 //
-//	# leaked laptop of jane, 2025-03-02
-//	6AEC95B308E84BFA00BC19AB37EBD3D7D394FCED
-//	sha256:D7:DF:E3:7D:D9:49:DE:CD:86:75:F8:53:65:5A:06:BC:97:A7:15:5C:45:69:10:7C:8E:0F:A3:7B:B0:73:23:E0
+//	# leaked laptop of jane, 2025-03-02:
+//	#   openssl x509 -in jane.crt -outform DER | sha256sum
+//	d7dfe37dd949decd8675f853655a06bc97a7155c4569107c8e0fa37bb07323e0  -
+//	#   openssl x509 -in bob.crt -noout -fingerprint -sha256
+//	sha256 Fingerprint=5A:5D:1E:F9:B0:F2:B5:AA:1D:3A:1A:2E:C8:A0:D0:BB:9D:3E:E5:C6:E5:A4:D0:D7:EC:9E:7B:6F:1F:0C:0A:0B
+//	#   openssl x509 -in carol.crt -noout -serial
+//	serial=6AEC95B308E84BFA00BC19AB37EBD3D7D394FCED
 //
-// A serial number (hexadecimal, as "openssl x509 -noout -serial" prints it
-// after "serial=", colons between digit pairs allowed) denies every leaf
-// certificate with that serial number, whichever CA of the bundle issued
-// it; a "sha256:" fingerprint (64 hexadecimal digits, as "openssl x509
-// -noout -fingerprint -sha256" prints it, colons allowed) denies exactly
-// one certificate, leaf, intermediate or CA. Letters may be of either
-// case. An empty deny list is valid.
+// A SHA-256 fingerprint denies exactly one certificate, leaf,
+// intermediate or CA. It is written as 64 hexadecimal digits: alone,
+// followed by "-" as sha256sum prints it for its standard input, after
+// "sha256:", or after "sha256 Fingerprint=" (OpenSSL 3) or "SHA256
+// Fingerprint=" (OpenSSL 1.1) as "openssl x509 -noout -fingerprint
+// -sha256" prints it. Hash the DER encoding, as above: "sha256sum
+// jane.crt" hashes the PEM file, which is not the certificate's
+// fingerprint, and a line with a file name after the digits is refused.
+//
+// A serial number denies every leaf certificate with that serial number,
+// whichever CA of the bundle issued it. It is written in hexadecimal,
+// alone or after "serial=" as "openssl x509 -noout -serial" prints it, and
+// must be one RFC 5280 allows (section 4.1.2.2): positive, at most 20
+// octets. Sixty-four digits are therefore never a serial number: they are
+// a fingerprint.
+//
+// In both, digits may come in pairs separated by colons (as "openssl x509
+// -noout -text" prints serial numbers), and letters and prefixes are of
+// either case. An entry of any other form (a SHA-1 fingerprint, a serial
+// number longer than 20 octets, two entries on a line) refuses the whole
+// file, naming it and the line. An empty deny list is valid.
 //
 // Revoked certificates are refused with a [*RevokedError] (matching
 // [authn.ErrRevoked]) that says which certificate and which source. The

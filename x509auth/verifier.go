@@ -45,11 +45,13 @@ type VerifyOptions struct {
 	// with a [*RevokedError]. Reloaded like ClientCAFile. An authnkit
 	// extension (--client-crl-file); Kubernetes has no CRL support.
 	CRLFile string
-	// DenyFile optionally names a deny list: one leaf serial number (hex,
-	// colons allowed) or "sha256:" and a certificate fingerprint per line,
-	// "#" comments. A listed certificate is rejected with a
-	// [*RevokedError]. Reloaded like ClientCAFile. An authnkit extension
-	// (--client-cert-deny-file).
+	// DenyFile optionally names a deny list: one entry per line, "#"
+	// comments; an entry is a certificate's SHA-256 fingerprint (64
+	// hexadecimal digits, as sha256sum or "openssl x509 -fingerprint
+	// -sha256" print it) or a leaf's serial number (as "openssl x509
+	// -serial" prints it). See the package documentation for the forms.
+	// A listed certificate is rejected with a [*RevokedError]. Reloaded
+	// like ClientCAFile. An authnkit extension (--client-cert-deny-file).
 	DenyFile string
 	// MaxIntermediates bounds how many certificates a client may send
 	// after its leaf (intermediates, and the root when the client sends it
