@@ -8,16 +8,20 @@
 //	}})
 //	if err != nil { … }
 //	defer a.Close()
-//	srv.TLSConfig = &tls.Config{ClientAuth: tls.RequestClientCert} // the authenticator verifies
+//	srv.TLSConfig = x509auth.TLSConfig(srv.TLSConfig) // ask for client certificates; the authenticator verifies
 //	srv.Handler = authn.Middleware(a, authn.MiddlewareOptions{})(mux)
 //
 // A request without TLS or without a client certificate yields no opinion
 // (nil, false, nil), so that a union tries its next authenticator; a
 // certificate that verifies and names a user yields that user; any other
-// certificate yields an error. The TLS layer should request client
-// certificates without verifying them (tls.RequestClientCert), so that
-// one listener can accept clients of several CAs (users, a front proxy)
-// and a CA reload takes effect without restarting it.
+// certificate yields an error. The TLS layer must ask for client
+// certificates, or clients never send one: Go's default,
+// tls.NoClientCert, does not. It should ask without verifying them
+// (tls.RequestClientCert, which [TLSConfig] sets), so that one listener
+// can accept clients of several CAs (users, a front proxy) and a CA
+// reload takes effect without restarting it. An Authenticator that sees
+// TLS requests without certificates from a server whose tls.Config never
+// asks logs a warning saying so, once.
 //
 // The [Verifier] underneath is exported for packages that verify
 // certificates for other purposes (package requestheader checks a front

@@ -1,11 +1,15 @@
 package x509auth_test
 
 import (
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -159,4 +163,33 @@ func ExampleCommonNameMapping() {
 	// Output:
 	// jane 1001 [dev] true <nil>
 	// true
+}
+
+// TLSConfig makes the TLS server ask for client certificates, without
+// verifying them: the authenticator does, against its reloadable bundle.
+func ExampleTLSConfig() {
+	ca := authntest.NewCA()
+	a, err := x509auth.New(x509auth.Options{VerifyOptions: x509auth.VerifyOptions{ClientCA: ca.Pool()}})
+	if err != nil {
+		panic(err)
+	}
+	defer a.Close()
+	srv := httptest.NewUnstartedServer(authn.Middleware(a, authn.MiddlewareOptions{})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, _ := authn.UserFrom(r.Context())
+		fmt.Fprintln(w, "hello,", u.Name, u.Groups)
+	})))
+	srv.TLS = x509auth.TLSConfig(&tls.Config{MinVersion: tls.VersionTLS12})
+	srv.StartTLS()
+	defer srv.Close()
+
+	client := authntest.Client(srv, ca.IssueClient("jane", "dev").TLSCertificate())
+	defer client.CloseIdleConnections()
+	resp, err := client.Get(srv.URL)
+	if err != nil {
+		panic(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	fmt.Print(string(body))
+	// Output: hello, jane [dev]
 }

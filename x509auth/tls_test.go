@@ -8,10 +8,13 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -24,7 +27,7 @@ import (
 )
 
 // newTLSServer starts an HTTPS server that asks for client certificates
-// without verifying them (tls.RequestClientCert: a is what verifies) and
+// without verifying them (TLSConfig: a is what verifies) and
 // answers with the authenticated user as JSON, or authn's failure
 // answers. It is closed at cleanup.
 func newTLSServer(t testing.TB, a authn.Authenticator) *httptest.Server {
@@ -34,7 +37,7 @@ func newTLSServer(t testing.TB, a authn.Authenticator) *httptest.Server {
 		_ = json.NewEncoder(w).Encode(u)
 	}))
 	srv := httptest.NewUnstartedServer(h)
-	srv.TLS = &tls.Config{ClientAuth: tls.RequestClientCert}
+	srv.TLS = TLSConfig(nil)
 	srv.StartTLS()
 	t.Cleanup(srv.Close)
 	return srv
@@ -49,10 +52,9 @@ type tlsClient struct {
 
 func newTLSClient(t testing.TB, srv *httptest.Server, cert tls.Certificate) *tlsClient {
 	t.Helper()
-	tr := srv.Client().Transport.(*http.Transport).Clone()
-	tr.TLSClientConfig.Certificates = []tls.Certificate{cert}
-	t.Cleanup(tr.CloseIdleConnections)
-	return &tlsClient{srv: srv, c: &http.Client{Transport: tr}}
+	c := authntest.Client(srv, cert)
+	t.Cleanup(c.CloseIdleConnections)
+	return &tlsClient{srv: srv, c: c}
 }
 
 // get makes one request and returns the status and, on 200, the user.
@@ -120,7 +122,7 @@ func TestJunkChainOverTLS(t *testing.T) {
 	v := newStatic(t, ca, VerifyOptions{})
 	var conns atomic.Int32
 	srv := httptest.NewUnstartedServer(authn.Middleware(NewWithVerifier(v, nil), authn.MiddlewareOptions{})(http.NotFoundHandler()))
-	srv.TLS = &tls.Config{ClientAuth: tls.RequestClientCert}
+	srv.TLS = TLSConfig(nil)
 	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
 		if s == http.StateNew {
 			conns.Add(1)
@@ -154,4 +156,161 @@ func TestJunkChainOverTLS(t *testing.T) {
 		jane.wantStatus(t, http.StatusNotFound) // authenticated: the handler answers
 	}
 	assert.Equal(t, uint64(1), v.verifications.Load()-before)
+}
+
+// lockedBuffer collects log output written by server goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func TestTLSConfig(t *testing.T) {
+	get := func(*tls.ClientHelloInfo) (*tls.Config, error) { return nil, nil }
+	tests := []struct {
+		name string
+		base *tls.Config
+		want tls.ClientAuthType
+	}{
+		{name: "nil", want: tls.RequestClientCert},
+		{name: "default", base: &tls.Config{MinVersion: tls.VersionTLS13}, want: tls.RequestClientCert},
+		{name: "require any kept", base: &tls.Config{ClientAuth: tls.RequireAnyClientCert}, want: tls.RequireAnyClientCert},
+		{name: "verify if given kept", base: &tls.Config{ClientAuth: tls.VerifyClientCertIfGiven}, want: tls.VerifyClientCertIfGiven},
+		{name: "require and verify kept", base: &tls.Config{ClientAuth: tls.RequireAndVerifyClientCert}, want: tls.RequireAndVerifyClientCert},
+		{name: "with GetConfigForClient", base: &tls.Config{GetConfigForClient: get}, want: tls.RequestClientCert},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var before tls.Config
+			if tt.base != nil {
+				before = *tt.base.Clone()
+			}
+			c := TLSConfig(tt.base)
+			require.NotNil(t, c)
+			assert.NotSame(t, tt.base, c)
+			assert.Equal(t, tt.want, c.ClientAuth)
+			if tt.base != nil {
+				assert.Equal(t, before.ClientAuth, tt.base.ClientAuth, "base unchanged")
+				assert.Equal(t, tt.base.MinVersion, c.MinVersion, "the rest kept")
+			}
+		})
+	}
+
+	// Configs chosen per client are raised too, without changing them.
+	shared := &tls.Config{ServerName: "per-client"}
+	strict := &tls.Config{ClientAuth: tls.RequireAnyClientCert}
+	c := TLSConfig(&tls.Config{GetConfigForClient: func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
+		if hello.ServerName == "strict" {
+			return strict, nil
+		}
+		return shared, nil
+	}})
+	got, err := c.GetConfigForClient(&tls.ClientHelloInfo{})
+	require.NoError(t, err)
+	assert.Equal(t, tls.RequestClientCert, got.ClientAuth)
+	assert.Equal(t, "per-client", got.ServerName)
+	assert.Equal(t, tls.NoClientCert, shared.ClientAuth, "the returned config is a clone")
+	got, err = c.GetConfigForClient(&tls.ClientHelloInfo{ServerName: "strict"})
+	require.NoError(t, err)
+	assert.Same(t, strict, got)
+}
+
+// serveTLS serves h with cfg as a program does with ListenAndServeTLS
+// (http.Server.TLSConfig holding the certificate), and returns a client
+// that trusts ca and presents cert, and the server's URL.
+func serveTLS(t *testing.T, h http.Handler, cfg *tls.Config, ca *authntest.CA, cert tls.Certificate) (*http.Client, string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	srv := &http.Server{Handler: h, TLSConfig: cfg}
+	done := make(chan error, 1)
+	go func() { done <- srv.ServeTLS(ln, "", "") }()
+	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: ca.Pool(), Certificates: []tls.Certificate{cert}}}
+	t.Cleanup(func() {
+		tr.CloseIdleConnections()
+		require.NoError(t, srv.Close())
+		require.ErrorIs(t, <-done, http.ErrServerClosed)
+	})
+	return &http.Client{Transport: tr}, "https://" + ln.Addr().String()
+}
+
+// TestWarnsWhenClientCertsNeverRequested serves the authenticator from
+// real TLS servers: one whose tls.Config never asks for client
+// certificates gets one warning, however many requests come; the others,
+// and those whose configuration cannot be seen, get none.
+func TestWarnsWhenClientCertsNeverRequested(t *testing.T) {
+	ca := authntest.NewCA()
+	jane := ca.IssueClient("jane").TLSCertificate()
+	serverCert := ca.IssueServer("127.0.0.1").TLSCertificate()
+	const warning = "client certificates are never requested"
+	newAuth := func(t *testing.T) (http.Handler, *Authenticator, *lockedBuffer) {
+		logs := &lockedBuffer{}
+		a, err := New(Options{VerifyOptions: VerifyOptions{ClientCA: ca.Pool(), Logger: slog.New(slog.NewTextHandler(logs, nil))}})
+		require.NoError(t, err)
+		t.Cleanup(func() { require.NoError(t, a.Close()) })
+		return authn.Middleware(a, authn.MiddlewareOptions{})(http.NotFoundHandler()), a, logs
+	}
+	status := func(t *testing.T, c *http.Client, url string) int {
+		resp, err := c.Get(url)
+		require.NoError(t, err)
+		_, err = io.Copy(io.Discard, resp.Body)
+		require.NoError(t, err)
+		require.NoError(t, resp.Body.Close())
+		return resp.StatusCode
+	}
+
+	t.Run("never requested: one warning", func(t *testing.T) {
+		h, _, logs := newAuth(t)
+		c, url := serveTLS(t, h, &tls.Config{Certificates: []tls.Certificate{serverCert}}, ca, jane)
+		for range 3 {
+			assert.Equal(t, http.StatusUnauthorized, status(t, c, url), "the certificate is never sent")
+		}
+		assert.Equal(t, 1, strings.Count(logs.String(), warning), logs.String())
+		assert.Contains(t, logs.String(), "level=WARN")
+		assert.Contains(t, logs.String(), "x509auth.TLSConfig")
+	})
+	t.Run("TLSConfig: no warning", func(t *testing.T) {
+		h, _, logs := newAuth(t)
+		c, url := serveTLS(t, h, TLSConfig(&tls.Config{Certificates: []tls.Certificate{serverCert}}), ca, jane)
+		assert.Equal(t, http.StatusNotFound, status(t, c, url), "authenticated: the handler answers")
+		noCert, url2 := serveTLS(t, h, TLSConfig(&tls.Config{Certificates: []tls.Certificate{serverCert}}), ca, tls.Certificate{})
+		assert.Equal(t, http.StatusUnauthorized, status(t, noCert, url2), "a client without a certificate")
+		assert.NotContains(t, logs.String(), warning)
+	})
+	t.Run("GetConfigForClient may decide: no warning", func(t *testing.T) {
+		h, _, logs := newAuth(t)
+		perClient := &tls.Config{Certificates: []tls.Certificate{serverCert}}
+		c, url := serveTLS(t, h, &tls.Config{Certificates: []tls.Certificate{serverCert},
+			GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) { return perClient, nil }}, ca, jane)
+		assert.Equal(t, http.StatusUnauthorized, status(t, c, url))
+		assert.NotContains(t, logs.String(), warning)
+	})
+	t.Run("config not visible: no warning", func(t *testing.T) {
+		// httptest serves a ready-made TLS listener: http.Server.TLSConfig
+		// is nil, or the empty config net/http fills in for HTTP/2, not
+		// the listener's.
+		h, a, logs := newAuth(t)
+		srv := httptest.NewTLSServer(h)
+		t.Cleanup(srv.Close)
+		c := newTLSClient(t, srv, jane)
+		for range 2 {
+			c.wantStatus(t, http.StatusUnauthorized)
+		}
+		// Nor for a request built by hand.
+		_, ok, err := a.AuthenticateRequest(authntest.NewRequest())
+		require.NoError(t, err)
+		require.False(t, ok)
+		assert.NotContains(t, logs.String(), warning)
+	})
 }
