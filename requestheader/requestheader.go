@@ -77,10 +77,12 @@ type Options struct {
 	// ClientCA is a static pool of front-proxy CAs, instead of
 	// ClientCAFile.
 	ClientCA *x509.CertPool
-	// Verifier is a chain verifier shared with other users, instead of
-	// ClientCAFile or ClientCA; the Authenticator does not close it. Use it
-	// for revocation (x509auth.VerifyOptions.CRLFile and DenyFile) or to
-	// tune the verified-chain cache.
+	// Verifier verifies front-proxy certificates, instead of ClientCAFile
+	// or ClientCA; the Authenticator does not close it. Use it for
+	// revocation (x509auth.VerifyOptions.CRLFile and DenyFile) or to tune
+	// the chain caches. It must be a Verifier of the front-proxy CA bundle
+	// alone, never the client CA's (x509auth.CommonCAs finds a CA two
+	// bundles share).
 	Verifier *x509auth.Verifier
 	// AllowedNames are the common names a front-proxy certificate may
 	// have (--requestheader-allowed-names), compared exactly. Empty: any

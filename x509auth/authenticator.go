@@ -85,9 +85,12 @@ func New(opts Options) (*Authenticator, error) {
 }
 
 // NewWithVerifier returns an Authenticator that uses v, which it does not
-// own: [Authenticator.Close] leaves v open, and several authenticators (a
-// client-certificate one and a front proxy's, say) may share it, its cache
-// included. A nil mapping means [CommonNameMapping]. It panics if v is nil.
+// own: [Authenticator.Close] leaves v open, and several authenticators
+// that map the client certificates of v's CA bundle differently may share
+// it, its cache included. (A front proxy's certificates are verified by a
+// Verifier of their own, over a CA bundle that must share no CA with
+// this one: see package requestheader.) A nil mapping means
+// [CommonNameMapping]. It panics if v is nil.
 func NewWithVerifier(v *Verifier, mapping func(*x509.Certificate) (authn.UserInfo, error)) *Authenticator {
 	if v == nil {
 		panic("x509auth: NewWithVerifier with a nil Verifier")

@@ -24,9 +24,12 @@
 // asks logs a warning saying so, once.
 //
 // The [Verifier] underneath is exported for packages that verify
-// certificates for other purposes (package requestheader checks a front
-// proxy's certificate with one) and can be shared between authenticators
-// with [NewWithVerifier].
+// certificates for other purposes: package requestheader checks a front
+// proxy's certificate with one of its own, over the front-proxy CA bundle.
+// Authenticators that map the certificates of one CA bundle differently
+// can share a Verifier with [NewWithVerifier]; a Verifier is never shared
+// between the client CA and the front proxy, whose CAs must be distinct
+// ([CommonCAs] finds a CA the two bundles have in common).
 //
 // # Verification
 //

@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -192,4 +193,34 @@ func ExampleTLSConfig() {
 	body, _ := io.ReadAll(resp.Body)
 	fmt.Print(string(body))
 	// Output: hello, jane [dev]
+}
+
+// ReadCABundle and CommonCAs refuse a front-proxy CA bundle that shares a
+// CA with the client CA bundle, whatever the file names.
+func ExampleCommonCAs() {
+	clientCA, proxyCA := authntest.NewCA(), authntest.NewCA()
+	dir, _ := os.MkdirTemp("", "x509auth")
+	defer os.RemoveAll(dir)
+	write := func(name string, pem ...[]byte) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, slices.Concat(pem...), 0o600); err != nil {
+			panic(err)
+		}
+		return path
+	}
+	clientFile := write("ca.crt", clientCA.CertPEM)
+	proxyFile := write("front-proxy-ca.crt", proxyCA.CertPEM, clientCA.CertPEM) // a mistake
+
+	clients, err := x509auth.ReadCABundle(clientFile)
+	if err != nil {
+		panic(err)
+	}
+	proxies, err := x509auth.ReadCABundle(proxyFile)
+	if err != nil {
+		panic(err)
+	}
+	for _, c := range x509auth.CommonCAs(proxies, clients) {
+		fmt.Println("front-proxy bundle trusts a client CA:", c.Subject)
+	}
+	// Output: front-proxy bundle trusts a client CA: CN=authntest CA
 }

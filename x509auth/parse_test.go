@@ -1,12 +1,16 @@
 package x509auth
 
 import (
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/hex"
+	"io/fs"
 	"math/big"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/authnkit/authnkit/authn/authntest"
+	"github.com/authnkit/authnkit/internal/reload"
 )
 
 func TestParseBundle(t *testing.T) {
@@ -265,4 +270,97 @@ func TestSerialKey(t *testing.T) {
 	assert.Equal(t, "00", serialHex(big.NewInt(0)))
 	assert.Equal(t, "2D01", serialHex(big.NewInt(0x2d01)))
 	assert.Equal(t, "-01", serialHex(big.NewInt(-1)))
+}
+
+// TestReadCABundle: ReadCABundle reads a file as NewVerifier reads
+// ClientCAFile, and fails where it fails.
+func TestReadCABundle(t *testing.T) {
+	a, b := authntest.NewCA(), authntest.NewCA()
+	dir := t.TempDir()
+	bigFile := filepath.Join(dir, "big.crt")
+	require.NoError(t, os.WriteFile(bigFile, nil, 0o600))
+	require.NoError(t, os.Truncate(bigFile, reload.DefaultMaxSize+1))
+	tests := []struct {
+		name      string
+		path      string
+		wantCerts []*x509.Certificate
+		wantErr   error
+		wantMsg   string
+	}{
+		{name: "two in order", path: writeFile(t, dir, "ok.crt", append(append([]byte("# bundle\n"), b.CertPEM...), a.CertPEM...)),
+			wantCerts: []*x509.Certificate{b.Certificate, a.Certificate}},
+		{name: "missing", path: filepath.Join(dir, "missing.crt"), wantErr: fs.ErrNotExist},
+		{name: "directory", path: dir, wantErr: errNotRegular},
+		{name: "too big", path: bigFile, wantMsg: "more than the limit"},
+		{name: "empty", path: writeFile(t, dir, "empty.crt", nil), wantErr: errNoCertificate},
+		{name: "torn", path: writeFile(t, dir, "torn.crt", append(append([]byte{}, a.CertPEM...), b.CertPEM[:100]...)),
+			wantMsg: "line " + itoa(1+strings.Count(string(a.CertPEM), "\n")) + ": malformed PEM block"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			certs, err := ReadCABundle(tt.path)
+			if tt.wantCerts != nil {
+				require.NoError(t, err)
+				assert.Equal(t, tt.wantCerts, certs)
+				v, err := NewVerifier(VerifyOptions{ClientCAFile: tt.path})
+				require.NoError(t, err, "NewVerifier agrees")
+				require.NoError(t, v.Close())
+				return
+			}
+			require.Error(t, err)
+			assert.Nil(t, certs)
+			if tt.wantErr != nil {
+				require.ErrorIs(t, err, tt.wantErr)
+			}
+			assert.Contains(t, err.Error(), tt.wantMsg)
+			assert.Contains(t, err.Error(), tt.path)
+			assert.True(t, strings.HasPrefix(err.Error(), "x509auth: "), err.Error())
+			_, err = NewVerifier(VerifyOptions{ClientCAFile: tt.path})
+			require.Error(t, err, "NewVerifier agrees")
+		})
+	}
+}
+
+func TestCommonCAs(t *testing.T) {
+	ca := authntest.NewCA()
+	tmpl := *ca.Certificate
+	tmpl.SerialNumber = big.NewInt(2)
+	tmpl.NotAfter = ca.Certificate.NotAfter.Add(time.Hour)
+	der, err := x509.CreateCertificate(rand.Reader, &tmpl, &tmpl, ca.Key.Public(), ca.Key)
+	require.NoError(t, err)
+	reissued, err := x509.ParseCertificate(der)
+	require.NoError(t, err)
+	sameName := authntest.NewCA() // another key under the same subject
+	require.Equal(t, ca.Certificate.Subject.String(), sameName.Certificate.Subject.String())
+	other := authntest.NewCAWith(authntest.CertOptions{Subject: pkix.Name{CommonName: "other"}})
+
+	tests := []struct {
+		name string
+		a, b []*x509.Certificate
+		want []*x509.Certificate
+	}{
+		{name: "none", a: []*x509.Certificate{ca.Certificate}, b: []*x509.Certificate{sameName.Certificate, other.Certificate}},
+		{name: "the same certificate", a: []*x509.Certificate{other.Certificate, ca.Certificate}, b: []*x509.Certificate{ca.Certificate},
+			want: []*x509.Certificate{ca.Certificate}},
+		{name: "re-issued: same subject and key", a: []*x509.Certificate{ca.Certificate}, b: []*x509.Certificate{other.Certificate, reissued},
+			want: []*x509.Certificate{ca.Certificate}},
+		{name: "empty", a: nil, b: []*x509.Certificate{ca.Certificate}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, CommonCAs(tt.a, tt.b))
+		})
+	}
+	// The re-issued certificate does verify what the original signed.
+	_, err = ca.IssueClient("jane").Certificate.Verify(x509.VerifyOptions{Roots: poolOf(reissued), KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
+	require.NoError(t, err)
+}
+
+func poolOf(certs ...*x509.Certificate) *x509.CertPool {
+	p := x509.NewCertPool()
+	for _, c := range certs {
+		p.AddCert(c)
+	}
+	return p
 }
