@@ -131,23 +131,28 @@ func (e *RevokedError) Is(target error) bool { return target == authn.ErrRevoked
 // error of the package it is formatted only when Error is called:
 // crypto/x509's messages name certificates too.
 type reasonError struct {
-	kind error
 	// ca is the CA certificate of the chain that failed, named in the
 	// message; nil when the failure is the leaf's.
-	ca  *x509.Certificate
-	err error
+	ca *x509.Certificate
+	// kindErr holds the kind, then crypto/x509's error: Unwrap returns
+	// it without allocating.
+	kindErr [2]error
+}
+
+func newReason(kind error, ca *x509.Certificate, err error) *reasonError {
+	return &reasonError{ca: ca, kindErr: [2]error{kind, err}}
 }
 
 func (e *reasonError) Error() string {
-	msg := e.kind.Error()
+	msg := e.kindErr[0].Error()
 	if e.ca != nil {
 		msg += " (CA certificate serial=" + serialHex(e.ca.SerialNumber) + " subject=" + quoteSubject(e.ca.Subject.String()) + ")"
 	}
-	return msg + ": " + e.err.Error()
+	return msg + ": " + e.kindErr[1].Error()
 }
 
 // Unwrap returns the kind and the cause, for errors.Is and errors.As.
-func (e *reasonError) Unwrap() []error { return []error{e.kind, e.err} }
+func (e *reasonError) Unwrap() []error { return e.kindErr[:] }
 
 // errNoPeers: Verify was given no certificate.
 var errNoPeers = fmt.Errorf("%w: no certificate", ErrInvalidCertificate)

@@ -330,28 +330,28 @@ func (v *Verifier) verify(peers []*x509.Certificate, now time.Time) (*entry, err
 // error's Error method is called.
 func classify(err error, now time.Time) error {
 	if _, ok := errors.AsType[x509.UnknownAuthorityError](err); ok {
-		return &reasonError{kind: ErrUnknownAuthority, err: err}
+		return newReason(ErrUnknownAuthority, nil, err)
 	}
 	if ie, ok := errors.AsType[x509.CertificateInvalidError](err); ok {
 		switch ie.Reason {
 		case x509.Expired:
 			c := ie.Cert
 			if c == nil {
-				return &reasonError{kind: ErrInvalidCertificate, err: err}
+				return newReason(ErrInvalidCertificate, nil, err)
 			}
 			var ca *x509.Certificate
 			if c.IsCA {
 				ca = c
 			}
 			if now.Before(c.NotBefore) {
-				return &reasonError{kind: &authn.NotYetValidError{NotBefore: c.NotBefore}, ca: ca, err: err}
+				return newReason(&authn.NotYetValidError{NotBefore: c.NotBefore}, ca, err)
 			}
-			return &reasonError{kind: &authn.ExpiredError{Expiry: c.NotAfter}, ca: ca, err: err}
+			return newReason(&authn.ExpiredError{Expiry: c.NotAfter}, ca, err)
 		case x509.IncompatibleUsage:
-			return &reasonError{kind: ErrWrongKeyUsage, err: err}
+			return newReason(ErrWrongKeyUsage, nil, err)
 		}
 	}
-	return &reasonError{kind: ErrInvalidCertificate, err: err}
+	return newReason(ErrInvalidCertificate, nil, err)
 }
 
 // checkRevocation applies the deny list and the CRLs to a verified chain.
