@@ -77,6 +77,13 @@
 // never reach the wrapped handler, nor a later member of a union. Put the
 // Authenticator first in the union, so that it sees every request.
 //
+// So is every header that spells one of those names, or starts with an
+// extra prefix, when '_' is read as '-' (ASCII letters in any case):
+// X_Remote_User, x_remote_group, X_Remote_Extra_foo, X-Remote_Uid. Such a
+// header is never read, but a handler behind a CGI-style gateway, or one
+// that reads headers through environment-variable names (HTTP_X_REMOTE_USER
+// stands for both spellings), could take it for the real one.
+//
 // Because it strips what it does not trust, two Authenticators that read
 // the same headers cannot be chained for two proxies with different CAs:
 // the first one would strip the second one's headers. Put both CAs in one
