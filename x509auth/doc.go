@@ -84,27 +84,6 @@
 // chain. [Options.UserMapping] replaces the mapping for custom identity
 // rules; it receives only verified certificates.
 //
-// # Kubernetes compatibility, and where authnkit goes beyond it
-//
-// The CA bundle is read as Kubernetes reads --client-ca-file (every PEM
-// CERTIFICATE block without headers; other blocks and text ignored), the
-// verification is the same, and the mapping is the same, with these
-// differences:
-//
-//   - A certificate with an empty common name is an error
-//     ([ErrNoCommonName]); Kubernetes answers "no opinion" for it, which
-//     lets a later authenticator (or anonymous access) take the request
-//     silently.
-//   - A bundle with a malformed PEM block (cut short by a partial write,
-//     bad base64) is refused, keeping the previous bundle; Kubernetes
-//     skips the block and loads the rest.
-//   - Errors say which kind of failure it was; Kubernetes' are strings.
-//   - Revocation: Kubernetes cannot revoke a client certificate (a leaked
-//     admin certificate can only be stopped by replacing the CA). This
-//     package adds CRLs and a deny list, below, offered by package options
-//     as --client-crl-file and --client-cert-deny-file.
-//   - A cache of verified chains, below; Kubernetes verifies every request.
-//
 // # Revocation
 //
 // [VerifyOptions.CRLFile] holds one or more certificate revocation lists
@@ -243,4 +222,63 @@
 // escaped — and never key material. Files are read with a size limit (16
 // MiB). A [Verifier] and an [Authenticator] are safe for concurrent use;
 // [Verifier.Close] stops the watchers and is idempotent.
+//
+// # Beyond Kubernetes
+//
+// The CA bundle is read as Kubernetes reads --client-ca-file (ParseCertsPEM
+// in k8s.io/client-go/util/cert: every PEM CERTIFICATE block without
+// headers, other blocks and text ignored, a certificate that does not
+// parse refusing the file), the verification is the same
+// (x509.Certificate.Verify for client authentication with the
+// intermediates the client sent, as in k8s.io/apiserver's request/x509
+// Authenticator), and so is the mapping (CommonNameUserConversion). These
+// are the deliberate differences, each with its reason:
+//
+//   - A certificate with an empty common name is an error
+//     ([ErrNoCommonName]); Kubernetes answers "no opinion", which lets a
+//     later authenticator, or anonymous access, take a request that came
+//     with a verified certificate, silently.
+//   - One malformed PEM block (cut short by a partial write, bad base64,
+//     no END line) refuses the whole CA bundle, and the previous one keeps
+//     serving; Kubernetes skips the block and loads the rest, so a torn
+//     write quietly drops CAs.
+//   - A chain longer than the leaf and [VerifyOptions.MaxIntermediates]
+//     certificates (default [DefaultMaxIntermediates]) is refused before
+//     it is verified; Kubernetes verifies whatever the client sends, and
+//     crypto/x509 may then check up to a hundred signatures per request: a
+//     client with a long chain of junk intermediates makes every request
+//     cost the server many verifications.
+//   - Verified chains are cached, and so are failed ones (ten seconds at
+//     most), per Verifier and CA bundle; Kubernetes verifies every request.
+//     A client sends the same chain on every request: the first cache
+//     makes it cost about a hash; the second does the same for a client
+//     that repeats a bad chain, and for an ordinary client certificate,
+//     which a front proxy's Verifier refuses on every request before this
+//     one accepts it.
+//   - Revocation: CRLs ([VerifyOptions.CRLFile], --client-crl-file in
+//     package options) and a deny list ([VerifyOptions.DenyFile],
+//     --client-cert-deny-file), applied on every request, cached chain or
+//     not, with a stale CRL failing closed (503). Kubernetes cannot revoke
+//     a client certificate: a leaked admin certificate is stopped only by
+//     replacing the CA.
+//   - The UID attribute ([UIDOID]) is always read; Kubernetes reads it
+//     behind the feature gate AllowParsingUserUIDFromCertAuth (on by
+//     default since 1.34). This module has no feature gates, which are
+//     process-wide globals; a [Options.UserMapping] can ignore it.
+//   - [Options.UserMapping] receives the leaf; Kubernetes' UserConversion
+//     receives each verified chain in turn until one maps. The default
+//     mapping reads only the leaf in both, so the answers are the same.
+//   - Errors are typed and say which kind of failure it was ([errors.Is]
+//     with the sentinels above); they name the leaf by serial number in
+//     hexadecimal, as openssl prints it and the deny list takes it, and by
+//     subject. Kubernetes' are strings naming the decimal serial number
+//     and key identifiers.
+//   - Responses carry an Expiry, the earliest NotAfter of the verified
+//     chain, so that caches never outlive the certificate. Kubernetes
+//     records the leaf's remaining lifetime in a histogram instead
+//     (apiserver_client_certificate_expiration_seconds); this package
+//     keeps no metrics, which would be process-wide globals.
+//   - [TLSConfig] and the warning about servers that never ask for client
+//     certificates: kube-apiserver sets up its own listener; a library's
+//     users set up theirs, and Go's default never asks.
 package x509auth
