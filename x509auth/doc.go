@@ -43,8 +43,10 @@
 // Verification is [x509.Certificate.Verify], as in Kubernetes.
 //
 // Every failure is a [*CertificateError] naming the leaf by serial number
-// (hexadecimal, as openssl prints it) and subject, and its kind can be
-// told apart with errors.Is and errors.As:
+// (hexadecimal, as openssl prints it) and subject — formatted only when
+// its Error method is called, so that refusing a certificate costs no
+// formatting — and its kind can be told apart with errors.Is and
+// errors.As:
 //
 //	authn.ErrExpired, *authn.ExpiredError        a certificate of the chain has expired (its NotAfter)
 //	authn.ErrNotYetValid, *authn.NotYetValidError  a certificate of the chain is not valid yet (its NotBefore)
@@ -101,11 +103,11 @@
 // usage cannot hide the CRL of the original root). So a CRL of an
 // intermediate that the client sends, or of a CA given as a static pool,
 // works too, and a CRL of a rotated-out key of the same name does not
-// apply to the new one. Certificates whose
-// issuer signed no CRL in the file are not checked. A certificate is
-// revoked when its serial number is listed by its issuer's CRLs (several
-// CRLs of one issuer count together; a certificate on hold counts as
-// revoked); that holds for the leaf and for every intermediate.
+// apply to the new one. Certificates whose issuer signed no CRL in the
+// file are not checked. A certificate is revoked when its serial number is
+// listed by its issuer's CRLs (several CRLs of one issuer count together;
+// a certificate on hold counts as revoked); that holds for the leaf and
+// for every intermediate.
 //
 // Freshness: a CRL that is out of date when read is refused. A CRL that
 // goes out of date while serving (its nextUpdate passes and no newer file
