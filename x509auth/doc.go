@@ -148,9 +148,12 @@
 //
 // In both, digits may come in pairs separated by colons (as "openssl x509
 // -noout -text" prints serial numbers), and letters and prefixes are of
-// either case. An entry of any other form (a SHA-1 fingerprint, a serial
-// number longer than 20 octets, two entries on a line) refuses the whole
-// file, naming it and the line. An empty deny list is valid.
+// either case. An entry of any other form (a SHA-1 fingerprint as openssl
+// prints it, "SHA1 Fingerprint=…", a serial number longer than 20 octets,
+// two entries on a line) refuses the whole file, naming it and the line.
+// Forty bare hexadecimal digits are a valid serial number, so a SHA-1
+// fingerprint pasted without its prefix cannot be told from one: use
+// SHA-256 fingerprints. An empty deny list is valid.
 //
 // Revoked certificates are refused with a [*RevokedError] (matching
 // [authn.ErrRevoked]) that says which certificate and which source. The
