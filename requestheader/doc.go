@@ -12,10 +12,9 @@
 //	a := union.New(proxy, clientCerts, authn.BearerToken(tokens)) // kube-apiserver's order
 //
 // The server must ask for client certificates without verifying them
-// itself (tls.RequestClientCert or tls.VerifyClientCertIfGiven with the
-// front-proxy CA among ClientCAs): the Authenticator verifies
-// r.TLS.PeerCertificates with an x509auth.Verifier, so the CA bundle can
-// reload and the verified chain is cached.
+// itself (x509auth.TLSConfig sets tls.RequestClientCert): the
+// Authenticator verifies r.TLS.PeerCertificates with an x509auth.Verifier,
+// so the CA bundle can reload and the verified chain is cached.
 //
 // # Headers
 //
@@ -77,39 +76,18 @@
 // never reach the wrapped handler, nor a later member of a union. Put the
 // Authenticator first in the union, so that it sees every request.
 //
+// So is every header that spells one of those names, or starts with an
+// extra prefix, when '_' is read as '-' (ASCII letters in any case):
+// X_Remote_User, x_remote_group, X_Remote_Extra_foo, X-Remote_Uid. Such a
+// header is never read, but a handler behind a CGI-style gateway, or one
+// that reads headers through environment-variable names (HTTP_X_REMOTE_USER
+// stands for both spellings), could take it for the real one.
+//
 // Because it strips what it does not trust, two Authenticators that read
 // the same headers cannot be chained for two proxies with different CAs:
 // the first one would strip the second one's headers. Put both CAs in one
 // bundle and both names in AllowedNames instead, which is also all
 // kube-apiserver supports.
-//
-// # Kubernetes compatibility, and where authnkit goes beyond it
-//
-// Verification, the allowed-names check, header reading and extra-key
-// decoding follow k8s.io/apiserver's request/x509 Verifier and
-// request/headerrequest (including the outcomes above, and header names
-// being trimmed of white space). Differences:
-//
-//   - Stripping on every outcome. Kubernetes deletes the headers in the
-//     authenticator only when it succeeds (and its authentication filter
-//     deletes the standard and configured ones after any success); a request
-//     that fails there never reaches a handler, but behind a union whose
-//     later member succeeds, or with a custom failure handler, the headers
-//     of an untrusted client could. Here they never do.
-//   - Bounds: the identity headers of one request may hold at most
-//     [Options.MaxValues] values and [Options.MaxBytes] bytes (names and
-//     values); beyond that a trusted request is an error matching
-//     [authn.ErrMalformed]. Kubernetes has no bounds.
-//   - Configuration errors: an empty UsernameHeaders, a header name that is
-//     not an HTTP token, or an empty allowed name is an error from [New];
-//     Kubernetes starts with a front proxy that can never authenticate
-//     anyone in the first case and never matches in the second.
-//   - The CA bundle is reloaded with fsnotify and a periodic check, and
-//     verified chains are cached (package x509auth); a shared
-//     x509auth.Verifier adds CRL and deny-list revocation of proxy
-//     certificates.
-//   - Responses carry an Expiry; the order of extra values from different
-//     headers with the same key is deterministic.
 //
 // # Concurrency
 //
@@ -117,4 +95,67 @@
 // own; verification, with its cache of verified chains, is x509auth's. It
 // changes the request only by deleting identity headers, and returns a new
 // response each time.
+//
+// # Beyond Kubernetes
+//
+// Verification, the allowed-names check, header reading and extra-key
+// decoding follow k8s.io/apiserver's request/x509 Verifier and
+// request/headerrequest, including the outcomes above and header names
+// trimmed of white space. These are the deliberate differences, each with
+// its reason:
+//
+//   - Identity headers are stripped on every outcome. Kubernetes deletes
+//     them in the authenticator only when it succeeds (and its
+//     authentication filter deletes the standard and configured ones after
+//     any success); a request that fails there never reaches a handler,
+//     but behind a union whose later member succeeds, or with a custom
+//     failure handler, the headers of an untrusted client could. Here they
+//     never do.
+//   - Stripping matches names in any letter case, in the keys of the header
+//     map as they are; Kubernetes deletes the canonical key only
+//     (http.Header.Del), so a non-canonical key in a hand-built request
+//     stays.
+//   - Headers that spell an identity header with '_' for '-'
+//     (X_Remote_User) are stripped too, and never read; Kubernetes neither
+//     reads nor strips them, and they reach the handler, where a
+//     CGI-style gateway or a framework that reads headers through
+//     environment-variable names would take them for the real ones.
+//   - The proxy's certificate is verified by an x509auth.Verifier, with
+//     its differences from Kubernetes: a chain longer than the leaf and
+//     four intermediates (x509auth.DefaultMaxIntermediates) is refused
+//     before it is verified, so junk intermediates cannot make each request
+//     cost many signature checks; verified chains are cached, and failed
+//     ones for ten seconds, so that an ordinary client certificate, which
+//     fails here on every request of a server that also takes client
+//     certificates, costs about a hash; a CA bundle with one malformed
+//     PEM block is refused, not loaded in part; a Verifier given as
+//     [Options.Verifier] adds CRL and deny-list revocation of proxy
+//     certificates, which Kubernetes cannot revoke. Failures are
+//     x509auth's typed errors, formatted only when read; a disallowed name
+//     is a [*NotAllowedError]. Kubernetes' are strings.
+//   - Bounds: the identity headers of one request may hold at most
+//     [Options.MaxValues] values and [Options.MaxBytes] bytes (names and
+//     values); beyond that a trusted request is an error matching
+//     [authn.ErrMalformed]. Kubernetes has no bounds but the HTTP server's
+//     header limit, so a proxy bug can make it build identities of
+//     thousands of groups that every later component has to carry.
+//   - Configuration errors: an empty UsernameHeaders, a header name that is
+//     not an HTTP token, or an empty allowed name is an error from [New];
+//     Kubernetes starts with a front proxy that can never authenticate
+//     anyone in the first case and never matches in the second.
+//   - A nil certificate in a hand-built request's chain is an error
+//     matching [authn.ErrMalformed]; Kubernetes would panic adding it to a
+//     pool.
+//   - Responses carry an Expiry, the earliest NotAfter of the proxy's
+//     chain, so that caches never outlive the proxy's certificate; the
+//     order of extra values from different headers with the same key is
+//     deterministic (Kubernetes' follows map order).
+//
+// The front-proxy CA bundle must not share a CA with the client CA bundle
+// (--client-ca-file), or every holder of a client certificate from that CA
+// could assert any identity (with AllowedNames, any holder of an allowed
+// name). x509auth.CommonCAs finds the CAs two bundles share: the same
+// subject and key, so a re-issued CA certificate counts, where
+// kube-apiserver's check compares identical certificates, and only when
+// --requestheader-allowed-names is empty.
 package requestheader

@@ -97,6 +97,8 @@ func FuzzHeaders(f *testing.F) {
 		"X-Remote-User: " + strings.Repeat("x", 500) + "\n",
 		"Authorization: Bearer t\nX-Remote-User: a\n",
 		"X-Remote-User\nno colon\n:\n: value\n",
+		"X_Remote_User: mallory\nx_remote_group: system:masters\nX_Remote_Extra_foo: bar\nX-Remote_Uid: 0\n",
+		"X-Remote-User: jane\nX_Other_User: x\nx_other_k: v\nX_Remote_Userx: kept\nX_Remote_Extras: kept\n",
 	} {
 		for i := range certs {
 			f.Add(uint8(i), s)
@@ -126,8 +128,8 @@ func FuzzHeaders(f *testing.F) {
 		}
 		for k, vs := range before {
 			_, left := r.Header[k]
-			if identity := isIdentity(opts, k); identity == left {
-				t.Fatalf("header %q (identity: %v) left in the request: %v", k, identity, left)
+			if strip := isIdentity(opts, k) || isLookalike(opts, k); strip == left {
+				t.Fatalf("header %q (to strip: %v) left in the request: %v", k, strip, left)
 			}
 			if left && !slices.Equal(vs, r.Header[k]) {
 				t.Fatalf("header %q changed from %q to %q", k, vs, r.Header[k])
@@ -175,6 +177,35 @@ func isIdentity(opts Options, k string) bool {
 	}
 	for _, p := range opts.ExtraHeaderPrefixes {
 		if len(k) >= len(p) && strings.EqualFold(k[:len(p)], p) {
+			return true
+		}
+	}
+	return false
+}
+
+// isLookalike reports whether header k spells one of opts' identity
+// headers, or starts with an extra prefix, once '_' is read as '-' and
+// ASCII letters are lower-cased on both sides.
+func isLookalike(opts Options, k string) bool {
+	norm := func(s string) string {
+		return strings.Map(func(r rune) rune {
+			switch {
+			case r == '_':
+				return '-'
+			case 'A' <= r && r <= 'Z':
+				return r + 'a' - 'A'
+			}
+			return r
+		}, s)
+	}
+	nk := norm(k)
+	for _, n := range slices.Concat(opts.UsernameHeaders, opts.UIDHeaders, opts.GroupHeaders) {
+		if nk == norm(n) {
+			return true
+		}
+	}
+	for _, p := range opts.ExtraHeaderPrefixes {
+		if strings.HasPrefix(nk, norm(p)) {
 			return true
 		}
 	}

@@ -22,6 +22,8 @@ type headers struct {
 	// exact holds every configured name, deduplicated case-insensitively,
 	// for stripping.
 	exact []string
+	// underscore is set when a configured name or prefix holds '_'.
+	underscore bool
 	// maxValues and maxBytes bound a trusted request's identity headers.
 	maxValues, maxBytes int
 }
@@ -50,6 +52,7 @@ func newHeaders(opts Options) (headers, error) {
 			h.exact = append(h.exact, n)
 		}
 	}
+	h.underscore = slices.ContainsFunc(slices.Concat(h.exact, h.prefixes), func(n string) bool { return strings.Contains(n, "_") })
 	h.maxValues = cmp.Or(opts.MaxValues, DefaultMaxValues)
 	h.maxBytes = cmp.Or(opts.MaxBytes, DefaultMaxBytes)
 	return h, nil
@@ -116,12 +119,57 @@ func (h *headers) isIdentity(key string) bool {
 	return false
 }
 
+// isLookalike reports whether key spells a configured name, or starts with
+// an extra prefix, when '_' is read as '-' (ASCII letters compared
+// case-insensitively): X_Remote_User for X-Remote-User. Such headers are
+// never read, but servers and gateways that turn header names into
+// variables (CGI's HTTP_X_REMOTE_USER, nginx, WSGI) make the two
+// spellings one, so they are stripped with the others.
+func (h *headers) isLookalike(key string) bool {
+	if !h.underscore && strings.IndexByte(key, '_') < 0 {
+		return false // then isIdentity has answered already
+	}
+	for _, n := range h.exact {
+		if len(key) == len(n) && equalFoldDash(key, n) {
+			return true
+		}
+	}
+	for _, p := range h.prefixes {
+		if len(key) >= len(p) && equalFoldDash(key[:len(p)], p) {
+			return true
+		}
+	}
+	return false
+}
+
+// equalFoldDash reports whether a and b, of the same length, are equal
+// when ASCII letters are compared without case and '_' is read as '-'.
+func equalFoldDash(a, b string) bool {
+	for i := range len(a) {
+		if foldDash(a[i]) != foldDash(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func foldDash(c byte) byte {
+	switch {
+	case 'A' <= c && c <= 'Z':
+		return c + 'a' - 'A'
+	case c == '_':
+		return '-'
+	}
+	return c
+}
+
 // strip deletes every identity header from hdr, whatever the case of its
-// key, and reports how many keys it deleted.
+// key, and every header that spells one with '_' for '-' (isLookalike),
+// and reports how many keys it deleted.
 func (h *headers) strip(hdr http.Header) int {
 	n := 0
 	for k := range hdr {
-		if h.isIdentity(k) {
+		if h.isIdentity(k) || h.isLookalike(k) {
 			delete(hdr, k)
 			n++
 		}

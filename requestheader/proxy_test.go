@@ -1,7 +1,9 @@
 package requestheader_test
 
 import (
+	"crypto/sha256"
 	"crypto/tls"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -175,4 +177,90 @@ func TestReverseProxy(t *testing.T) {
 			assert.Empty(t, got.Headers, "no identity header may reach the handler")
 		})
 	}
+}
+
+// TestUnderscoreHeadersOverTLS sends identity headers spelled with
+// underscores (which net/http passes on as they are, and which CGI-style
+// gateways would turn into the real ones) to a real TLS server, with every
+// kind of client certificate: none of them reaches the handler, whoever
+// authenticates the request, and none becomes part of an identity.
+func TestUnderscoreHeadersOverTLS(t *testing.T) {
+	t.Parallel()
+	p := newPKI(t)
+	clientVerifier, err := x509auth.NewVerifier(x509auth.VerifyOptions{ClientCA: p.clientCA.Pool()})
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, clientVerifier.Close()) })
+	a := union.NewWith(union.Options{FailFast: true},
+		union.New(newAuth(t, p, nil), x509auth.NewWithVerifier(clientVerifier, nil)), authn.Anonymous())
+	srv := httptest.NewUnstartedServer(authn.Middleware(a, authn.MiddlewareOptions{})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s := seen{Headers: map[string][]string{}}
+		s.User, _ = authn.UserFrom(r.Context())
+		for k, v := range r.Header {
+			if strings.Contains(strings.ToLower(k), "remote") {
+				s.Headers[k] = v
+			}
+		}
+		_ = json.NewEncoder(w).Encode(s)
+	})))
+	srv.TLS = x509auth.TLSConfig(nil)
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+
+	anonymous := authn.UserInfo{Name: authn.AnonymousUser, Groups: []string{authn.UnauthenticatedGroup}}
+	tests := []struct {
+		name       string
+		cert       *authntest.Cert
+		user       string // X-Remote-User sent, if any
+		wantStatus int
+		wantUser   authn.UserInfo
+	}{
+		{name: "no certificate", wantStatus: http.StatusOK, wantUser: anonymous},
+		{name: "client CA certificate", cert: p.client, wantStatus: http.StatusOK,
+			wantUser: authn.UserInfo{Name: proxyName, Groups: []string{"system:masters"}}},
+		{name: "trusted proxy, lookalikes only", cert: p.proxy, wantStatus: http.StatusUnauthorized},
+		{name: "trusted proxy", cert: p.proxy, user: "jane", wantStatus: http.StatusOK, wantUser: authn.UserInfo{Name: "jane"}},
+		{name: "disallowed proxy name", cert: p.intruder, user: "jane", wantStatus: http.StatusUnauthorized},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := srv.Client()
+			if tt.cert != nil {
+				c = authntest.Client(srv, tt.cert.TLSCertificate())
+				t.Cleanup(c.CloseIdleConnections)
+			}
+			req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, srv.URL, nil)
+			require.NoError(t, err)
+			req.Header = http.Header{
+				"X_Remote_User":      {"mallory"},
+				"x_remote_group":     {"system:masters"},
+				"X_Remote_Extra_foo": {"bar"},
+				"X-Remote_Uid":       {"0"},
+			}
+			if tt.user != "" {
+				req.Header.Set("X-Remote-User", tt.user)
+			}
+			res, err := c.Do(req)
+			require.NoError(t, err)
+			defer res.Body.Close()
+			require.Equal(t, tt.wantStatus, res.StatusCode)
+			if tt.wantStatus != http.StatusOK {
+				return
+			}
+			var got seen
+			require.NoError(t, json.NewDecoder(res.Body).Decode(&got))
+			if tt.cert == p.client {
+				tt.wantUser.Extra = map[string][]string{x509auth.CredentialIDKey: {credentialID(p.client)}}
+			}
+			authntest.AssertUser(t, tt.wantUser, &authn.Response{User: got.User}, true, nil)
+			assert.Empty(t, got.Headers, "no identity header, however spelled, may reach the handler")
+		})
+	}
+}
+
+// credentialID is the value x509auth's CommonNameMapping gives
+// x509auth.CredentialIDKey for c.
+func credentialID(c *authntest.Cert) string {
+	sum := sha256.Sum256(c.Certificate.Raw)
+	return "X509SHA256=" + hex.EncodeToString(sum[:])
 }

@@ -77,10 +77,12 @@ type Options struct {
 	// ClientCA is a static pool of front-proxy CAs, instead of
 	// ClientCAFile.
 	ClientCA *x509.CertPool
-	// Verifier is a chain verifier shared with other users, instead of
-	// ClientCAFile or ClientCA; the Authenticator does not close it. Use it
-	// for revocation (x509auth.VerifyOptions.CRLFile and DenyFile) or to
-	// tune the verified-chain cache.
+	// Verifier verifies front-proxy certificates, instead of ClientCAFile
+	// or ClientCA; the Authenticator does not close it. Use it for
+	// revocation (x509auth.VerifyOptions.CRLFile and DenyFile) or to tune
+	// the chain caches. It must be a Verifier of the front-proxy CA bundle
+	// alone, never the client CA's (x509auth.CommonCAs finds a CA two
+	// bundles share).
 	Verifier *x509auth.Verifier
 	// AllowedNames are the common names a front-proxy certificate may
 	// have (--requestheader-allowed-names), compared exactly. Empty: any
@@ -149,6 +151,17 @@ type NotAllowedError struct{ CommonName string }
 func (e *NotAllowedError) Error() string {
 	return "requestheader: front-proxy certificate common name " + strconv.Quote(e.CommonName) + " is not in the allowed names"
 }
+
+// proxyError is a front-proxy certificate that x509auth refused. It is
+// formatted only when Error is called: on a server that also takes
+// client certificates, every request with one fails here before it
+// authenticates as a client, and that must cost no formatting (x509auth
+// remembers the failure and formats lazily too).
+type proxyError struct{ err error }
+
+func (e *proxyError) Error() string { return "requestheader: front proxy: " + e.err.Error() }
+
+func (e *proxyError) Unwrap() error { return e.err }
 
 // chainVerifier is what the Authenticator needs of an [x509auth.Verifier].
 type chainVerifier interface {
@@ -250,9 +263,9 @@ func validate(opts Options) (headers, []string, error) {
 //   - Otherwise (resp, true, nil): the user the headers give, with
 //     Expiry set to the earliest NotAfter of the proxy's verified chain.
 //
-// Whatever the outcome, every identity header is then deleted from
-// r.Header, so that none reaches the handler; this is the only change made
-// to r. It is safe for concurrent use (on different requests); resp is
+// Whatever the outcome, every identity header, and every header that
+// spells one with '_' for '-', is then deleted from r.Header, so that none
+// reaches the handler; this is the only change made to r. It is safe for concurrent use (on different requests); resp is
 // the caller's.
 func (a *Authenticator) AuthenticateRequest(r *http.Request) (*authn.Response, bool, error) {
 	if r.TLS == nil || len(r.TLS.PeerCertificates) == 0 {
@@ -267,7 +280,7 @@ func (a *Authenticator) AuthenticateRequest(r *http.Request) (*authn.Response, b
 	_, expiry, err := a.verifier.Verify(peers)
 	if err != nil {
 		a.stripUntrusted(r, "unverified client certificate")
-		return nil, false, fmt.Errorf("requestheader: front proxy: %w", err)
+		return nil, false, &proxyError{err: err}
 	}
 	if cn := peers[0].Subject.CommonName; len(a.allowed) > 0 && !slices.Contains(a.allowed, cn) {
 		a.stripUntrusted(r, "client certificate name not allowed")

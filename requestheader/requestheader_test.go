@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -398,7 +399,7 @@ func TestClientCAFile(t *testing.T) {
 	assert.False(t, ok)
 	certErr, isCertErr := errors.AsType[*x509auth.CertificateError](err)
 	require.True(t, isCertErr, "want x509auth's CertificateError in %v", err)
-	assert.Contains(t, certErr.Subject, proxyName)
+	assert.Contains(t, certErr.Subject(), proxyName)
 	require.NoError(t, a.Close())
 	require.NoError(t, a.Close())
 }
@@ -435,4 +436,103 @@ func TestErrorsCarryNoHeaderValues(t *testing.T) {
 		assert.False(t, ok)
 		assert.NotContains(t, err.Error(), secret)
 	}
+}
+
+// TestStripsUnderscoreSpellings: headers that spell an identity header
+// with '_' for '-', in any case, are stripped on every outcome and never
+// read.
+func TestStripsUnderscoreSpellings(t *testing.T) {
+	t.Parallel()
+	p := newPKI(t)
+	lookalikes := []hdr{
+		{name: "X_Remote_User", value: "mallory", raw: true},
+		{name: "x_remote_group", value: "system:masters", raw: true},
+		{name: "X_Remote_Extra_foo", value: "bar", raw: true},
+		{name: "X_REMOTE-UID", value: "0", raw: true},
+		{name: "X-Remote_Extra-Scopes", value: "admin", raw: true},
+		{name: "X_remote_user", value: "canonical form", raw: true}, // as net/http stores X_Remote_User
+	}
+	kept := []hdr{
+		{name: "X_Remote_Userx", value: "k1", raw: true},
+		{name: "X_Remote_Extras", value: "k2", raw: true}, // no prefix: "X-Remote-Extra-" needs the last '-'
+		{name: "Unrelated_Header", value: "k3", raw: true},
+	}
+	for _, tc := range []struct {
+		name  string
+		cert  *authntest.Cert
+		noTLS bool
+		want  *authn.UserInfo
+	}{
+		{name: "no TLS", noTLS: true},
+		{name: "no certificate"},
+		{name: "client CA certificate", cert: p.client},
+		{name: "disallowed name", cert: p.intruder},
+		{name: "expired proxy", cert: p.expired},
+		{name: "trusted proxy: lookalikes not read", cert: p.proxy},
+		{name: "trusted proxy: real headers read, lookalikes not", cert: p.proxy,
+			want: &authn.UserInfo{Name: "jane", Groups: []string{"dev"}, Extra: map[string][]string{"k": {"v"}}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			lines := slices.Concat(lookalikes, kept)
+			if tc.want != nil {
+				lines = append(lines, hdr{name: "X-Remote-User", value: "jane"}, hdr{name: "X-Remote-Group", value: "dev"}, hdr{name: "X-Remote-Extra-K", value: "v"})
+			}
+			r := request(tc.cert, !tc.noTLS, lines...)
+			resp, ok, err := newAuth(t, p, nil).AuthenticateRequest(r)
+			require.True(t, authntest.CheckOutcome(t, resp, ok, err))
+			if tc.want != nil {
+				authntest.AssertUser(t, *tc.want, resp, ok, err)
+			} else {
+				assert.False(t, ok)
+			}
+			for _, l := range lookalikes {
+				assert.NotContains(t, r.Header, l.name)
+			}
+			for _, l := range kept {
+				assert.Equal(t, []string{l.value}, r.Header[l.name])
+			}
+			assertStripped(t, r.Header, requestheader.DefaultHeaders())
+		})
+	}
+
+	t.Run("configured names with underscores", func(t *testing.T) {
+		t.Parallel()
+		a := newAuth(t, p, func(o *requestheader.Options) {
+			o.UsernameHeaders, o.ExtraHeaderPrefixes = []string{"X_Proxy_User"}, []string{"X_Proxy_Extra_"}
+		})
+		r := request(p.proxy, true,
+			hdr{name: "X_Proxy_User", value: "jane", raw: true}, // as configured: read, as Kubernetes does with Header.Get
+			hdr{name: "X_proxy_user", value: "canonical", raw: true},
+			hdr{name: "X-Proxy-User", value: "mallory"},
+			hdr{name: "X-Proxy-Extra-A", value: "b"},
+			hdr{name: "x_proxy_extra_c", value: "d", raw: true})
+		resp, ok, err := a.AuthenticateRequest(r)
+		authntest.AssertUser(t, authn.UserInfo{Name: "canonical", Extra: map[string][]string{"c": {"d"}}}, resp, ok, err)
+		assert.Equal(t, http.Header{"Accept": {"application/json"}}, r.Header)
+	})
+}
+
+// TestFailedProxyChainIsCheap: on a server that takes both front-proxy and
+// client certificates, every request with a client certificate fails the
+// front-proxy check first. After the first, the failure is x509auth's
+// remembered one, wrapped without formatting: one small allocation.
+func TestFailedProxyChainIsCheap(t *testing.T) {
+	p := newPKI(t)
+	a := newAuth(t, p, nil)
+	r := p.client.AddToRequest(authntest.NewRequest())
+	_, _, first := a.AuthenticateRequest(r)
+	require.ErrorIs(t, first, x509auth.ErrUnknownAuthority)
+	allocs := testing.AllocsPerRun(100, func() {
+		_, _, err := a.AuthenticateRequest(r)
+		if !errors.Is(err, x509auth.ErrUnknownAuthority) {
+			t.Fatal(err)
+		}
+	})
+	assert.LessOrEqual(t, allocs, 1.0)
+	_, _, again := a.AuthenticateRequest(r)
+	assert.Equal(t, first.Error(), again.Error())
+	ce, ok := errors.AsType[*x509auth.CertificateError](again)
+	require.True(t, ok)
+	assert.Same(t, p.client.Certificate, ce.Certificate)
 }

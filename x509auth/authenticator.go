@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/authnkit/authnkit/authn"
@@ -62,6 +63,9 @@ type Authenticator struct {
 	v       *Verifier
 	owned   bool // Close closes v
 	mapping func(*x509.Certificate) (authn.UserInfo, error)
+	// checkedServer is set once the configuration of a server that sent
+	// a request without client certificates has been looked at.
+	checkedServer atomic.Bool
 }
 
 var (
@@ -81,9 +85,12 @@ func New(opts Options) (*Authenticator, error) {
 }
 
 // NewWithVerifier returns an Authenticator that uses v, which it does not
-// own: [Authenticator.Close] leaves v open, and several authenticators (a
-// client-certificate one and a front proxy's, say) may share it, its cache
-// included. A nil mapping means [CommonNameMapping]. It panics if v is nil.
+// own: [Authenticator.Close] leaves v open, and several authenticators
+// that map the client certificates of v's CA bundle differently may share
+// it, its cache included. (A front proxy's certificates are verified by a
+// Verifier of their own, over a CA bundle that must share no CA with
+// this one: see package requestheader.) A nil mapping means
+// [CommonNameMapping]. It panics if v is nil.
 func NewWithVerifier(v *Verifier, mapping func(*x509.Certificate) (authn.UserInfo, error)) *Authenticator {
 	if v == nil {
 		panic("x509auth: NewWithVerifier with a nil Verifier")
@@ -103,11 +110,21 @@ func NewWithVerifier(v *Verifier, mapping func(*x509.Certificate) (authn.UserInf
 //     [CommonNameMapping]: [ErrNoCommonName], [ErrInvalidUID]).
 //
 // It does not look at r.TLS.VerifiedChains: the TLS layer need not verify
-// client certificates (tls.RequestClientCert is enough), and it should not
-// when the server also accepts a front proxy's certificates from another
-// CA.
+// client certificates (tls.RequestClientCert is enough, see [TLSConfig]),
+// and it should not when the server also accepts a front proxy's
+// certificates from another CA. The first TLS request without a client
+// certificate from a net/http server whose tls.Config never asks for one
+// (ClientAuth tls.NoClientCert, no GetConfigForClient) logs a warning,
+// once per Authenticator: only the first server is looked at, and later
+// requests cost one atomic load for it.
 func (a *Authenticator) AuthenticateRequest(r *http.Request) (*authn.Response, bool, error) {
-	if r.TLS == nil || len(r.TLS.PeerCertificates) == 0 {
+	if r.TLS == nil {
+		return nil, false, nil
+	}
+	if len(r.TLS.PeerCertificates) == 0 {
+		if !a.checkedServer.Load() {
+			a.checkServerConfig(r)
+		}
 		return nil, false, nil
 	}
 	e, err := a.v.verify(r.TLS.PeerCertificates, time.Now())

@@ -84,7 +84,7 @@ func TestAuthenticateRequest(t *testing.T) {
 					require.ErrorIs(t, err, tt.wantErr)
 					ce, isCE := errors.AsType[*CertificateError](err)
 					require.True(t, isCE)
-					assert.Equal(t, serialHex(tt.cert.Certificate.SerialNumber), ce.Serial)
+					assert.Equal(t, serialHex(tt.cert.Certificate.SerialNumber), ce.Serial())
 					continue
 				}
 				authntest.AssertUser(t, tt.wantUser, resp, ok, err)
@@ -165,13 +165,13 @@ func TestNewWithVerifierShares(t *testing.T) {
 	v := newStatic(t, ca, VerifyOptions{})
 	a1 := NewWithVerifier(v, nil)
 	a2 := NewWithVerifier(v, func(leaf *x509.Certificate) (authn.UserInfo, error) {
-		return authn.UserInfo{Name: "proxy:" + leaf.Subject.CommonName}, nil
+		return authn.UserInfo{Name: "node:" + leaf.Subject.CommonName}, nil
 	})
 	c := ca.IssueClient("jane")
 	resp, ok, err := a1.AuthenticateRequest(c.NewRequest())
 	authntest.AssertUser(t, authn.UserInfo{Name: "jane", Extra: credentialID(c.Certificate)}, resp, ok, err)
 	resp, ok, err = a2.AuthenticateRequest(c.NewRequest())
-	authntest.AssertUser(t, authn.UserInfo{Name: "proxy:jane"}, resp, ok, err)
+	authntest.AssertUser(t, authn.UserInfo{Name: "node:jane"}, resp, ok, err)
 	assert.Equal(t, uint64(1), v.verifications.Load(), "the second authenticator hit the shared cache")
 	require.NoError(t, a1.Close())
 	require.NoError(t, a2.Close())

@@ -6,6 +6,10 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
+	"os"
+
+	"github.com/authnkit/authnkit/internal/reload"
 )
 
 // caBundle is an immutable snapshot of the trusted CAs.
@@ -124,4 +128,69 @@ func prefix(name string) string {
 		return ""
 	}
 	return name + ": "
+}
+
+// errNotRegular: a CA bundle path that is not a regular file (a
+// directory, a FIFO that would block).
+var errNotRegular = errors.New("not a regular file")
+
+// ReadCABundle reads and parses a PEM CA bundle file exactly as
+// [NewVerifier] reads [VerifyOptions.ClientCAFile]: at most 16 MiB, a
+// regular file, every CERTIFICATE block without PEM headers a CA, other
+// blocks and text between them ignored, a malformed block or certificate
+// an error naming its line, and no certificate at all an error. A missing
+// file matches [io/fs.ErrNotExist]. It returns the certificates in file
+// order; they are the caller's.
+//
+// It serves checks across configurations, such as refusing a front-proxy
+// CA bundle that shares a CA with the client CA bundle (see [CommonCAs]).
+func ReadCABundle(path string) ([]*x509.Certificate, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("x509auth: %w", err)
+	}
+	switch {
+	case !fi.Mode().IsRegular():
+		return nil, fmt.Errorf("x509auth: %s: %w", path, errNotRegular)
+	case fi.Size() > reload.DefaultMaxSize:
+		return nil, fmt.Errorf("x509auth: %s: file is %d bytes, more than the limit of %d", path, fi.Size(), reload.DefaultMaxSize)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("x509auth: %w", err)
+	}
+	defer f.Close()
+	// The file may have grown since Stat: read one byte past the limit.
+	data, err := io.ReadAll(io.LimitReader(f, reload.DefaultMaxSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("x509auth: read %s: %w", path, err)
+	}
+	if len(data) > reload.DefaultMaxSize {
+		return nil, fmt.Errorf("x509auth: %s: file is more than the limit of %d bytes", path, reload.DefaultMaxSize)
+	}
+	return parseBundle("x509auth: "+path, data)
+}
+
+// CommonCAs returns the certificates of a that act as the same CA as a
+// certificate of b: the same subject and the same public key. Other fields
+// do not matter: a CA certificate re-issued with another validity period,
+// serial number or extensions verifies the same certificates as the
+// original, so two bundles holding one each trust the same clients. The
+// result is in the order of a, nil when there is none.
+//
+// Use it to refuse a front-proxy CA bundle (--requestheader-client-ca-file)
+// that shares a CA with the client CA bundle (--client-ca-file), whatever
+// the paths: every holder of a client certificate from a shared CA could
+// otherwise assert any identity through the front-proxy headers.
+func CommonCAs(a, b []*x509.Certificate) []*x509.Certificate {
+	var common []*x509.Certificate
+	for _, x := range a {
+		for _, y := range b {
+			if bytes.Equal(x.RawSubject, y.RawSubject) && bytes.Equal(x.RawSubjectPublicKeyInfo, y.RawSubjectPublicKeyInfo) {
+				common = append(common, x)
+				break
+			}
+		}
+	}
+	return common
 }

@@ -3,6 +3,7 @@ package x509auth
 import (
 	"crypto/sha256"
 	"crypto/x509"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,10 +15,10 @@ import (
 // when [VerifyOptions.CacheSize] is zero.
 const DefaultCacheSize = 4096
 
-// maxCachedPeers is the longest presented chain whose verification is
-// cached; longer ones (unusual: clients send their leaf and one or two
-// intermediates) are verified on every request.
-const maxCachedPeers = 8
+// maxPeers is the longest chain a Verifier accepts: the leaf and the most
+// intermediates VerifyOptions.MaxIntermediates may allow. Every chain
+// that is verified can be cached.
+const maxPeers = 1 + maxIntermediatesLimit
 
 // chainKey identifies a presented chain: SHA-256 over the certificates'
 // SHA-256 fingerprints (fixed-size, so concatenating them is unambiguous),
@@ -28,10 +29,10 @@ type chainKey [sha256.Size]byte
 // caller's stack.
 type presented struct {
 	n   int
-	sum [maxCachedPeers][sha256.Size]byte
+	sum [maxPeers][sha256.Size]byte
 }
 
-// keyOf hashes peers (at most maxCachedPeers) into p and returns the chain
+// keyOf hashes peers (at most maxPeers) into p and returns the chain
 // key. It does not allocate: it costs one SHA-256 of each certificate's
 // DER, plus one of their fingerprints when there are several.
 func keyOf(peers []*x509.Certificate, p *presented) chainKey {
@@ -42,7 +43,7 @@ func keyOf(peers []*x509.Certificate, p *presented) chainKey {
 	if p.n == 1 {
 		return p.sum[0]
 	}
-	var buf [1 + maxCachedPeers*sha256.Size]byte
+	var buf [1 + maxPeers*sha256.Size]byte
 	buf[0] = byte(p.n)
 	for i := range p.n {
 		copy(buf[1+i*sha256.Size:], p.sum[i][:])
@@ -85,10 +86,9 @@ type link struct {
 }
 
 // newEntry precomputes the per-request checks of a verified chain. p
-// holds the fingerprints of the presented certificates (p.n is zero when
-// the chain is too long to cache: they are then computed here). withLinks
+// holds the fingerprints of the presented certificates. withLinks
 // adds the issuer links that CRL checks need; without a CRL file they are
-// never read, and cost a few SHA-256s per link.
+// never read.
 func newEntry(chains [][]*x509.Certificate, gen uint64, p *presented, peers []*x509.Certificate, withLinks bool) *entry {
 	leaf := chains[0][0]
 	e := &entry{gen: gen, chains: chains, leaf: leaf, leafSerial: serialKey(leaf.SerialNumber), expiry: leaf.NotAfter}
@@ -107,7 +107,9 @@ func newEntry(chains [][]*x509.Certificate, gen uint64, p *presented, peers []*x
 	}
 	for _, chain := range chains {
 		for i, c := range chain {
-			if e.indexOf(c) < 0 {
+			j := e.indexOf(c)
+			if j < 0 {
+				j = len(e.certs)
 				e.certs = append(e.certs, certInfo{cert: c, sum: fingerprint(c, p, peers), leaf: i == 0})
 			}
 			if !withLinks || i == 0 || e.hasLink(chain[i-1], c) {
@@ -115,7 +117,7 @@ func newEntry(chains [][]*x509.Certificate, gen uint64, p *presented, peers []*x
 			}
 			e.links = append(e.links, link{
 				cert: chain[i-1], serial: serialKey(chain[i-1].SerialNumber),
-				issuer: c, issuerKey: keyOfIssuer(c), leaf: i == 1,
+				issuer: c, issuerKey: issuerKey(e.certs[j].sum), leaf: i == 1,
 			})
 		}
 	}
@@ -156,26 +158,65 @@ func (e *entry) valid(gen uint64, now time.Time) bool {
 	return e.gen == gen && !now.After(e.expiry)
 }
 
-// chainCache is a bounded map of verified chains. A hit takes a read lock.
-type chainCache struct {
+// failureTTL is how long a failed verification is remembered (at most:
+// see newFailure).
+const failureTTL = 10 * time.Second
+
+// failure is a chain that failed verification: err answers for it, with
+// the CA bundle of generation gen, up to expiry. It is immutable.
+type failure struct {
+	gen    uint64
+	expiry time.Time
+	err    error
+}
+
+// newFailure remembers err, the verification failure of a chain against
+// the CA bundle of generation gen at now, for failureTTL; a chain refused
+// because a certificate is not valid yet is forgotten just before that
+// certificate's NotBefore. A failure depends on nothing else: the chain,
+// the bundle and the time decide it (revocation is checked only on chains
+// that verify).
+func newFailure(err error, gen uint64, now time.Time) *failure {
+	f := &failure{gen: gen, expiry: now.Add(failureTTL), err: err}
+	if nyv, ok := errors.AsType[*authn.NotYetValidError](err); ok && nyv.NotBefore.Before(f.expiry) {
+		f.expiry = nyv.NotBefore.Add(-time.Nanosecond)
+	}
+	return f
+}
+
+// valid reports whether f may answer for generation gen at now.
+func (f *failure) valid(gen uint64, now time.Time) bool {
+	return f.gen == gen && !now.After(f.expiry)
+}
+
+// cached is what a chainCache holds: verified chains or failures.
+type cached interface {
+	*entry | *failure
+	valid(gen uint64, now time.Time) bool
+}
+
+// chainCache is a bounded map of chains, keyed by chainKey. A hit takes a
+// read lock.
+type chainCache[E cached] struct {
 	max int
 	mu  sync.RWMutex
-	m   map[chainKey]*entry
+	m   map[chainKey]E
 }
 
-func newChainCache(size int) *chainCache {
-	return &chainCache{max: size, m: make(map[chainKey]*entry)}
+func newChainCache[E cached](size int) *chainCache[E] {
+	return &chainCache[E]{max: size, m: make(map[chainKey]E)}
 }
 
-// get returns the entry for k if it is valid for gen at now.
-func (c *chainCache) get(k chainKey, gen uint64, now time.Time) *entry {
+// get returns the value for k if it is valid for gen at now.
+func (c *chainCache[E]) get(k chainKey, gen uint64, now time.Time) (E, bool) {
 	c.mu.RLock()
-	e := c.m[k]
+	e, ok := c.m[k]
 	c.mu.RUnlock()
-	if e == nil || !e.valid(gen, now) {
-		return nil
+	if !ok || !e.valid(gen, now) {
+		var none E
+		return none, false
 	}
-	return e
+	return e, true
 }
 
 // evictSample is how many entries an insert into a full cache looks at.
@@ -185,14 +226,14 @@ const evictSample = 8
 // entries picked at random (map iteration order), those that are expired
 // or of an older generation, and otherwise one of them at random, so that
 // an insert stays O(1) and the cache never holds more than max entries.
-func (c *chainCache) put(k chainKey, e *entry, now time.Time) {
+func (c *chainCache[E]) put(k chainKey, e E, now time.Time, gen uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, ok := c.m[k]; !ok && len(c.m) >= c.max {
 		var victim chainKey
 		dropped, seen := false, 0
 		for key, old := range c.m {
-			if !old.valid(e.gen, now) {
+			if !old.valid(gen, now) {
 				delete(c.m, key)
 				dropped = true
 			} else if seen == 0 {
@@ -209,15 +250,14 @@ func (c *chainCache) put(k chainKey, e *entry, now time.Time) {
 	c.m[k] = e
 }
 
-// clear empties the cache (after a CA reload: its entries are of an old
-// generation and would never be used again).
-func (c *chainCache) clear() {
+// clear empties the cache (after a reload).
+func (c *chainCache[E]) clear() {
 	c.mu.Lock()
 	clear(c.m)
 	c.mu.Unlock()
 }
 
-func (c *chainCache) len() int {
+func (c *chainCache[E]) len() int {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	return len(c.m)

@@ -19,9 +19,9 @@ import (
 // maxCRLs bounds the CRLs one file may hold.
 const maxCRLs = 1024
 
-// maxIssuerMemo bounds how many issuer keys a CRL snapshot remembers its
-// resolution for. Issuer keys come from verified chains only, so the
-// bound is reached only with an enormous CA population; past it,
+// maxIssuerMemo bounds how many issuer certificates a CRL snapshot
+// remembers its resolution for. Issuers come from verified chains only,
+// so the bound is reached only with an enormous CA population; past it,
 // resolution still works but is not remembered.
 const maxIssuerMemo = 4096
 
@@ -57,18 +57,14 @@ func (c *issuerCRLs) stale(now time.Time) bool {
 	return !c.nextUpdate.IsZero() && now.After(c.nextUpdate)
 }
 
-// issuerKey identifies a CA certificate by its subject and public key, the
-// two things that decide whether it signed a CRL.
+// issuerKey identifies a CA certificate by its SHA-256 fingerprint. It
+// keys the memo of which CRLs a CA signed: the certificate itself, not its
+// subject and key, because two certificates of one CA (a root re-issued
+// without the CRL-signing key usage, say) can get different answers from
+// CheckSignatureFrom.
 type issuerKey [sha256.Size]byte
 
-func keyOfIssuer(c *x509.Certificate) issuerKey {
-	var buf [2 * sha256.Size]byte
-	subject := sha256.Sum256(c.RawSubject)
-	key := sha256.Sum256(c.RawSubjectPublicKeyInfo)
-	copy(buf[:], subject[:])
-	copy(buf[sha256.Size:], key[:])
-	return sha256.Sum256(buf[:])
-}
+func keyOfIssuer(c *x509.Certificate) issuerKey { return sha256.Sum256(c.Raw) }
 
 var (
 	errNoCRL          = errors.New("no CRL found")
@@ -179,9 +175,9 @@ func checkCRL(l *x509.RevocationList, bundle *caBundle, now time.Time) error {
 
 // forIssuer returns what the CRLs say about certificates issued by ca
 // (whose issuerKey is key), or nil when no CRL of the file is signed by
-// ca. The answer is remembered per key: the first call for a key checks
-// the signatures of the CRLs bearing ca's name, later ones cost a map
-// lookup.
+// ca. The answer is remembered per CA certificate: the first call for a
+// certificate checks the signatures of the CRLs bearing its name, later
+// ones cost a map lookup.
 func (s *crlSet) forIssuer(key issuerKey, ca *x509.Certificate) *issuerCRLs {
 	if m := s.memo.Load(); m != nil {
 		if r, ok := (*m)[key]; ok {

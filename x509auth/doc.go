@@ -8,21 +8,28 @@
 //	}})
 //	if err != nil { … }
 //	defer a.Close()
-//	srv.TLSConfig = &tls.Config{ClientAuth: tls.RequestClientCert} // the authenticator verifies
+//	srv.TLSConfig = x509auth.TLSConfig(srv.TLSConfig) // ask for client certificates; the authenticator verifies
 //	srv.Handler = authn.Middleware(a, authn.MiddlewareOptions{})(mux)
 //
 // A request without TLS or without a client certificate yields no opinion
 // (nil, false, nil), so that a union tries its next authenticator; a
 // certificate that verifies and names a user yields that user; any other
-// certificate yields an error. The TLS layer should request client
-// certificates without verifying them (tls.RequestClientCert), so that
-// one listener can accept clients of several CAs (users, a front proxy)
-// and a CA reload takes effect without restarting it.
+// certificate yields an error. The TLS layer must ask for client
+// certificates, or clients never send one: Go's default,
+// tls.NoClientCert, does not. It should ask without verifying them
+// (tls.RequestClientCert, which [TLSConfig] sets), so that one listener
+// can accept clients of several CAs (users, a front proxy) and a CA
+// reload takes effect without restarting it. An Authenticator that sees
+// TLS requests without certificates from a server whose tls.Config never
+// asks logs a warning saying so, once.
 //
 // The [Verifier] underneath is exported for packages that verify
-// certificates for other purposes (package requestheader checks a front
-// proxy's certificate with one) and can be shared between authenticators
-// with [NewWithVerifier].
+// certificates for other purposes: package requestheader checks a front
+// proxy's certificate with one of its own, over the front-proxy CA bundle.
+// Authenticators that map the certificates of one CA bundle differently
+// can share a Verifier with [NewWithVerifier]; a Verifier is never shared
+// between the client CA and the front proxy, whose CAs must be distinct
+// ([CommonCAs] finds a CA the two bundles have in common).
 //
 // # Verification
 //
@@ -36,8 +43,10 @@
 // Verification is [x509.Certificate.Verify], as in Kubernetes.
 //
 // Every failure is a [*CertificateError] naming the leaf by serial number
-// (hexadecimal, as openssl prints it) and subject, and its kind can be
-// told apart with errors.Is and errors.As:
+// (hexadecimal, as openssl prints it) and subject — formatted only when
+// its Error method is called, so that refusing a certificate costs no
+// formatting — and its kind can be told apart with errors.Is and
+// errors.As:
 //
 //	authn.ErrExpired, *authn.ExpiredError        a certificate of the chain has expired (its NotAfter)
 //	authn.ErrNotYetValid, *authn.NotYetValidError  a certificate of the chain is not valid yet (its NotBefore)
@@ -45,7 +54,7 @@
 //	ErrWrongKeyUsage                             not valid for client authentication (a server-only certificate)
 //	authn.ErrRevoked, *RevokedError              listed by its issuer's CRL or by the deny list
 //	authn.ErrUnavailable                         its issuer's CRL is out of date: revocation cannot be checked (503)
-//	ErrInvalidCertificate                        anything else crypto/x509 refuses
+//	ErrInvalidCertificate                        a chain longer than VerifyOptions.MaxIntermediates allows, or anything else crypto/x509 refuses
 //	ErrNoCommonName, ErrInvalidUID               the certificate does not name a user ([CommonNameMapping])
 //
 // crypto/x509 reports expired and not-yet-valid certificates alike; the
@@ -77,27 +86,6 @@
 // chain. [Options.UserMapping] replaces the mapping for custom identity
 // rules; it receives only verified certificates.
 //
-// # Kubernetes compatibility, and where authnkit goes beyond it
-//
-// The CA bundle is read as Kubernetes reads --client-ca-file (every PEM
-// CERTIFICATE block without headers; other blocks and text ignored), the
-// verification is the same, and the mapping is the same, with these
-// differences:
-//
-//   - A certificate with an empty common name is an error
-//     ([ErrNoCommonName]); Kubernetes answers "no opinion" for it, which
-//     lets a later authenticator (or anonymous access) take the request
-//     silently.
-//   - A bundle with a malformed PEM block (cut short by a partial write,
-//     bad base64) is refused, keeping the previous bundle; Kubernetes
-//     skips the block and loads the rest.
-//   - Errors say which kind of failure it was; Kubernetes' are strings.
-//   - Revocation: Kubernetes cannot revoke a client certificate (a leaked
-//     admin certificate can only be stopped by replacing the CA). This
-//     package adds CRLs and a deny list, below, offered by package options
-//     as --client-crl-file and --client-cert-deny-file.
-//   - A cache of verified chains, below; Kubernetes verifies every request.
-//
 // # Revocation
 //
 // [VerifyOptions.CRLFile] holds one or more certificate revocation lists
@@ -108,15 +96,18 @@
 // indirect CRLs are not supported), and, when a CA of the bundle has the
 // CRL's issuer name, must be signed by that CA; otherwise the whole file
 // is refused and the previous CRLs stay in use. A CRL applies to the
-// certificates issued by the CA certificate that signed it — checked
-// against the actual issuer of each certificate of the verified chain
-// (subject and key), so a CRL of an intermediate that the client sends,
-// or of a CA given as a static pool, works too, and a CRL of a rotated-out
-// key of the same name does not apply to the new one. Certificates whose
-// issuer signed no CRL in the file are not checked. A certificate is
-// revoked when its serial number is listed by its issuer's CRLs (several
-// CRLs of one issuer count together; a certificate on hold counts as
-// revoked); that holds for the leaf and for every intermediate.
+// certificates issued by the CA certificate that signed it — its signature
+// is checked with the actual issuer certificate of each certificate of
+// the verified chain, and the answer remembered per issuer certificate
+// (not per name or key: a root re-issued without the CRL-signing key
+// usage cannot hide the CRL of the original root). So a CRL of an
+// intermediate that the client sends, or of a CA given as a static pool,
+// works too, and a CRL of a rotated-out key of the same name does not
+// apply to the new one. Certificates whose issuer signed no CRL in the
+// file are not checked. A certificate is revoked when its serial number is
+// listed by its issuer's CRLs (several CRLs of one issuer count together;
+// a certificate on hold counts as revoked); that holds for the leaf and
+// for every intermediate.
 //
 // Freshness: a CRL that is out of date when read is refused. A CRL that
 // goes out of date while serving (its nextUpdate passes and no newer file
@@ -128,19 +119,41 @@
 // default_crl_days of a week) or do not configure one.
 //
 // [VerifyOptions.DenyFile] is a simpler, immediate tool: one entry per
-// line, "#" starting a comment:
+// line, "#" starting a comment, each line pasted from what one of these
+// commands prints for the certificate to refuse:
 //
-//	# leaked laptop of jane, 2025-03-02
-//	6AEC95B308E84BFA00BC19AB37EBD3D7D394FCED
-//	sha256:D7:DF:E3:7D:D9:49:DE:CD:86:75:F8:53:65:5A:06:BC:97:A7:15:5C:45:69:10:7C:8E:0F:A3:7B:B0:73:23:E0
+//	# leaked laptop of jane, 2025-03-02:
+//	#   openssl x509 -in jane.crt -outform DER | sha256sum
+//	d7dfe37dd949decd8675f853655a06bc97a7155c4569107c8e0fa37bb07323e0  -
+//	#   openssl x509 -in bob.crt -noout -fingerprint -sha256
+//	sha256 Fingerprint=5A:5D:1E:F9:B0:F2:B5:AA:1D:3A:1A:2E:C8:A0:D0:BB:9D:3E:E5:C6:E5:A4:D0:D7:EC:9E:7B:6F:1F:0C:0A:0B
+//	#   openssl x509 -in carol.crt -noout -serial
+//	serial=6AEC95B308E84BFA00BC19AB37EBD3D7D394FCED
 //
-// A serial number (hexadecimal, as "openssl x509 -noout -serial" prints it
-// after "serial=", colons between digit pairs allowed) denies every leaf
-// certificate with that serial number, whichever CA of the bundle issued
-// it; a "sha256:" fingerprint (64 hexadecimal digits, as "openssl x509
-// -noout -fingerprint -sha256" prints it, colons allowed) denies exactly
-// one certificate, leaf, intermediate or CA. Letters may be of either
-// case. An empty deny list is valid.
+// A SHA-256 fingerprint denies exactly one certificate, leaf,
+// intermediate or CA. It is written as 64 hexadecimal digits: alone,
+// followed by "-" as sha256sum prints it for its standard input, after
+// "sha256:", or after "sha256 Fingerprint=" (OpenSSL 3) or "SHA256
+// Fingerprint=" (OpenSSL 1.1) as "openssl x509 -noout -fingerprint
+// -sha256" prints it. Hash the DER encoding, as above: "sha256sum
+// jane.crt" hashes the PEM file, which is not the certificate's
+// fingerprint, and a line with a file name after the digits is refused.
+//
+// A serial number denies every leaf certificate with that serial number,
+// whichever CA of the bundle issued it. It is written in hexadecimal,
+// alone or after "serial=" as "openssl x509 -noout -serial" prints it, and
+// must be one RFC 5280 allows (section 4.1.2.2): positive, at most 20
+// octets. Sixty-four digits are therefore never a serial number: they are
+// a fingerprint.
+//
+// In both, digits may come in pairs separated by colons (as "openssl x509
+// -noout -text" prints serial numbers), and letters and prefixes are of
+// either case. An entry of any other form (a SHA-1 fingerprint as openssl
+// prints it, "SHA1 Fingerprint=…", a serial number longer than 20 octets,
+// two entries on a line) refuses the whole file, naming it and the line.
+// Forty bare hexadecimal digits are a valid serial number, so a SHA-1
+// fingerprint pasted without its prefix cannot be told from one: use
+// SHA-256 fingerprints. An empty deny list is valid.
 //
 // Revoked certificates are refused with a [*RevokedError] (matching
 // [authn.ErrRevoked]) that says which certificate and which source. The
@@ -160,11 +173,26 @@
 // entry is used only with the CA bundle it was verified against (each
 // bundle read gets a new generation; a reload also empties the cache), and
 // never after the earliest NotAfter of its chain: the current time is
-// compared on every hit. Only successful verifications are kept; chains of
-// more than eight certificates are not cached. When the cache is full, an
-// insertion drops stale entries among a few sampled ones, or else one of
-// them at random. The key needs no secret: certificates are public, and
-// finding two chains with the same key means breaking SHA-256.
+// compared on every hit. When the cache is full, an insertion drops stale
+// entries among a few sampled ones, or else one of them at random. The key
+// needs no secret: certificates are public, and finding two chains with
+// the same key means breaking SHA-256.
+//
+// Failures are remembered too, in a second map of the same size, so that a
+// client repeating a chain that does not verify (on a keep-alive
+// connection, say) costs a hash per request rather than a verification:
+// the same key (the whole presented chain), the same generation rule, ten
+// seconds at most, and, for a certificate that is not valid yet, no later
+// than its NotBefore. Every reload (CA bundle, CRLs, deny list) forgets
+// them. Each Verifier has its own maps: a chain refused by a front proxy's
+// Verifier is remembered there and says nothing to the client-certificate
+// Verifier, and the reverse.
+//
+// Before any of this, a chain longer than the leaf and
+// [VerifyOptions.MaxIntermediates] certificates (default
+// [DefaultMaxIntermediates]) is refused: crypto/x509 may try every
+// certificate the client sent as a parent of every other, so the length
+// of the chain bounds the worst case of a verification.
 //
 // [Authenticator] with the default mapping builds one [authn.Response] per
 // cached chain and returns it to every request presenting the chain: the
@@ -199,4 +227,63 @@
 // escaped — and never key material. Files are read with a size limit (16
 // MiB). A [Verifier] and an [Authenticator] are safe for concurrent use;
 // [Verifier.Close] stops the watchers and is idempotent.
+//
+// # Beyond Kubernetes
+//
+// The CA bundle is read as Kubernetes reads --client-ca-file (ParseCertsPEM
+// in k8s.io/client-go/util/cert: every PEM CERTIFICATE block without
+// headers, other blocks and text ignored, a certificate that does not
+// parse refusing the file), the verification is the same
+// (x509.Certificate.Verify for client authentication with the
+// intermediates the client sent, as in k8s.io/apiserver's request/x509
+// Authenticator), and so is the mapping (CommonNameUserConversion). These
+// are the deliberate differences, each with its reason:
+//
+//   - A certificate with an empty common name is an error
+//     ([ErrNoCommonName]); Kubernetes answers "no opinion", which lets a
+//     later authenticator, or anonymous access, take a request that came
+//     with a verified certificate, silently.
+//   - One malformed PEM block (cut short by a partial write, bad base64,
+//     no END line) refuses the whole CA bundle, and the previous one keeps
+//     serving; Kubernetes skips the block and loads the rest, so a torn
+//     write quietly drops CAs.
+//   - A chain longer than the leaf and [VerifyOptions.MaxIntermediates]
+//     certificates (default [DefaultMaxIntermediates]) is refused before
+//     it is verified; Kubernetes verifies whatever the client sends, and
+//     crypto/x509 may then check up to a hundred signatures per request: a
+//     client with a long chain of junk intermediates makes every request
+//     cost the server many verifications.
+//   - Verified chains are cached, and so are failed ones (ten seconds at
+//     most), per Verifier and CA bundle; Kubernetes verifies every request.
+//     A client sends the same chain on every request: the first cache
+//     makes it cost about a hash; the second does the same for a client
+//     that repeats a bad chain, and for an ordinary client certificate,
+//     which a front proxy's Verifier refuses on every request before this
+//     one accepts it.
+//   - Revocation: CRLs ([VerifyOptions.CRLFile], --client-crl-file in
+//     package options) and a deny list ([VerifyOptions.DenyFile],
+//     --client-cert-deny-file), applied on every request, cached chain or
+//     not, with a stale CRL failing closed (503). Kubernetes cannot revoke
+//     a client certificate: a leaked admin certificate is stopped only by
+//     replacing the CA.
+//   - The UID attribute ([UIDOID]) is always read; Kubernetes reads it
+//     behind the feature gate AllowParsingUserUIDFromCertAuth (on by
+//     default since 1.34). This module has no feature gates, which are
+//     process-wide globals; a [Options.UserMapping] can ignore it.
+//   - [Options.UserMapping] receives the leaf; Kubernetes' UserConversion
+//     receives each verified chain in turn until one maps. The default
+//     mapping reads only the leaf in both, so the answers are the same.
+//   - Errors are typed and say which kind of failure it was ([errors.Is]
+//     with the sentinels above); they name the leaf by serial number in
+//     hexadecimal, as openssl prints it and the deny list takes it, and by
+//     subject. Kubernetes' are strings naming the decimal serial number
+//     and key identifiers.
+//   - Responses carry an Expiry, the earliest NotAfter of the verified
+//     chain, so that caches never outlive the certificate. Kubernetes
+//     records the leaf's remaining lifetime in a histogram instead
+//     (apiserver_client_certificate_expiration_seconds); this package
+//     keeps no metrics, which would be process-wide globals.
+//   - [TLSConfig] and the warning about servers that never ask for client
+//     certificates: kube-apiserver sets up its own listener; a library's
+//     users set up theirs, and Go's default never asks.
 package x509auth

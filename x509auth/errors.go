@@ -5,9 +5,11 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"math/big"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/authnkit/authnkit/authn"
 )
@@ -27,9 +29,11 @@ var (
 	// [x509.CertificateInvalidError].
 	ErrWrongKeyUsage = errors.New("x509auth: certificate not valid for client authentication")
 	// ErrInvalidCertificate: any other verification failure: no
-	// certificate, a CA not allowed to sign, name constraints, too many
-	// intermediates, a bad signature. The error also wraps the cause from
-	// crypto/x509 when there is one.
+	// certificate, more certificates than [VerifyOptions.MaxIntermediates]
+	// allows (refused before verifying), a CA not allowed to sign, name
+	// constraints, a path too long for a CA's path length constraint, a bad
+	// signature. The error also wraps the cause from crypto/x509 when there
+	// is one.
 	ErrInvalidCertificate = errors.New("x509auth: invalid certificate")
 	// ErrNoCommonName: [CommonNameMapping] found an empty subject common
 	// name, so there is no user name.
@@ -40,23 +44,43 @@ var (
 	ErrInvalidUID = errors.New("x509auth: invalid UID attribute")
 )
 
-// CertificateError reports a client certificate that was rejected, naming
-// it by serial number and subject (public parts of the certificate; never a
-// key). Err says why and matches the sentinels listed with [ErrUnknownAuthority].
-// Every error returned by [Verifier.Verify] and by
+// CertificateError reports a client certificate that was rejected. Err says
+// why and matches the sentinels listed with [ErrUnknownAuthority]. Every
+// error returned by [Verifier.Verify] and by
 // [Authenticator.AuthenticateRequest] is a *CertificateError.
+//
+// Its message names the leaf by serial number and subject (public parts of
+// the certificate; never a key), formatted only when Error is called, so
+// that refusing a certificate costs no formatting.
 type CertificateError struct {
-	// Serial is the leaf's serial number in upper-case hexadecimal, as
-	// `openssl x509 -noout -serial` prints it and as a deny list takes it.
-	Serial string
-	// Subject is the leaf's subject in RFC 2253 form.
-	Subject string
+	// Certificate is the rejected leaf, read-only; nil when the client
+	// presented no certificate.
+	Certificate *x509.Certificate
 	// Err is the reason.
 	Err error
 }
 
+// Serial returns the leaf's serial number in upper-case hexadecimal, as
+// `openssl x509 -noout -serial` prints it and as a deny list takes it, or
+// "none" without a certificate.
+func (e *CertificateError) Serial() string {
+	if e.Certificate == nil {
+		return "none"
+	}
+	return serialHex(e.Certificate.SerialNumber)
+}
+
+// Subject returns the leaf's subject in RFC 2253 form, or "" without a
+// certificate.
+func (e *CertificateError) Subject() string {
+	if e.Certificate == nil {
+		return ""
+	}
+	return e.Certificate.Subject.String()
+}
+
 func (e *CertificateError) Error() string {
-	msg := "x509auth: certificate serial=" + e.Serial + " subject=" + quoteSubject(e.Subject)
+	msg := "x509auth: certificate serial=" + e.Serial() + " subject=" + quoteSubject(e.Subject())
 	if e.Err == nil {
 		return msg
 	}
@@ -67,14 +91,12 @@ func (e *CertificateError) Error() string {
 func (e *CertificateError) Unwrap() error { return e.Err }
 
 // RevokedError reports a certificate revoked by the CRL file or listed in
-// the deny list. It matches [authn.ErrRevoked].
+// the deny list. It matches [authn.ErrRevoked]. Like [CertificateError],
+// it is formatted only when Error is called.
 type RevokedError struct {
-	// Serial is the revoked certificate's serial number, in upper-case
-	// hexadecimal. The revoked certificate is the leaf or an intermediate
-	// (see Leaf).
-	Serial string
-	// Subject is the revoked certificate's subject, RFC 2253.
-	Subject string
+	// Certificate is the revoked certificate, read-only: the leaf or a CA
+	// of the chain (see Leaf).
+	Certificate *x509.Certificate
 	// Fingerprint is the SHA-256 of the revoked certificate's DER.
 	Fingerprint [sha256.Size]byte
 	// Leaf reports whether the revoked certificate is the leaf (otherwise
@@ -85,17 +107,77 @@ type RevokedError struct {
 	Source string
 }
 
+// Serial returns the revoked certificate's serial number in upper-case
+// hexadecimal.
+func (e *RevokedError) Serial() string { return serialHex(e.Certificate.SerialNumber) }
+
+// Subject returns the revoked certificate's subject, RFC 2253.
+func (e *RevokedError) Subject() string { return e.Certificate.Subject.String() }
+
 func (e *RevokedError) Error() string {
 	what := "certificate"
 	if !e.Leaf {
 		what = "CA certificate in the chain"
 	}
-	return "x509auth: " + what + " serial=" + e.Serial + " subject=" + quoteSubject(e.Subject) +
+	return "x509auth: " + what + " serial=" + e.Serial() + " subject=" + quoteSubject(e.Subject()) +
 		" sha256=" + hex.EncodeToString(e.Fingerprint[:]) + " revoked (" + e.Source + ")"
 }
 
 // Is reports whether target is [authn.ErrRevoked].
 func (e *RevokedError) Is(target error) bool { return target == authn.ErrRevoked }
+
+// reasonError is a verification failure of one kind (a sentinel or a
+// typed authn error) with crypto/x509's error as its cause. Like every
+// error of the package it is formatted only when Error is called:
+// crypto/x509's messages name certificates too.
+type reasonError struct {
+	// ca is the CA certificate of the chain that failed, named in the
+	// message; nil when the failure is the leaf's.
+	ca *x509.Certificate
+	// kindErr holds the kind, then crypto/x509's error: Unwrap returns
+	// it without allocating.
+	kindErr [2]error
+}
+
+func newReason(kind error, ca *x509.Certificate, err error) *reasonError {
+	return &reasonError{ca: ca, kindErr: [2]error{kind, err}}
+}
+
+func (e *reasonError) Error() string {
+	msg := e.kindErr[0].Error()
+	if e.ca != nil {
+		msg += " (CA certificate serial=" + serialHex(e.ca.SerialNumber) + " subject=" + quoteSubject(e.ca.Subject.String()) + ")"
+	}
+	return msg + ": " + e.kindErr[1].Error()
+}
+
+// Unwrap returns the kind and the cause, for errors.Is and errors.As.
+func (e *reasonError) Unwrap() []error { return e.kindErr[:] }
+
+// errNoPeers: Verify was given no certificate.
+var errNoPeers = fmt.Errorf("%w: no certificate", ErrInvalidCertificate)
+
+// chainTooLongError: the client sent more certificates than
+// VerifyOptions.MaxIntermediates allows. It matches ErrInvalidCertificate.
+type chainTooLongError struct{ n, max int }
+
+func (e *chainTooLongError) Error() string {
+	return ErrInvalidCertificate.Error() + ": the client sent " + strconv.Itoa(e.n) + " certificates, more than the limit of " +
+		strconv.Itoa(e.max) + " (its leaf and " + strconv.Itoa(e.max-1) + " more, VerifyOptions.MaxIntermediates)"
+}
+
+func (e *chainTooLongError) Is(target error) bool { return target == ErrInvalidCertificate }
+
+// staleCRLError: the CRLs of a chain's issuer are out of date.
+type staleCRLError struct {
+	issuer     *x509.Certificate
+	nextUpdate time.Time
+}
+
+func (e *staleCRLError) Error() string {
+	return "CRL of issuer serial=" + serialHex(e.issuer.SerialNumber) + " subject=" + quoteSubject(e.issuer.Subject.String()) +
+		" out of date since " + e.nextUpdate.UTC().Format(time.RFC3339) + ", cannot check revocation"
+}
 
 // serialHex formats a serial number as openssl does: upper-case
 // hexadecimal of the magnitude, an even number of digits, "-" for a
@@ -133,10 +215,8 @@ func serialKey(n *big.Int) string {
 // characters so that a crafted subject cannot forge log lines.
 func quoteSubject(s string) string { return strconv.Quote(s) }
 
-// certError wraps err in a CertificateError naming c.
+// certError wraps err in a CertificateError naming c (nil: no
+// certificate).
 func certError(c *x509.Certificate, err error) error {
-	if c == nil {
-		return &CertificateError{Serial: "none", Err: err}
-	}
-	return &CertificateError{Serial: serialHex(c.SerialNumber), Subject: c.Subject.String(), Err: err}
+	return &CertificateError{Certificate: c, Err: err}
 }

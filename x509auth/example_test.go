@@ -1,13 +1,18 @@
 package x509auth_test
 
 import (
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -159,4 +164,63 @@ func ExampleCommonNameMapping() {
 	// Output:
 	// jane 1001 [dev] true <nil>
 	// true
+}
+
+// TLSConfig makes the TLS server ask for client certificates, without
+// verifying them: the authenticator does, against its reloadable bundle.
+func ExampleTLSConfig() {
+	ca := authntest.NewCA()
+	a, err := x509auth.New(x509auth.Options{VerifyOptions: x509auth.VerifyOptions{ClientCA: ca.Pool()}})
+	if err != nil {
+		panic(err)
+	}
+	defer a.Close()
+	srv := httptest.NewUnstartedServer(authn.Middleware(a, authn.MiddlewareOptions{})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, _ := authn.UserFrom(r.Context())
+		fmt.Fprintln(w, "hello,", u.Name, u.Groups)
+	})))
+	srv.TLS = x509auth.TLSConfig(&tls.Config{MinVersion: tls.VersionTLS12})
+	srv.StartTLS()
+	defer srv.Close()
+
+	client := authntest.Client(srv, ca.IssueClient("jane", "dev").TLSCertificate())
+	defer client.CloseIdleConnections()
+	resp, err := client.Get(srv.URL)
+	if err != nil {
+		panic(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	fmt.Print(string(body))
+	// Output: hello, jane [dev]
+}
+
+// ReadCABundle and CommonCAs refuse a front-proxy CA bundle that shares a
+// CA with the client CA bundle, whatever the file names.
+func ExampleCommonCAs() {
+	clientCA, proxyCA := authntest.NewCA(), authntest.NewCA()
+	dir, _ := os.MkdirTemp("", "x509auth")
+	defer os.RemoveAll(dir)
+	write := func(name string, pem ...[]byte) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, slices.Concat(pem...), 0o600); err != nil {
+			panic(err)
+		}
+		return path
+	}
+	clientFile := write("ca.crt", clientCA.CertPEM)
+	proxyFile := write("front-proxy-ca.crt", proxyCA.CertPEM, clientCA.CertPEM) // a mistake
+
+	clients, err := x509auth.ReadCABundle(clientFile)
+	if err != nil {
+		panic(err)
+	}
+	proxies, err := x509auth.ReadCABundle(proxyFile)
+	if err != nil {
+		panic(err)
+	}
+	for _, c := range x509auth.CommonCAs(proxies, clients) {
+		fmt.Println("front-proxy bundle trusts a client CA:", c.Subject)
+	}
+	// Output: front-proxy bundle trusts a client CA: CN=authntest CA
 }

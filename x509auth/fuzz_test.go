@@ -200,14 +200,22 @@ func asciiCase(b []byte, upper bool) []byte {
 }
 
 // FuzzParseDenyList: parseDenyList never panics; errors name the file; the
-// list does not depend on letter case; every accepted entry, written back
-// in the canonical form, parses to the same list.
+// list does not depend on letter case; every serial number it accepts is
+// one RFC 5280 allows; every accepted entry, written back in the canonical
+// form, parses to the same list.
 func FuzzParseDenyList(f *testing.F) {
 	sum := sha256.Sum256([]byte("x"))
+	hexSum := hex.EncodeToString(sum[:])
+	colons := strings.ToUpper(hexSum[:2])
+	for i := 2; i < len(hexSum); i += 2 {
+		colons += ":" + strings.ToUpper(hexSum[i:i+2])
+	}
 	for _, seed := range []string{
-		"", "# c\n", "1\n0a:1B\n", "sha256:" + hex.EncodeToString(sum[:]) + "\n", "SHA256:" + strings.ToUpper(hex.EncodeToString(sum[:])),
+		"", "# c\n", "1\n0a:1B\n", "sha256:" + hexSum + "\n", "SHA256:" + strings.ToUpper(hexSum),
 		"2A # laptop\r\n", "0:a\n", "sha256:abcd\n", "serial=0A\n", strings.Repeat("f", 80), strings.Repeat("f", 81),
-		"\xff\xfe\n", "  \t00ff  \n\n#",
+		"\xff\xfe\n", "  \t00ff  \n\n#", hexSum + "\n", hexSum + "  -\n", hexSum + " *-\n", hexSum + "  ca.crt\n",
+		"sha256 Fingerprint=" + colons + "\n", "SHA256 Fingerprint=" + colons + "\n", "SHA1 Fingerprint=AB:CD\n",
+		"serial=" + hexSum + "\n", "7f" + strings.Repeat("ff", 19), "80" + strings.Repeat("00", 19), "00\n", "serial=-01\n",
 	} {
 		f.Add([]byte(seed))
 	}
@@ -233,8 +241,11 @@ func FuzzParseDenyList(f *testing.F) {
 		}
 		var canon strings.Builder
 		for k := range d.serials {
-			if strings.HasPrefix(k, "\x00") {
-				t.Fatal("negative serial from a deny list")
+			if k == "" || strings.HasPrefix(k, "\x00") {
+				t.Fatal("zero or negative serial from a deny list")
+			}
+			if der := len(k) + int(k[0]>>7); der > maxSerialOctets {
+				t.Fatalf("serial of %d octets accepted", der)
 			}
 			canon.WriteString(serialHex(new(big.Int).SetBytes([]byte(k))) + "\n")
 		}

@@ -1,6 +1,7 @@
 package x509auth
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
@@ -195,7 +196,7 @@ func TestOpenSSLRevocation(t *testing.T) {
 				re, ok := errors.AsType[*RevokedError](err)
 				require.True(t, ok)
 				assert.Equal(t, tc.source, re.Source)
-				assert.Equal(t, serialHex(tc.leaf.SerialNumber), re.Serial)
+				assert.Equal(t, serialHex(tc.leaf.SerialNumber), re.Serial())
 				assert.Equal(t, sha256.Sum256(tc.leaf.Raw), re.Fingerprint)
 				assert.True(t, re.Leaf)
 			}
@@ -219,4 +220,101 @@ func TestOpenSSLRevocation(t *testing.T) {
 		_, _, err = v.Verify([]*x509.Certificate{jane})
 		require.ErrorIs(t, err, authn.ErrRevoked)
 	})
+}
+
+// TestOpenSSLDenyListForms writes a deny list from the real output of the
+// commands operators run, pasted as they print it, and checks that each
+// line denies the certificate it was made from, and nothing else.
+func TestOpenSSLDenyListForms(t *testing.T) {
+	o := newOpenSSL(t)
+	o.newCA("ca")
+	names := []string{"sum", "sumhex", "fingerprint", "prefixed", "serial", "bareserial", "fine"}
+	for _, n := range names {
+		o.newClient(n, "ca", "/CN="+n)
+	}
+	fingerprint := func(name string) string {
+		return strings.TrimSpace(o.run("x509", "-in", name+".crt", "-noout", "-fingerprint", "-sha256"))
+	}
+	serial := func(name string) string {
+		return strings.TrimSpace(o.run("x509", "-in", name+".crt", "-noout", "-serial"))
+	}
+
+	sum := o.sha256sum(t, "sum")
+	require.Regexp(t, `^[0-9a-f]{64}  -$`, sum, "sha256sum prints the digest and - for its standard input")
+	sumHex, _, _ := strings.Cut(o.sha256sum(t, "sumhex"), " ")
+	fp := fingerprint("fingerprint")
+	require.Regexp(t, `^(sha256|SHA256) Fingerprint=([0-9A-F]{2}:){31}[0-9A-F]{2}$`, fp)
+	_, prefixed, _ := strings.Cut(fingerprint("prefixed"), "=")
+	ser := serial("serial")
+	require.Regexp(t, `^serial=[0-9A-F]+$`, ser)
+	bareSerial := strings.TrimPrefix(serial("bareserial"), "serial=")
+
+	o.write("deny", strings.Join([]string{
+		"# openssl x509 -in sum.crt -outform DER | sha256sum",
+		sum,
+		"# the same, without the -: the line that was once read as a serial number",
+		sumHex,
+		"# openssl x509 -in fingerprint.crt -noout -fingerprint -sha256",
+		fp,
+		"sha256:" + prefixed + " # the fingerprint after the =",
+		"# openssl x509 -in serial.crt -noout -serial",
+		ser,
+		bareSerial,
+	}, "\n")+"\n")
+	v, err := NewVerifier(VerifyOptions{ClientCAFile: o.path("ca.crt"), DenyFile: o.path("deny")})
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, v.Close()) })
+
+	for _, tc := range []struct{ name, source string }{
+		{"sum", "deny sha256"}, {"sumhex", "deny sha256"}, {"fingerprint", "deny sha256"}, {"prefixed", "deny sha256"},
+		{"serial", "deny serial"}, {"bareserial", "deny serial"}, {"fine", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			leaf := o.cert(tc.name + ".crt")
+			_, _, err := v.Verify([]*x509.Certificate{leaf})
+			if tc.source == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.ErrorIs(t, err, authn.ErrRevoked)
+			re, ok := errors.AsType[*RevokedError](err)
+			require.True(t, ok)
+			assert.Equal(t, tc.source, re.Source)
+			assert.Same(t, leaf, re.Certificate)
+		})
+	}
+
+	t.Run("sha256sum of the PEM file is refused", func(t *testing.T) {
+		line := strings.TrimSpace(o.runTool(t, nil, "sha256sum", "fine.crt"))
+		o.write("bad", "# ok\n"+sum+"\n"+line+"\n")
+		_, err := NewVerifier(VerifyOptions{ClientCAFile: o.path("ca.crt"), DenyFile: o.path("bad")})
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), o.path("bad")+": line 3: fingerprint: a sha256sum of a file")
+	})
+}
+
+// sha256sum returns what "openssl x509 -in name.crt -outform DER |
+// sha256sum" prints, without the final newline.
+func (o *opensslDir) sha256sum(t *testing.T, name string) string {
+	t.Helper()
+	cmd := exec.CommandContext(t.Context(), "openssl", "x509", "-in", name+".crt", "-outform", "DER")
+	cmd.Dir = o.dir
+	der, err := cmd.Output()
+	require.NoError(t, err)
+	return strings.TrimSpace(o.runTool(t, der, "sha256sum"))
+}
+
+// runTool runs a command other than openssl in the folder, with stdin.
+// It skips t when the command is not installed.
+func (o *opensslDir) runTool(t *testing.T, stdin []byte, name string, args ...string) string {
+	t.Helper()
+	if _, err := exec.LookPath(name); err != nil {
+		t.Skipf("%s is not installed: skipping the deny-list lines it prints", name)
+	}
+	cmd := exec.CommandContext(t.Context(), name, args...)
+	cmd.Dir = o.dir
+	cmd.Stdin = bytes.NewReader(stdin)
+	out, err := cmd.Output()
+	require.NoError(t, err)
+	return string(out)
 }

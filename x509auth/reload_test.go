@@ -1,11 +1,13 @@
 package x509auth
 
 import (
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/hex"
 	"errors"
+	"math/big"
 	"net/http"
 	"testing"
 	"time"
@@ -103,8 +105,11 @@ func TestRevocationWhileServing(t *testing.T) {
 	require.ErrorIs(t, err, authn.ErrRevoked)
 	re, ok := errors.AsType[*RevokedError](err)
 	require.True(t, ok)
-	assert.Equal(t, RevokedError{Serial: serialHex(jane.Certificate.SerialNumber), Subject: "CN=jane,O=dev",
+	assert.Equal(t, RevokedError{Certificate: jane.Certificate,
 		Fingerprint: sha256.Sum256(jane.Certificate.Raw), Leaf: true, Source: "crl"}, *re)
+	assert.Equal(t, serialHex(jane.Certificate.SerialNumber), re.Serial())
+	assert.Equal(t, "CN=jane,O=dev", re.Subject())
+	assert.Contains(t, err.Error(), `subject="CN=jane,O=dev"`)
 
 	// The deny list: bob by fingerprint, carol by serial (colon form).
 	sum := sha256.Sum256(bob.Certificate.Raw)
@@ -161,6 +166,47 @@ func TestCARotationRereadsCRL(t *testing.T) {
 	require.ErrorIs(t, err, authn.ErrRevoked)
 	_, _, err = v.Verify(peersOf(newCA.IssueClient("fine")))
 	require.NoError(t, err)
+}
+
+// TestCRLOfReissuedRoot: a root re-issued with the same subject and key
+// but without the CRL-signing key usage, listed first in the bundle, does
+// not hide the CRL of the original root, which has it: the leaf the CRL
+// revokes is refused, whichever root its chains go through.
+func TestCRLOfReissuedRoot(t *testing.T) {
+	root := authntest.NewCA()
+	require.NotZero(t, root.Certificate.KeyUsage&x509.KeyUsageCRLSign)
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(2), Subject: root.Certificate.Subject,
+		NotBefore: root.Certificate.NotBefore, NotAfter: root.Certificate.NotAfter,
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign, // no CRL signing
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, root.Key.Public(), root.Key)
+	require.NoError(t, err)
+	reissued, err := x509.ParseCertificate(der)
+	require.NoError(t, err)
+
+	revokedLeaf := root.IssueClient("revoked")
+	dir := t.TempDir()
+	caPath := writeFile(t, dir, "ca.crt", pemCerts(reissued, root.Certificate))
+	crlPath := writeFile(t, dir, "ca.crl", pemCRL(newCRL(t, root, crlOptions{revoked: []*x509.Certificate{revokedLeaf.Certificate}})))
+	v, err := NewVerifier(VerifyOptions{ClientCAFile: caPath, CRLFile: crlPath})
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, v.Close()) })
+
+	_, err = v.verify(peersOf(revokedLeaf), time.Now())
+	require.ErrorIs(t, err, authn.ErrRevoked)
+	re, ok := errors.AsType[*RevokedError](err)
+	require.True(t, ok)
+	assert.Equal(t, "crl", re.Source)
+	assert.Same(t, revokedLeaf.Certificate, re.Certificate)
+
+	chains, _, err := v.Verify(peersOf(root.IssueClient("fine")))
+	require.NoError(t, err)
+	issuers := map[*x509.Certificate]bool{}
+	for _, c := range chains {
+		issuers[c[1]] = true
+	}
+	assert.Len(t, issuers, 2, "the leaf chains to both roots: the test covers both")
 }
 
 // TestStaleCRL: a CRL whose nextUpdate passes while serving makes the

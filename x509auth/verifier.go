@@ -1,6 +1,7 @@
 package x509auth
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"crypto/x509"
 	"errors"
@@ -14,6 +15,16 @@ import (
 	"github.com/authnkit/authnkit/authn"
 	"github.com/authnkit/authnkit/internal/reload"
 )
+
+// DefaultMaxIntermediates is how many certificates a client may send
+// after its leaf when [VerifyOptions.MaxIntermediates] is zero: enough for
+// a leaf, two levels of intermediate CAs and the root, which real client
+// PKIs stay within, and few enough that a client sending a long chain of
+// junk certificates cannot make a verification expensive.
+const DefaultMaxIntermediates = 4
+
+// maxIntermediatesLimit bounds [VerifyOptions.MaxIntermediates].
+const maxIntermediatesLimit = 15
 
 // VerifyOptions configures a [Verifier]. Exactly one of ClientCA and
 // ClientCAFile is required; everything else is optional, and zero values
@@ -34,14 +45,25 @@ type VerifyOptions struct {
 	// with a [*RevokedError]. Reloaded like ClientCAFile. An authnkit
 	// extension (--client-crl-file); Kubernetes has no CRL support.
 	CRLFile string
-	// DenyFile optionally names a deny list: one leaf serial number (hex,
-	// colons allowed) or "sha256:" and a certificate fingerprint per line,
-	// "#" comments. A listed certificate is rejected with a
-	// [*RevokedError]. Reloaded like ClientCAFile. An authnkit extension
-	// (--client-cert-deny-file).
+	// DenyFile optionally names a deny list: one entry per line, "#"
+	// comments; an entry is a certificate's SHA-256 fingerprint (64
+	// hexadecimal digits, as sha256sum or "openssl x509 -fingerprint
+	// -sha256" print it) or a leaf's serial number (as "openssl x509
+	// -serial" prints it). See the package documentation for the forms.
+	// A listed certificate is rejected with a [*RevokedError]. Reloaded
+	// like ClientCAFile. An authnkit extension (--client-cert-deny-file).
 	DenyFile string
-	// CacheSize bounds how many verified chains are remembered. Zero means
-	// [DefaultCacheSize]; a negative value is an error from NewVerifier.
+	// MaxIntermediates bounds how many certificates a client may send
+	// after its leaf (intermediates, and the root when the client sends it
+	// too). A longer chain is refused before any signature is checked,
+	// with an error matching [ErrInvalidCertificate] that gives the count.
+	// Zero means [DefaultMaxIntermediates]; a negative value allows none
+	// (clients must send their leaf alone); more than 15 is an error from
+	// NewVerifier.
+	MaxIntermediates int
+	// CacheSize bounds how many verified chains are remembered, and
+	// separately how many failed ones. Zero means [DefaultCacheSize]; a
+	// negative value is an error from NewVerifier.
 	CacheSize int
 	// Interval is how often the files are re-checked in addition to
 	// fsnotify. Zero means one minute; a
@@ -71,13 +93,15 @@ type Verifier struct {
 	ca     *reload.File[caBundle]
 	crl    *reload.File[crlSet]
 	deny   *reload.File[denyList]
-	cache  *chainCache // nil: no caching (tests and benchmarks only)
+	cache  *chainCache[*entry]   // verified chains
+	failed *chainCache[*failure] // chains that failed verification
 
 	// crlForCA is crl, for caReloaded, which may run on the CA file's
 	// watcher before NewVerifier has set crl.
 	crlForCA atomic.Pointer[reload.File[crlSet]]
 
 	gen       atomic.Uint64 // last CA bundle generation handed out
+	maxPeers  int           // 1 + MaxIntermediates
 	keyUsages []x509.ExtKeyUsage
 	logger    *slog.Logger
 
@@ -94,7 +118,7 @@ var _ io.Closer = (*Verifier)(nil)
 // Verifier that keeps them current. It fails, naming the file and the
 // line or block, when a file cannot be read or parsed, when neither or
 // both of ClientCA and ClientCAFile are set, or when CacheSize is
-// negative. A missing file matches [io/fs.ErrNotExist].
+// negative or MaxIntermediates more than 15. A missing file matches [io/fs.ErrNotExist].
 //
 // With files it owns watcher goroutines until [Verifier.Close].
 func NewVerifier(opts VerifyOptions) (*Verifier, error) {
@@ -105,6 +129,8 @@ func NewVerifier(opts VerifyOptions) (*Verifier, error) {
 		return nil, errors.New("x509auth: ClientCA and ClientCAFile are mutually exclusive")
 	case opts.CacheSize < 0:
 		return nil, fmt.Errorf("x509auth: negative CacheSize %d", opts.CacheSize)
+	case opts.MaxIntermediates > maxIntermediatesLimit:
+		return nil, fmt.Errorf("x509auth: MaxIntermediates %d, more than %d", opts.MaxIntermediates, maxIntermediatesLimit)
 	}
 	logger := opts.Logger
 	if logger == nil {
@@ -112,14 +138,13 @@ func NewVerifier(opts VerifyOptions) (*Verifier, error) {
 	}
 	logger = logger.With("authenticator", "x509auth")
 	v := &Verifier{
+		maxPeers:  1 + max(0, cmp.Or(opts.MaxIntermediates, DefaultMaxIntermediates)),
 		keyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
 		logger:    logger,
 	}
-	size := opts.CacheSize
-	if size == 0 {
-		size = DefaultCacheSize
-	}
-	v.cache = newChainCache(size)
+	size := cmp.Or(opts.CacheSize, DefaultCacheSize)
+	v.cache = newChainCache[*entry](size)
+	v.failed = newChainCache[*failure](size)
 	ropts := func(onReload func()) reload.Options {
 		return reload.Options{
 			Name:     "x509auth",
@@ -147,7 +172,7 @@ func NewVerifier(opts VerifyOptions) (*Verifier, error) {
 		v.ca = f
 	}
 	if opts.CRLFile != "" {
-		f, err := reload.New(opts.CRLFile, v.parseCRLFile, ropts(nil))
+		f, err := reload.New(opts.CRLFile, v.parseCRLFile, ropts(v.failed.clear))
 		if err != nil {
 			v.Close()
 			return nil, err
@@ -156,7 +181,7 @@ func NewVerifier(opts VerifyOptions) (*Verifier, error) {
 		v.crlForCA.Store(f)
 	}
 	if opts.DenyFile != "" {
-		f, err := reload.New(opts.DenyFile, v.parseDenyFile, ropts(nil))
+		f, err := reload.New(opts.DenyFile, v.parseDenyFile, ropts(v.failed.clear))
 		if err != nil {
 			v.Close()
 			return nil, err
@@ -184,14 +209,13 @@ func (v *Verifier) parseBundleFile(path string, data []byte) (*caBundle, error) 
 	return b, nil
 }
 
-// caReloaded runs after a new CA bundle is in use: the cached chains of
-// the old one are dropped (they would never be used again), and the CRLs
-// are parsed again, because their signatures are checked against the
-// bundle.
+// caReloaded runs after a new CA bundle is in use: the cached chains and
+// failures of the old one are dropped (they would never be used again),
+// and the CRLs are parsed again, because their signatures are checked
+// against the bundle.
 func (v *Verifier) caReloaded() {
-	if v.cache != nil {
-		v.cache.clear()
-	}
+	v.cache.clear()
+	v.failed.clear()
 	if f := v.crlForCA.Load(); f != nil {
 		_ = f.Reload() // failures are logged and reported by reload
 	}
@@ -231,11 +255,14 @@ func (v *Verifier) bundle() *caBundle {
 // client sent, as in [crypto/tls.ConnectionState.PeerCertificates] — for
 // client authentication ([x509.ExtKeyUsageClientAuth]; a leaf without
 // extended key usages is accepted, as crypto/x509 does) at the current
-// time against the current CA bundle. A chain verified before against the
-// same bundle and still within its validity is not verified again. The
-// deny list and the CRLs are applied on every call, cached or not, so that
-// a revocation takes effect at the next request after the file is
-// reloaded.
+// time against the current CA bundle. A chain longer than the leaf and
+// [VerifyOptions.MaxIntermediates] certificates is refused without
+// verifying it. A chain verified before against the same bundle and still
+// within its validity is not verified again, and a chain that failed
+// within the last ten seconds gets the same error again (see the package
+// documentation). The deny list and the CRLs are applied on every call,
+// cached or not, so that a revocation takes effect at the next request
+// after the file is reloaded.
 //
 // On success it returns the verified chains (each from the leaf to a CA
 // of the bundle) and the earliest NotAfter of the first chain, the one a
@@ -247,7 +274,7 @@ func (v *Verifier) bundle() *caBundle {
 // [*authn.NotYetValidError]), [ErrUnknownAuthority], [ErrWrongKeyUsage],
 // [authn.ErrRevoked] (a [*RevokedError]), [authn.ErrUnavailable] (the
 // issuer's CRL is out of date), or [ErrInvalidCertificate] for the rest
-// (including no certificate at all).
+// (including no certificate at all and a chain that is too long).
 func (v *Verifier) Verify(peers []*x509.Certificate) (chains [][]*x509.Certificate, expiry time.Time, err error) {
 	e, err := v.verify(peers, time.Now())
 	if err != nil {
@@ -258,8 +285,11 @@ func (v *Verifier) Verify(peers []*x509.Certificate) (chains [][]*x509.Certifica
 
 // verify is Verify returning the cache entry.
 func (v *Verifier) verify(peers []*x509.Certificate, now time.Time) (*entry, error) {
-	if len(peers) == 0 {
-		return nil, certError(nil, fmt.Errorf("%w: no certificate", ErrInvalidCertificate))
+	switch {
+	case len(peers) == 0:
+		return nil, certError(nil, errNoPeers)
+	case len(peers) > v.maxPeers:
+		return nil, certError(peers[0], &chainTooLongError{n: len(peers), max: v.maxPeers})
 	}
 	for i, c := range peers {
 		if c == nil {
@@ -268,13 +298,12 @@ func (v *Verifier) verify(peers []*x509.Certificate, now time.Time) (*entry, err
 	}
 	ca := v.bundle()
 	var p presented
-	cacheable := v.cache != nil && len(peers) <= maxCachedPeers
-	var key chainKey
-	if cacheable {
-		key = keyOf(peers, &p)
-		if e := v.cache.get(key, ca.gen, now); e != nil {
-			return e, v.checkRevocation(e, now)
-		}
+	key := keyOf(peers, &p)
+	if e, ok := v.cache.get(key, ca.gen, now); ok {
+		return e, v.checkRevocation(e, now)
+	}
+	if f, ok := v.failed.get(key, ca.gen, now); ok {
+		return nil, f.err
 	}
 	opts := x509.VerifyOptions{Roots: ca.roots, CurrentTime: now, KeyUsages: v.keyUsages}
 	if len(peers) > 1 {
@@ -286,46 +315,43 @@ func (v *Verifier) verify(peers []*x509.Certificate, now time.Time) (*entry, err
 	v.verifications.Add(1)
 	chains, err := peers[0].Verify(opts)
 	if err != nil {
-		return nil, certError(peers[0], classify(err, now))
+		err = certError(peers[0], classify(err, now))
+		v.failed.put(key, newFailure(err, ca.gen, now), now, ca.gen)
+		return nil, err
 	}
-	// Issuer links (a few SHA-256s each) serve only CRL checks.
+	// Issuer links serve only CRL checks.
 	e := newEntry(chains, ca.gen, &p, peers, v.crl != nil)
-	if cacheable {
-		v.cache.put(key, e, now)
-	}
+	v.cache.put(key, e, now, ca.gen)
 	return e, v.checkRevocation(e, now)
 }
 
 // classify turns an error of x509.Certificate.Verify into this package's
-// kinds, keeping the original in the tree.
+// kinds, keeping the original in the tree. Nothing is formatted until the
+// error's Error method is called.
 func classify(err error, now time.Time) error {
 	if _, ok := errors.AsType[x509.UnknownAuthorityError](err); ok {
-		return fmt.Errorf("%w: %w", ErrUnknownAuthority, err)
+		return newReason(ErrUnknownAuthority, nil, err)
 	}
 	if ie, ok := errors.AsType[x509.CertificateInvalidError](err); ok {
 		switch ie.Reason {
 		case x509.Expired:
 			c := ie.Cert
 			if c == nil {
-				return fmt.Errorf("%w: %w", ErrInvalidCertificate, err)
+				return newReason(ErrInvalidCertificate, nil, err)
+			}
+			var ca *x509.Certificate
+			if c.IsCA {
+				ca = c
 			}
 			if now.Before(c.NotBefore) {
-				return fmt.Errorf("%w%s: %w", &authn.NotYetValidError{NotBefore: c.NotBefore}, which(c), err)
+				return newReason(&authn.NotYetValidError{NotBefore: c.NotBefore}, ca, err)
 			}
-			return fmt.Errorf("%w%s: %w", &authn.ExpiredError{Expiry: c.NotAfter}, which(c), err)
+			return newReason(&authn.ExpiredError{Expiry: c.NotAfter}, ca, err)
 		case x509.IncompatibleUsage:
-			return fmt.Errorf("%w: %w", ErrWrongKeyUsage, err)
+			return newReason(ErrWrongKeyUsage, nil, err)
 		}
 	}
-	return fmt.Errorf("%w: %w", ErrInvalidCertificate, err)
-}
-
-// which names a CA certificate of the chain in a message ("" for a leaf).
-func which(c *x509.Certificate) string {
-	if !c.IsCA {
-		return ""
-	}
-	return " (CA certificate serial=" + serialHex(c.SerialNumber) + " subject=" + quoteSubject(c.Subject.String()) + ")"
+	return newReason(ErrInvalidCertificate, nil, err)
 }
 
 // checkRevocation applies the deny list and the CRLs to a verified chain.
@@ -363,10 +389,7 @@ func (v *Verifier) checkRevocation(e *entry, now time.Time) error {
 		}
 	}
 	if stale != nil {
-		return certError(e.leaf, &authn.UnavailableError{Err: fmt.Errorf(
-			"CRL of issuer serial=%s subject=%s out of date since %s, cannot check revocation",
-			serialHex(stale.issuer.SerialNumber), quoteSubject(stale.issuer.Subject.String()),
-			staleCRLs.nextUpdate.UTC().Format(time.RFC3339))})
+		return certError(e.leaf, &authn.UnavailableError{Err: &staleCRLError{issuer: stale.issuer, nextUpdate: staleCRLs.nextUpdate}})
 	}
 	return nil
 }
@@ -380,7 +403,7 @@ func (e *entry) sumOf(c *x509.Certificate) [32]byte {
 }
 
 func revoked(c *x509.Certificate, sum [32]byte, leaf bool, source string) *RevokedError {
-	return &RevokedError{Serial: serialHex(c.SerialNumber), Subject: c.Subject.String(), Fingerprint: sum, Leaf: leaf, Source: source}
+	return &RevokedError{Certificate: c, Fingerprint: sum, Leaf: leaf, Source: source}
 }
 
 // Close stops watching the files and waits for the watcher goroutines to

@@ -141,9 +141,9 @@ func TestVerify(t *testing.T) {
 				ce, ok := errors.AsType[*CertificateError](err)
 				require.True(t, ok, "a *CertificateError")
 				if len(tt.peers) > 0 && tt.peers[0] != nil {
-					assert.Equal(t, serialHex(tt.peers[0].SerialNumber), ce.Serial)
-					assert.Equal(t, tt.peers[0].Subject.String(), ce.Subject)
-					assert.Contains(t, err.Error(), "serial="+ce.Serial)
+					assert.Equal(t, serialHex(tt.peers[0].SerialNumber), ce.Serial())
+					assert.Equal(t, tt.peers[0].Subject.String(), ce.Subject())
+					assert.Contains(t, err.Error(), "serial="+ce.Serial())
 				}
 				assert.False(t, authn.IsUnavailable(err))
 				for _, other := range []error{authn.ErrExpired, authn.ErrNotYetValid, ErrUnknownAuthority, ErrWrongKeyUsage, ErrInvalidCertificate, authn.ErrRevoked} {
