@@ -5,6 +5,9 @@ import (
 	"encoding/hex"
 	"flag"
 	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -101,4 +104,36 @@ func TestCertificateComposition(t *testing.T) {
 	_, ok, err = a.AuthenticateRequest(authntest.NewCA().IssueClient("eve").NewRequest())
 	assert.False(t, ok, "a certificate from an unknown CA is rejected, not anonymous")
 	require.Error(t, err)
+}
+
+// One CA behind both roles is refused whatever the paths say: through
+// "./ca.pem" against "ca.pem", through a copy, or as one CA among others
+// in a bundle.
+func TestFrontProxyCAMustNotBeAClientCA(t *testing.T) {
+	t.Parallel()
+	shared, other := authntest.NewCA(), authntest.NewCA()
+	dir := t.TempDir()
+	clientCA := filepath.Join(dir, "ca.pem")
+	require.NoError(t, os.WriteFile(clientCA, shared.CertPEM, 0o600))
+	copied := writeFile(t, "copy.pem", string(shared.CertPEM))
+	bundle := writeFile(t, "bundle.pem", string(other.CertPEM)+string(shared.CertPEM))
+	for name, proxyCA := range map[string]string{
+		"the same file by another path": dir + "/./ca.pem",
+		"a copy":                        copied,
+		"one CA of a bundle":            bundle,
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			o := &options.Options{ClientCAFile: clientCA, Logger: slog.New(slog.DiscardHandler), RequestHeader: options.RequestHeaderOptions{
+				ClientCAFile: proxyCA, UsernameHeaders: []string{"X-Remote-User"}}}
+			a, err := o.New()
+			require.Error(t, err)
+			require.Nil(t, a)
+			assert.Contains(t, err.Error(), "share the CA")
+			assert.Contains(t, err.Error(), shared.Certificate.Subject.String())
+		})
+	}
+	a := newAuth(t, &options.Options{ClientCAFile: clientCA, RequestHeader: options.RequestHeaderOptions{
+		ClientCAFile: writeFile(t, "proxy.pem", string(other.CertPEM)), UsernameHeaders: []string{"X-Remote-User"}}})
+	require.NotNil(t, a)
 }

@@ -107,6 +107,13 @@
 //     provider cannot grant system:masters.
 //   - Every member is [authn.Named]: a refusal says which authenticator
 //     decided, and the middleware logs it once, rate-limited.
+//   - A --requestheader-client-ca-file that shares a CA with
+//     --client-ca-file is refused, compared by content (subject and key)
+//     whatever the paths; kube-apiserver refuses only an identical
+//     certificate, and only with empty --requestheader-allowed-names.
+//     Every client certificate of a shared CA could otherwise assert any
+//     identity through the front-proxy headers. The check runs at New; a
+//     later edit of either file is not checked again.
 //   - New warns when nothing is configured (every request anonymous, or
 //     every request refused); kube-apiserver starts silently.
 //   - Problems with the --oidc-* flags name the flags and the CA file's

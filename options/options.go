@@ -149,8 +149,9 @@ type Options struct {
 // X-Remote-Extra-), and neither does authnkit.
 type RequestHeaderOptions struct {
 	// ClientCAFile is --requestheader-client-ca-file: the CA bundle that
-	// signs the front proxy's client certificate. It must not be the
-	// client CA.
+	// signs the front proxy's client certificate. It must share no CA
+	// with --client-ca-file (checked by content at New, whatever the
+	// paths).
 	ClientCAFile string
 	// AllowedNames is --requestheader-allowed-names: the common names the
 	// proxy's certificate may have; empty allows any it signs.
@@ -482,7 +483,7 @@ func (o *Options) New() (*Authenticator, error) {
 // build runs every step of New in kube-apiserver's order.
 func (b *builder) build() (*Authenticator, error) {
 	for _, step := range []func() error{
-		b.requestHeader, b.basicAuth, b.clientCerts, b.customRequests,
+		b.separateCAs, b.requestHeader, b.basicAuth, b.clientCerts, b.customRequests,
 		b.tokenFile, b.serviceAccounts, b.bootstrap,
 	} {
 		if err := step(); err != nil {
@@ -532,6 +533,31 @@ func (b *builder) warnIfEmpty(anonymous bool) {
 		return
 	}
 	b.logger.Warn("options: no authenticator is configured and --anonymous-auth is false: every request will be refused (401); set --token-auth-file, --client-ca-file, --oidc-issuer-url or another credential flag")
+}
+
+// separateCAs refuses a front-proxy CA bundle that shares a CA with the
+// client CA bundle, whatever the paths: every holder of a client
+// certificate from a shared CA could then assert any identity through the
+// X-Remote-* headers.
+func (b *builder) separateCAs() error {
+	o := b.o
+	if o.ClientCAFile == "" || o.RequestHeader.ClientCAFile == "" {
+		return nil
+	}
+	clients, err := x509auth.ReadCABundle(o.ClientCAFile)
+	if err != nil {
+		return fmt.Errorf("options: --client-ca-file: %w", err)
+	}
+	proxies, err := x509auth.ReadCABundle(o.RequestHeader.ClientCAFile)
+	if err != nil {
+		return fmt.Errorf("options: --requestheader-client-ca-file: %w", err)
+	}
+	if shared := x509auth.CommonCAs(proxies, clients); len(shared) > 0 {
+		return fmt.Errorf("options: --requestheader-client-ca-file %s and --client-ca-file %s share the CA %q: "+
+			"every client could then assert any identity through the front-proxy headers; give the front proxy a CA of its own",
+			o.RequestHeader.ClientCAFile, o.ClientCAFile, shared[0].Subject.String())
+	}
+	return nil
 }
 
 func (b *builder) requestHeader() error {
