@@ -2,7 +2,6 @@ package options_test
 
 import (
 	"context"
-	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,6 +17,7 @@ import (
 	"github.com/authnkit/authnkit/authn"
 	"github.com/authnkit/authnkit/authn/authntest"
 	"github.com/authnkit/authnkit/options"
+	"github.com/authnkit/authnkit/x509auth"
 )
 
 // apiKeys is an embedding program's own token authenticator: keys start
@@ -63,7 +63,7 @@ type whoamiAnswer struct {
 func serveTLS(t *testing.T, h http.Handler) *httptest.Server {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(h)
-	srv.TLS = &tls.Config{ClientAuth: tls.RequestClientCert}
+	srv.TLS = x509auth.TLSConfig(nil)
 	srv.StartTLS()
 	t.Cleanup(srv.Close)
 	return srv
@@ -71,13 +71,10 @@ func serveTLS(t *testing.T, h http.Handler) *httptest.Server {
 
 // clientWith returns a client of srv presenting cert (none when nil).
 func clientWith(srv *httptest.Server, cert *authntest.Cert) *http.Client {
-	c := srv.Client()
-	tr := c.Transport.(*http.Transport).Clone()
-	if cert != nil {
-		tr.TLSClientConfig.Certificates = []tls.Certificate{cert.TLSCertificate()}
+	if cert == nil {
+		return srv.Client()
 	}
-	c.Transport = tr
-	return c
+	return authntest.Client(srv, cert.TLSCertificate())
 }
 
 func get(t *testing.T, c *http.Client, url string, header http.Header) (*http.Response, whoamiAnswer) {

@@ -10,6 +10,8 @@
 //   - request builders for bearer tokens ([NewBearerRequest]), HTTP Basic
 //     ([NewBasicRequest]) and authenticating-proxy headers
 //     ([NewProxyRequest]);
+//   - [Client]: an *http.Client that presents a test client certificate to
+//     an httptest TLS server, for tests over real TLS;
 //   - fakes: [Fake] (a fixed outcome that counts calls, for both
 //     authenticator interfaces) and [Tokens] (a static token table);
 //   - checks: [CheckOutcome], which fails a test when an authenticator

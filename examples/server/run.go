@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/authnkit/authnkit/options"
+	"github.com/authnkit/authnkit/x509auth"
 )
 
 // config is the server's own flags plus the authentication options.
@@ -155,7 +156,7 @@ func start(args []string, flagOutput io.Writer, logger *slog.Logger) (*server, e
 	s.addr = ln.Addr().String()
 	s.http = &http.Server{
 		Handler:           newHandler(auth, logger),
-		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12, ClientAuth: tls.RequestClientCert},
+		TLSConfig:         x509auth.TLSConfig(&tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
