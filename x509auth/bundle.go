@@ -6,8 +6,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 
 	"github.com/authnkit/authnkit/internal/reload"
 )
@@ -130,10 +128,6 @@ func prefix(name string) string {
 	return name + ": "
 }
 
-// errNotRegular: a CA bundle path that is not a regular file (a
-// directory, a FIFO that would block).
-var errNotRegular = errors.New("not a regular file")
-
 // ReadCABundle reads and parses a PEM CA bundle file exactly as
 // [NewVerifier] reads [VerifyOptions.ClientCAFile]: at most 16 MiB, a
 // regular file, every CERTIFICATE block without PEM headers a CA, other
@@ -145,28 +139,9 @@ var errNotRegular = errors.New("not a regular file")
 // It serves checks across configurations, such as refusing a front-proxy
 // CA bundle that shares a CA with the client CA bundle (see [CommonCAs]).
 func ReadCABundle(path string) ([]*x509.Certificate, error) {
-	fi, err := os.Stat(path)
+	data, err := reload.ReadFile("x509auth", path, reload.DefaultMaxSize)
 	if err != nil {
-		return nil, fmt.Errorf("x509auth: %w", err)
-	}
-	switch {
-	case !fi.Mode().IsRegular():
-		return nil, fmt.Errorf("x509auth: %s: %w", path, errNotRegular)
-	case fi.Size() > reload.DefaultMaxSize:
-		return nil, fmt.Errorf("x509auth: %s: file is %d bytes, more than the limit of %d", path, fi.Size(), reload.DefaultMaxSize)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("x509auth: %w", err)
-	}
-	defer f.Close()
-	// The file may have grown since Stat: read one byte past the limit.
-	data, err := io.ReadAll(io.LimitReader(f, reload.DefaultMaxSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("x509auth: read %s: %w", path, err)
-	}
-	if len(data) > reload.DefaultMaxSize {
-		return nil, fmt.Errorf("x509auth: %s: file is more than the limit of %d bytes", path, reload.DefaultMaxSize)
+		return nil, err
 	}
 	return parseBundle("x509auth: "+path, data)
 }

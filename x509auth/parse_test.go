@@ -290,7 +290,7 @@ func TestReadCABundle(t *testing.T) {
 		{name: "two in order", path: writeFile(t, dir, "ok.crt", append(append([]byte("# bundle\n"), b.CertPEM...), a.CertPEM...)),
 			wantCerts: []*x509.Certificate{b.Certificate, a.Certificate}},
 		{name: "missing", path: filepath.Join(dir, "missing.crt"), wantErr: fs.ErrNotExist},
-		{name: "directory", path: dir, wantErr: errNotRegular},
+		{name: "directory", path: dir, wantErr: reload.ErrNotRegular},
 		{name: "too big", path: bigFile, wantMsg: "more than the limit"},
 		{name: "empty", path: writeFile(t, dir, "empty.crt", nil), wantErr: errNoCertificate},
 		{name: "torn", path: writeFile(t, dir, "torn.crt", append(append([]byte{}, a.CertPEM...), b.CertPEM[:100]...)),

@@ -310,35 +310,43 @@ func (f *File[T]) parseData(data []byte) (*T, error) {
 	return snap, nil
 }
 
-// errNotRegular reports a path that is not a regular file (a directory, a
+// ErrNotRegular reports a path that is not a regular file (a directory, a
 // FIFO that would block, a device).
-var errNotRegular = errors.New("not a regular file")
+var ErrNotRegular = errors.New("not a regular file")
 
 // read returns the file's content, at most f.maxSize bytes.
 func (f *File[T]) read() ([]byte, error) {
-	fi, err := os.Stat(f.path)
+	return ReadFile(f.name, f.path, f.maxSize)
+}
+
+// ReadFile returns the content of the regular file at path, refusing one
+// larger than maxSize bytes, as a [File] reads it. Errors start with name
+// and name the path; one for a path that is not a regular file matches
+// [ErrNotRegular], one for a missing file [io/fs.ErrNotExist].
+func ReadFile(name, path string, maxSize int64) ([]byte, error) {
+	fi, err := os.Stat(path)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", f.name, err)
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: %s: %w", f.name, f.path, errNotRegular)
+		return nil, fmt.Errorf("%s: %s: %w", name, path, ErrNotRegular)
 	}
-	if fi.Size() > f.maxSize {
-		return nil, fmt.Errorf("%s: %s: file is %d bytes, more than the limit of %d", f.name, f.path, fi.Size(), f.maxSize)
+	if fi.Size() > maxSize {
+		return nil, fmt.Errorf("%s: %s: file is %d bytes, more than the limit of %d", name, path, fi.Size(), maxSize)
 	}
-	fh, err := os.Open(f.path)
+	fh, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", f.name, err)
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	defer fh.Close()
 	var buf bytes.Buffer
 	buf.Grow(int(fi.Size()) + bytes.MinRead)
 	// The file may have grown since Stat: read one byte past the limit.
-	if _, err := buf.ReadFrom(io.LimitReader(fh, f.maxSize+1)); err != nil {
-		return nil, fmt.Errorf("%s: read %s: %w", f.name, f.path, err)
+	if _, err := buf.ReadFrom(io.LimitReader(fh, maxSize+1)); err != nil {
+		return nil, fmt.Errorf("%s: read %s: %w", name, path, err)
 	}
-	if int64(buf.Len()) > f.maxSize {
-		return nil, fmt.Errorf("%s: %s: file is more than the limit of %d bytes", f.name, f.path, f.maxSize)
+	if int64(buf.Len()) > maxSize {
+		return nil, fmt.Errorf("%s: %s: file is more than the limit of %d bytes", name, path, maxSize)
 	}
 	return buf.Bytes(), nil
 }

@@ -116,7 +116,7 @@ func TestNewErrors(t *testing.T) {
 		}, opts: Options{Name: "comp"}, wantIs: io.ErrUnexpectedEOF, wantText: "comp: " + good + ": unexpected EOF"},
 		{name: "nil snapshot", path: good, parse: func(string, []byte) (*snapshot, error) { return nil, nil }, wantText: good},
 		{name: "too large", path: big, parse: p.parse, opts: Options{MaxSize: 99}, wantText: big},
-		{name: "directory", path: dir, parse: p.parse, wantIs: errNotRegular, wantText: dir},
+		{name: "directory", path: dir, parse: p.parse, wantIs: ErrNotRegular, wantText: dir},
 		{name: "empty path", path: "", parse: p.parse, wantText: "empty file path"},
 		{name: "nil parse", path: good, parse: nil, wantText: "nil parse"},
 		{name: "negative MaxSize", path: good, parse: p.parse, opts: Options{MaxSize: -1}, wantText: "negative MaxSize"},
