@@ -15,9 +15,12 @@ const (
 	claimSourcesKey = "_claim_sources"
 )
 
-// registered are the claims read into typed fields; a member whose name
-// differs from one of them only in case is an ambiguity.
-var registered = []string{"iss", "aud", "exp", "nbf", "iat", "jti"}
+// registered are the claims whose type is checked; a member whose name
+// differs from one of them only in case is an ambiguity, since
+// encoding/json, which Kubernetes decodes them with, would read it as that
+// claim. "jti" is read too, but Kubernetes looks it up by its exact name
+// and ignores a value of another type, and so does this package.
+var registered = []string{"iss", "aud", "exp", "nbf", "iat"}
 
 // claims is a token's payload, decoded once. Registered claims are typed;
 // values holds the claims the issuer's mappings and rules need (every
@@ -125,11 +128,9 @@ func (c *claims) setRegistered(key string, v any) error {
 		}
 		c.iss = s
 	case "jti":
-		s, ok := v.(string)
-		if !ok && v != nil {
-			return errClaimType
-		}
-		c.jti = s
+		// Kubernetes: a jti that is not a string gives no credential ID,
+		// and is no error.
+		c.jti, _ = v.(string)
 	case "aud":
 		c.hasAudience = true
 		switch a := v.(type) {

@@ -55,7 +55,8 @@
 // present, to be true; the groups claim may be a string or an array of
 // strings, and may be a distributed claim ("_claim_names" and
 // "_claim_sources", OpenID Connect Core §5.6.2); a token's "jti" becomes
-// the extra value authentication.kubernetes.io/credential-id "JTI=<jti>".
+// the extra value authentication.kubernetes.io/credential-id "JTI=<jti>"
+// (a "jti" that is empty or not a string gives none, and is no error).
 // [Classic.JWT] applies kube-apiserver's username prefix rule for the
 // flags: the issuer URL and "#" unless the claim is "email", "-" for none.
 //
