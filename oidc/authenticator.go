@@ -241,8 +241,12 @@ func (a *Authenticator) Ready() error {
 //
 // A token for a configured issuer is checked in this order, and a failure
 // returns (nil, false, err) with err matching: [authn.ErrMalformed]
-// (bad header, ambiguous JSON, a registered claim of the wrong type,
-// longer than [Options.MaxTokenBytes], bad base64url), [ErrAlgorithm]
+// (bad header, ambiguous JSON, a registered claim of the wrong type
+// whatever the configuration reads — "sub", "nonce" and "at_hash" not
+// strings, "aud" not a string or strings, "exp" and "iat" not numbers,
+// "nbf" not a number or null, malformed "_claim_names" or
+// "_claim_sources" —, longer than [Options.MaxTokenBytes], bad
+// base64url), [ErrAlgorithm]
 // (an "alg" not allowed: none, HMAC, or not configured; also matches
 // [authn.ErrBadSignature]), [authn.ErrUnavailable] (the issuer's keys are
 // not loaded yet), [authn.ErrUnknownKey] (no key with the token's "kid",

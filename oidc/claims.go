@@ -15,28 +15,33 @@ const (
 	claimSourcesKey = "_claim_sources"
 )
 
-// registered are the claims whose type is checked; a member whose name
-// differs from one of them only in case is an ambiguity, since
-// encoding/json, which Kubernetes decodes them with, would read it as that
-// claim. "jti" is read too, but Kubernetes looks it up by its exact name
-// and ignores a value of another type, and so does this package.
-var registered = []string{"iss", "aud", "exp", "nbf", "iat"}
+// registered are the claims whose type is checked, those of go-oidc's ID
+// token, which Kubernetes decodes every token into: a token with one of
+// the wrong type is malformed, whatever the configuration reads. A member
+// whose name differs from one of them only in case is an ambiguity, since
+// encoding/json would read it as that claim. "jti" is read too, but
+// Kubernetes looks it up by its exact name and ignores a value of another
+// type, and so does this package.
+var registered = []string{"iss", "sub", "aud", "exp", "nbf", "iat", "nonce", "at_hash", claimNamesKey, claimSourcesKey}
 
 // claims is a token's payload, decoded once. Registered claims are typed;
 // values holds the claims the issuer's mappings and rules need (every
 // claim when expressions are in use), decoded as encoding/json decodes
 // into an interface.
 type claims struct {
-	iss         string
-	aud         []string
-	jti         string
-	exp         numericDate
-	nbf         numericDate
-	iat         numericDate
-	values      map[string]any
-	typeErr     error // first registered claim of the wrong type
-	ambiguity   error
-	hasAudience bool
+	iss     string
+	aud     []string
+	jti     string
+	exp     numericDate
+	nbf     numericDate
+	iat     numericDate
+	values  map[string]any
+	typeErr error // first registered claim of the wrong type
+	// names and sources are "_claim_names" and "_claim_sources", checked
+	// together once both are read.
+	names, sources any
+	ambiguity      error
+	hasAudience    bool
 }
 
 type numericDate struct {
@@ -105,13 +110,18 @@ func decodeClaims(data []byte, w *want, c *claims) error {
 	if err := r.End(); err != nil {
 		return err
 	}
+	if c.names != nil || c.sources != nil {
+		if err := checkDistributed(c.names, c.sources); err != nil && c.typeErr == nil {
+			c.typeErr = err
+		}
+	}
 	c.ambiguity = r.Ambiguity()
 	return nil
 }
 
 func isRegistered(name []byte) bool {
 	switch string(name) {
-	case "iss", "aud", "exp", "nbf", "iat", "jti":
+	case "iss", "sub", "aud", "exp", "nbf", "iat", "nonce", "at_hash", claimNamesKey, claimSourcesKey, "jti":
 		return true
 	}
 	return false
@@ -127,6 +137,17 @@ func (c *claims) setRegistered(key string, v any) error {
 			return errClaimType
 		}
 		c.iss = s
+	case "sub", "nonce", "at_hash":
+		// Strings, or null (absent), whatever the configuration reads:
+		// Kubernetes refuses a "sub" of another type even when the
+		// username comes from another claim or an expression.
+		if _, ok := v.(string); !ok && v != nil {
+			return errClaimType
+		}
+	case claimNamesKey:
+		c.names = v
+	case claimSourcesKey:
+		c.sources = v
 	case "jti":
 		// Kubernetes: a jti that is not a string gives no credential ID,
 		// and is no error.
@@ -150,6 +171,11 @@ func (c *claims) setRegistered(key string, v any) error {
 			return errClaimType
 		}
 	case "exp", "nbf", "iat":
+		if v == nil && key != "nbf" {
+			// go-oidc reads exp and iat into values, whose decoder
+			// refuses null; only nbf, a pointer there, may be null.
+			return errors.New("null, not a NumericDate")
+		}
 		d, err := toDate(v)
 		if err != nil {
 			return err

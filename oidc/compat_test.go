@@ -76,3 +76,100 @@ func TestCredentialIDFromJTI(t *testing.T) {
 		})
 	}
 }
+
+// TestRegisteredClaimTypes: the claims Kubernetes decodes every token into
+// (go-oidc's ID token: sub, nonce, at_hash, exp, iat, nbf and the
+// distributed claim members) must have their types, whatever the
+// configuration reads; "sub" may be absent or null unless it makes the
+// username.
+func TestRegisteredClaimTypes(t *testing.T) {
+	t.Parallel()
+	p := newProvider(t, oidctest.Options{})
+	fromClaim := jwtFor(p)
+	fromClaim.ClaimMappings.Username = oidc.PrefixedClaimOrExpression{Claim: "username", Prefix: ptr("")}
+	fromExpr := jwtFor(p)
+	fromExpr.ClaimMappings.Username = oidc.PrefixedClaimOrExpression{Expression: "claims.username"}
+	fromSub := jwtFor(p)
+	noGroups := jwtFor(p)
+	noGroups.ClaimMappings.Groups = oidc.PrefixedClaimOrExpression{}
+	now := time.Now()
+	src := map[string]any{"s": map[string]any{"endpoint": "https://example.com/groups"}}
+	tests := []struct {
+		name     string
+		jwt      oidc.JWT
+		claims   map[string]any // over p's defaults: iss, aud, sub "alice", iat, exp
+		raw      string         // instead of claims: the whole payload
+		wantUser string         // "" means an error is wanted
+		wantErr  error
+	}{
+		{name: "sub a number, username from another claim", jwt: fromClaim,
+			claims: map[string]any{"sub": 42, "username": "jane"}, wantErr: authn.ErrMalformed},
+		{name: "sub a number, username from an expression", jwt: fromExpr,
+			claims: map[string]any{"sub": 42, "username": "jane"}, wantErr: authn.ErrMalformed},
+		{name: "sub an object", jwt: fromClaim, claims: map[string]any{"sub": map[string]any{"a": "b"}, "username": "jane"}, wantErr: authn.ErrMalformed},
+		{name: "sub an array", jwt: fromClaim, claims: map[string]any{"sub": []string{"alice"}, "username": "jane"}, wantErr: authn.ErrMalformed},
+		{name: "sub a boolean", jwt: fromExpr, claims: map[string]any{"sub": true, "username": "jane"}, wantErr: authn.ErrMalformed},
+		{name: "sub a number, username from sub", jwt: fromSub, claims: map[string]any{"sub": 42}, wantErr: authn.ErrMalformed},
+		{name: "sub absent, username from another claim", jwt: fromClaim,
+			raw: `{"iss":"` + p.Issuer() + `","aud":"kubernetes","username":"jane","exp":` + formatInt(now.Add(time.Hour).Unix()) + `}`, wantUser: "jane"},
+		{name: "sub absent, username from an expression", jwt: fromExpr,
+			raw: `{"iss":"` + p.Issuer() + `","aud":"kubernetes","username":"jane","exp":` + formatInt(now.Add(time.Hour).Unix()) + `}`, wantUser: "jane"},
+		{name: "sub null, username from another claim", jwt: fromClaim,
+			raw: `{"iss":"` + p.Issuer() + `","aud":"kubernetes","sub":null,"username":"jane","exp":` + formatInt(now.Add(time.Hour).Unix()) + `}`, wantUser: "jane"},
+		{name: "sub absent, username from sub", jwt: fromSub,
+			raw: `{"iss":"` + p.Issuer() + `","aud":"kubernetes","exp":` + formatInt(now.Add(time.Hour).Unix()) + `}`, wantErr: oidc.ErrMissingClaim},
+		{name: "sub empty, username from another claim", jwt: fromClaim, claims: map[string]any{"sub": "", "username": "jane"}, wantUser: "jane"},
+		{name: "Sub beside sub is ambiguous", jwt: fromClaim,
+			raw: `{"iss":"` + p.Issuer() + `","aud":"kubernetes","sub":"alice","Sub":7,"username":"jane","exp":` + formatInt(now.Add(time.Hour).Unix()) + `}`, wantErr: authn.ErrMalformed},
+		{name: "nonce a number", jwt: fromSub, claims: map[string]any{"nonce": 1}, wantErr: authn.ErrMalformed},
+		{name: "nonce a string", jwt: fromSub, claims: map[string]any{"nonce": "n-0S6"}, wantUser: "oidc:alice"},
+		{name: "at_hash an array", jwt: fromSub, claims: map[string]any{"at_hash": []string{"x"}}, wantErr: authn.ErrMalformed},
+		{name: "at_hash null", jwt: fromSub,
+			raw: `{"iss":"` + p.Issuer() + `","aud":"kubernetes","sub":"alice","at_hash":null,"exp":` + formatInt(now.Add(time.Hour).Unix()) + `}`, wantUser: "oidc:alice"},
+		{name: "iat null", jwt: fromSub,
+			raw: `{"iss":"` + p.Issuer() + `","aud":"kubernetes","sub":"alice","iat":null,"exp":` + formatInt(now.Add(time.Hour).Unix()) + `}`, wantErr: authn.ErrMalformed},
+		{name: "exp null", jwt: fromSub,
+			raw: `{"iss":"` + p.Issuer() + `","aud":"kubernetes","sub":"alice","exp":null}`, wantErr: authn.ErrMalformed},
+		{name: "nbf null", jwt: fromSub,
+			raw: `{"iss":"` + p.Issuer() + `","aud":"kubernetes","sub":"alice","nbf":null,"exp":` + formatInt(now.Add(time.Hour).Unix()) + `}`, wantUser: "oidc:alice"},
+		{name: "exp a numeric string", jwt: fromSub, claims: map[string]any{"exp": formatInt(now.Add(time.Hour).Unix())}, wantErr: authn.ErrMalformed},
+		{name: "nbf a numeric string", jwt: fromSub, claims: map[string]any{"nbf": formatInt(now.Unix())}, wantErr: authn.ErrMalformed},
+		{name: "iat a numeric string", jwt: fromSub, claims: map[string]any{"iat": formatInt(now.Unix())}, wantErr: authn.ErrMalformed},
+		{name: "_claim_names not an object, no groups configured", jwt: noGroups,
+			claims: map[string]any{"_claim_names": "groups", "_claim_sources": src}, wantErr: authn.ErrMalformed},
+		{name: "_claim_names names a missing source, no groups configured", jwt: noGroups,
+			claims: map[string]any{"_claim_names": map[string]any{"groups": "t"}, "_claim_sources": src}, wantErr: authn.ErrMalformed},
+		{name: "_claim_names names no source", jwt: noGroups,
+			claims: map[string]any{"_claim_names": map[string]any{"groups": ""}, "_claim_sources": src}, wantErr: authn.ErrMalformed},
+		{name: "_claim_names without _claim_sources", jwt: noGroups,
+			claims: map[string]any{"_claim_names": map[string]any{"groups": "s"}}, wantErr: authn.ErrMalformed},
+		{name: "_claim_sources endpoint not a string", jwt: noGroups,
+			claims: map[string]any{"_claim_sources": map[string]any{"s": map[string]any{"endpoint": 1}}}, wantErr: authn.ErrMalformed},
+		{name: "_claim_sources member not an object", jwt: noGroups,
+			claims: map[string]any{"_claim_sources": map[string]any{"s": "https://example.com"}}, wantErr: authn.ErrMalformed},
+		{name: "well-formed distributed claims, no groups configured", jwt: noGroups,
+			claims: map[string]any{"_claim_names": map[string]any{"groups": "s"}, "_claim_sources": src}, wantUser: "oidc:alice"},
+		{name: "aggregated claims source", jwt: noGroups,
+			claims: map[string]any{"_claim_names": map[string]any{"groups": "s"}, "_claim_sources": map[string]any{"s": map[string]any{"JWT": "x.y.z"}}}, wantUser: "oidc:alice"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			a := newAuthenticator(t, []oidc.JWT{tt.jwt}, oidc.Options{})
+			token := p.Sign(claims(p, "alice", tt.claims))
+			if tt.raw != "" {
+				token = p.SignRaw([]byte(`{"alg":"RS256","kid":"`+p.KeyID()+`"}`), []byte(tt.raw), p.KeyID())
+			}
+			resp, ok, err := authenticate(t, a, token)
+			if tt.wantErr != nil {
+				require.ErrorIs(t, err, tt.wantErr)
+				require.False(t, ok)
+				assert.False(t, authn.IsUnavailable(err))
+				return
+			}
+			require.NoError(t, err)
+			require.True(t, ok)
+			assert.Equal(t, tt.wantUser, resp.User.Name)
+		})
+	}
+}

@@ -17,7 +17,12 @@
 // number of issuers; a token for an issuer nobody configured gets no
 // opinion. The payload is decoded once, strictly (duplicate or case-variant
 // member names are refused), and trusted only after the signature has
-// verified with the issuer's key for the token's "kid". Then the audience
+// verified with the issuer's key for the token's "kid". The claims
+// Kubernetes decodes every token into must have their types whatever the
+// configuration reads, as there: "sub", "nonce" and "at_hash" strings (or
+// null), "aud" a string or an array of strings, "exp" and "iat" numbers,
+// "nbf" a number or null, and "_claim_names" and "_claim_sources"
+// well-formed; "sub" may be absent unless it makes the username. Then the audience
 // ("aud" must contain a configured audience), "exp" (required), "nbf" and
 // "iat", the claim validation rules, the claim mappings and the user
 // validation rules are applied, in that order.
