@@ -45,9 +45,19 @@
 // shared by all callers. Keys are refreshed on the JWKS response's
 // Cache-Control max-age, bounded by [Options.MinRefresh] and
 // [Options.MaxRefresh] (1 min and 1 h), so a key the provider removed stops
-// verifying within that period; when the JWKS endpoint is down the last
-// good keys keep working. [Authenticator.Health] and
-// [Authenticator.Ready] report each issuer's state.
+// verifying within that period; when the JWKS endpoint is down or answers
+// something that is not a JWK Set, the last good keys keep working.
+//
+// Only usable keys count: keys whose "use" is not "sig", of an unknown or
+// symmetric type, or that no allowed algorithm can use (by type, or by the
+// key's "alg") are left out and logged. A JWK Set with no usable key is the
+// issuer's current key set, not a failure: publishing one revokes every
+// key. The issuer's tokens are then refused with [authn.ErrUnknownKey] (the
+// middleware answers 401), the change is logged at Error with the issuer,
+// once, [Authenticator.Health] reports zero keys and [Authenticator.Ready]
+// fails, saying that the issuer publishes no usable signing key, until it
+// publishes one again. [Authenticator.Health] and [Authenticator.Ready]
+// report each issuer's state.
 //
 // # Claim mappings
 //

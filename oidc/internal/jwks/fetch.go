@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	gooidc "github.com/coreos/go-oidc/v3/oidc"
 
+	"github.com/authnkit/authnkit/internal/jwssig"
 	"github.com/authnkit/authnkit/internal/keyload"
 )
 
@@ -60,12 +62,45 @@ func (s *Set) load(ctx context.Context, jwksURL string) (*result, error) {
 		return nil, err
 	}
 	keys, skipped, err := keyload.JWKS(body)
-	if err != nil {
+	// keyload.JWKS fails when the JSON does not parse or no usable key is
+	// left. The second, for a JWK Set, is the provider's answer: it
+	// publishes no key, and the set is empty.
+	if err != nil && !isKeySet(body) {
 		return nil, fmt.Errorf("JWKS %s: %w", jwksURL, err)
 	}
+	keys, skipped = s.usable(keys, skipped)
 	res := &result{keys: keys, skipped: skipped, jwksURL: jwksURL}
 	res.maxAge, res.hasMaxAge = maxAge(hdr)
 	return res, nil
+}
+
+// isKeySet reports whether body is a JWK Set: a JSON object whose "keys"
+// member is an array (RFC 7517 section 5), possibly empty.
+func isKeySet(body []byte) bool {
+	var set struct {
+		Keys []json.RawMessage `json:"keys"`
+	}
+	return json.Unmarshal(body, &set) == nil && set.Keys != nil
+}
+
+// usable keeps the keys that one of Options.Algorithms can use, by key
+// type and by the key's "alg" when it names one, and adds one skipped
+// error per other key.
+func (s *Set) usable(keys []keyload.Key, skipped []error) ([]keyload.Key, []error) {
+	if len(s.algs) == 0 {
+		return keys, skipped
+	}
+	kept := keys[:0:0]
+	for _, k := range keys {
+		if slices.ContainsFunc(s.algs, func(a jwssig.Alg) bool {
+			return (k.Alg == "" || k.Alg == a.String()) && a.Fits(k.Public)
+		}) {
+			kept = append(kept, k)
+			continue
+		}
+		skipped = append(skipped, fmt.Errorf("JWK (kid %q): no allowed algorithm fits a %T with alg %q", clip(k.KeyID), k.Public, clip(k.Alg)))
+	}
+	return kept, skipped
 }
 
 // discover reads the provider configuration and returns its checked
