@@ -193,7 +193,8 @@ func (c *claims) setRegistered(key string, v any) error {
 }
 
 // toDate reads a NumericDate (RFC 7519 §2): seconds since the epoch,
-// possibly fractional; null is absent.
+// possibly fractional, within ±2^40; null is absent. As in Kubernetes
+// (go-oidc), a fraction is truncated toward zero.
 func toDate(v any) (numericDate, error) {
 	switch f := v.(type) {
 	case nil:
@@ -202,8 +203,7 @@ func toDate(v any) (numericDate, error) {
 		if math.IsNaN(f) || f < -1<<40 || f > 1<<40 {
 			return numericDate{}, errors.New("date out of range")
 		}
-		sec, frac := math.Modf(f)
-		return numericDate{t: time.Unix(int64(sec), int64(frac*1e9)), set: true}, nil
+		return numericDate{t: time.Unix(int64(f), 0), set: true}, nil
 	}
 	return numericDate{}, errClaimType
 }

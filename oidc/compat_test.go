@@ -1,6 +1,7 @@
 package oidc_test
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -172,4 +173,51 @@ func TestRegisteredClaimTypes(t *testing.T) {
 			assert.Equal(t, tt.wantUser, resp.User.Name)
 		})
 	}
+}
+
+// TestTimeClaims pins Kubernetes' clock rules (go-oidc v2): "exp" may be
+// now, not earlier; "nbf" (and, beyond Kubernetes, "iat") may be up to a
+// minute ahead; dates are whole seconds, a fraction truncated toward zero.
+// The bubble's clock makes the boundaries exact.
+func TestTimeClaims(t *testing.T) {
+	t.Parallel()
+	inBubble(t, oidctest.Options{}, nil, func(t *testing.T, p *oidctest.Provider, a *oidc.Authenticator) {
+		time.Sleep(500 * time.Millisecond) // now is half a second past a whole second
+		now := time.Now()
+		sec := now.Truncate(time.Second)
+		unixf := func(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
+		tests := []struct {
+			name    string
+			claims  map[string]any
+			wantErr error
+		}{
+			{name: "nbf a minute ahead", claims: map[string]any{"nbf": sec.Add(time.Minute).Unix()}},
+			{name: "nbf a minute and a second ahead", claims: map[string]any{"nbf": sec.Add(time.Minute + time.Second).Unix()}, wantErr: authn.ErrNotYetValid},
+			{name: "iat a minute ahead", claims: map[string]any{"iat": sec.Add(time.Minute).Unix()}},
+			{name: "iat a minute and a second ahead", claims: map[string]any{"iat": sec.Add(time.Minute + time.Second).Unix()}, wantErr: authn.ErrNotYetValid},
+			{name: "exp a second ahead", claims: map[string]any{"exp": sec.Add(time.Second).Unix()}},
+			{name: "exp fraction truncated", claims: map[string]any{"exp": unixf(sec.Add(900 * time.Millisecond))}, wantErr: authn.ErrExpired},
+			{name: "nbf fraction truncated", claims: map[string]any{"nbf": unixf(sec.Add(time.Minute + 900*time.Millisecond))}},
+		}
+		for _, tt := range tests {
+			_, ok, err := authenticate(t, a, p.Sign(claims(p, "alice", tt.claims)))
+			if tt.wantErr != nil {
+				require.ErrorIs(t, err, tt.wantErr, tt.name)
+				require.False(t, ok, tt.name)
+				continue
+			}
+			require.NoError(t, err, tt.name)
+			require.True(t, ok, tt.name)
+		}
+
+		_, _, err := authenticate(t, a, p.Sign(claims(p, "alice", map[string]any{"exp": unixf(sec.Add(900 * time.Millisecond))})))
+		expired, ok := errors.AsType[*authn.ExpiredError](err)
+		require.True(t, ok)
+		assert.True(t, expired.Expiry.Equal(sec), "whole seconds: %v", expired.Expiry)
+
+		resp, ok, err := authenticate(t, a, p.Sign(claims(p, "alice", map[string]any{"exp": unixf(sec.Add(time.Hour + 900*time.Millisecond))})))
+		require.NoError(t, err)
+		require.True(t, ok)
+		assert.True(t, resp.Expiry.Equal(sec.Add(time.Hour)), "whole seconds: %v", resp.Expiry)
+	})
 }
