@@ -209,14 +209,15 @@ func toDate(v any) (numericDate, error) {
 }
 
 // stringClaim returns the claim name as a string, or an error matching
-// ErrMissingClaim when it is absent or not a string.
+// ErrMissingClaim when it is absent or not a string. null reads as "", as
+// Kubernetes reads it (encoding/json leaves a string unchanged on null).
 func (c *claims) stringClaim(name string) (string, error) {
 	v, ok := c.values[name]
 	if !ok {
 		return "", fmt.Errorf("%w: claim %q not present", ErrMissingClaim, name)
 	}
 	s, ok := v.(string)
-	if !ok {
+	if !ok && v != nil {
 		return "", fmt.Errorf("%w: claim %q is %s, not a string", ErrMissingClaim, name, jsonType(v))
 	}
 	return s, nil

@@ -221,3 +221,66 @@ func TestTimeClaims(t *testing.T) {
 		assert.True(t, resp.Expiry.Equal(sec.Add(time.Hour)), "whole seconds: %v", resp.Expiry)
 	})
 }
+
+// TestNullClaims: where a string claim is needed, null reads as "", as
+// Kubernetes reads it; an empty username is still refused, prefix or not.
+func TestNullClaims(t *testing.T) {
+	t.Parallel()
+	p := newProvider(t, oidctest.Options{})
+	withUID := jwtFor(p)
+	withUID.ClaimMappings.UID = oidc.ClaimOrExpression{Claim: "oid"}
+	required := func(value string) oidc.JWT {
+		j := jwtFor(p)
+		j.ClaimValidationRules = []oidc.ClaimValidationRule{{Claim: "hd", RequiredValue: value}}
+		return j
+	}
+	fromName := func(prefix string) oidc.JWT {
+		j := jwtFor(p)
+		j.ClaimMappings.Username = oidc.PrefixedClaimOrExpression{Claim: "name", Prefix: ptr(prefix)}
+		return j
+	}
+	tests := []struct {
+		name     string
+		jwt      oidc.JWT
+		claims   map[string]any
+		wantUser authn.UserInfo
+		wantErr  error
+	}{
+		{name: "null uid claim is an empty uid", jwt: withUID, claims: map[string]any{"oid": nil},
+			wantUser: authn.UserInfo{Name: "oidc:alice"}},
+		{name: "uid claim a number", jwt: withUID, claims: map[string]any{"oid": 7}, wantErr: oidc.ErrMissingClaim},
+		{name: "null required claim equals an empty required value", jwt: required(""), claims: map[string]any{"hd": nil},
+			wantUser: authn.UserInfo{Name: "oidc:alice"}},
+		{name: "null required claim differs from a required value", jwt: required("example.com"), claims: map[string]any{"hd": nil},
+			wantErr: oidc.ErrClaimValidation},
+		{name: "null username claim with a prefix", jwt: fromName("oidc:"), claims: map[string]any{"name": nil}, wantErr: oidc.ErrMissingClaim},
+		{name: "empty username claim with a prefix", jwt: fromName("oidc:"), claims: map[string]any{"name": ""}, wantErr: oidc.ErrMissingClaim},
+		{name: "null username claim without a prefix", jwt: fromName(""), claims: map[string]any{"name": nil}, wantErr: oidc.ErrMissingClaim},
+		{name: "null groups claim is no groups", jwt: jwtFor(p), claims: map[string]any{"groups": nil},
+			wantUser: authn.UserInfo{Name: "oidc:alice"}},
+		{name: "null email_verified is not verified", jwt: func() oidc.JWT {
+			j := fromName("")
+			j.ClaimMappings.Username.Claim = "email"
+			return j
+		}(), claims: map[string]any{"email": "a@example.com", "email_verified": nil}, wantErr: oidc.ErrMissingClaim},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			a := newAuthenticator(t, []oidc.JWT{tt.jwt}, oidc.Options{})
+			c := claims(p, "alice", tt.claims)
+			for k, v := range tt.claims {
+				c[k] = v // claims drops nil values; these tests need JSON null
+			}
+			resp, ok, err := authenticate(t, a, p.Sign(c))
+			if tt.wantErr != nil {
+				require.ErrorIs(t, err, tt.wantErr)
+				require.False(t, ok)
+				return
+			}
+			require.NoError(t, err)
+			require.True(t, ok)
+			assert.Equal(t, tt.wantUser, resp.User)
+		})
+	}
+}
