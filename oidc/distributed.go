@@ -140,7 +140,8 @@ func fetchClaimJWT(ctx context.Context, client *http.Client, endpoint, accessTok
 		return "", err
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+	// Kubernetes' range of success: 200 to 226 (IM Used).
+	if resp.StatusCode < http.StatusOK || resp.StatusCode > http.StatusIMUsed {
 		return "", fmt.Errorf("status %s", resp.Status)
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxClaimJWTBytes+1))
