@@ -1,10 +1,12 @@
 package oidc_test
 
 import (
+	"encoding/json"
 	"errors"
 	"testing"
 	"time"
 
+	jose "github.com/go-jose/go-jose/v4"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -136,6 +138,8 @@ func TestRegisteredClaimTypes(t *testing.T) {
 		{name: "exp a numeric string", jwt: fromSub, claims: map[string]any{"exp": formatInt(now.Add(time.Hour).Unix())}, wantErr: authn.ErrMalformed},
 		{name: "nbf a numeric string", jwt: fromSub, claims: map[string]any{"nbf": formatInt(now.Unix())}, wantErr: authn.ErrMalformed},
 		{name: "iat a numeric string", jwt: fromSub, claims: map[string]any{"iat": formatInt(now.Unix())}, wantErr: authn.ErrMalformed},
+		{name: "nbf out of range", jwt: fromSub, claims: map[string]any{"nbf": 1e300}, wantErr: authn.ErrMalformed},
+		{name: "exp out of range", jwt: fromSub, claims: map[string]any{"exp": 1 << 41}, wantErr: authn.ErrMalformed},
 		{name: "_claim_names not an object, no groups configured", jwt: noGroups,
 			claims: map[string]any{"_claim_names": "groups", "_claim_sources": src}, wantErr: authn.ErrMalformed},
 		{name: "_claim_names names a missing source, no groups configured", jwt: noGroups,
@@ -258,6 +262,8 @@ func TestNullClaims(t *testing.T) {
 		{name: "null username claim without a prefix", jwt: fromName(""), claims: map[string]any{"name": nil}, wantErr: oidc.ErrMissingClaim},
 		{name: "null groups claim is no groups", jwt: jwtFor(p), claims: map[string]any{"groups": nil},
 			wantUser: authn.UserInfo{Name: "oidc:alice"}},
+		{name: "null inside the groups array is refused", jwt: jwtFor(p), claims: map[string]any{"groups": []any{"dev", nil}},
+			wantErr: oidc.ErrMissingClaim},
 		{name: "null email_verified is not verified", jwt: func() oidc.JWT {
 			j := fromName("")
 			j.ClaimMappings.Username.Claim = "email"
@@ -281,6 +287,113 @@ func TestNullClaims(t *testing.T) {
 			require.NoError(t, err)
 			require.True(t, ok)
 			assert.Equal(t, tt.wantUser, resp.User)
+		})
+	}
+}
+
+// TestValidationRulesBeforeMappings: claim validation rules run before
+// the claim mappings, so a token that fails both is reported by its rule,
+// with the rule's message, and the mapping expression never runs.
+func TestValidationRulesBeforeMappings(t *testing.T) {
+	t.Parallel()
+	p := newProvider(t, oidctest.Options{})
+	j := jwtFor(p)
+	j.ClaimMappings.Username = oidc.PrefixedClaimOrExpression{Expression: "claims.username"} // fails without the claim
+	j.ClaimValidationRules = []oidc.ClaimValidationRule{{Expression: `has(claims.username)`, Message: "a username is required"}}
+	a := newAuthenticator(t, []oidc.JWT{j}, oidc.Options{})
+
+	_, ok, err := authenticate(t, a, p.Sign(claims(p, "alice", nil)))
+	require.False(t, ok)
+	require.ErrorIs(t, err, oidc.ErrClaimValidation)
+	assert.NotErrorIs(t, err, oidc.ErrExpression)
+	assert.ErrorContains(t, err, "a username is required")
+
+	resp, ok, err := authenticate(t, a, p.Sign(claims(p, "alice", map[string]any{"username": "jane"})))
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.Equal(t, "jane", resp.User.Name)
+}
+
+// TestJWKAlgorithmBindsKey: a key published with an "alg" verifies only
+// tokens of that algorithm, even when the token's algorithm is allowed
+// and its kid names the key; Kubernetes would verify with it.
+func TestJWKAlgorithmBindsKey(t *testing.T) {
+	t.Parallel()
+	p := newProvider(t, oidctest.Options{})
+	kid := p.KeyID()
+	body, err := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: p.PublicKey(kid), KeyID: kid, Algorithm: "PS256", Use: "sig"}}})
+	require.NoError(t, err)
+	p.SetJWKSBody(body)
+	a := newAuthenticator(t, []oidc.JWT{jwtFor(p)}, oidc.Options{SigningAlgorithms: []string{"RS256", "PS256"}})
+
+	_, ok, err := authenticate(t, a, p.Sign(claims(p, "alice", nil))) // RS256, with the key's kid
+	require.False(t, ok)
+	require.ErrorIs(t, err, authn.ErrUnknownKey)
+	assert.ErrorContains(t, err, `no RS256 key with kid "`+kid+`"`)
+	assert.Equal(t, 1, a.Health()[0].Keys, "the key is usable, for PS256")
+
+	p.SetJWKSBody(nil)
+	b := newAuthenticator(t, []oidc.JWT{jwtFor(p)}, oidc.Options{SigningAlgorithms: []string{"RS256", "PS256"}})
+	_, ok, err = authenticate(t, b, p.Sign(claims(p, "alice", nil)))
+	require.NoError(t, err, "the same key published as RS256")
+	require.True(t, ok)
+}
+
+// TestExpressionsIterateClaims: an expression may iterate over the
+// members of claims and sees their names, as over any CEL map (in
+// kube-apiserver the iteration yields the values).
+func TestExpressionsIterateClaims(t *testing.T) {
+	t.Parallel()
+	p := newProvider(t, oidctest.Options{})
+	j := jwtFor(p)
+	j.ClaimMappings.Groups = oidc.PrefixedClaimOrExpression{Expression: `claims.filter(k, k.startsWith("grp_")).map(k, k.substring(4)).sort()`}
+	j.ClaimValidationRules = []oidc.ClaimValidationRule{{Expression: `claims.exists(k, k == "sub")`, Message: "no sub"}}
+	a := newAuthenticator(t, []oidc.JWT{j}, oidc.Options{})
+	resp, ok, err := authenticate(t, a, p.Sign(claims(p, "alice", map[string]any{"grp_ops": true, "grp_dev": 1, "other": "x"})))
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.Equal(t, authn.UserInfo{Name: "oidc:alice", Groups: []string{"dev", "ops"}}, resp.User)
+}
+
+// TestEmailVerifiedRuleIndexForms: the rule that claims.email in a
+// username expression needs claims.email_verified somewhere counts the
+// index forms too, on both sides.
+func TestEmailVerifiedRuleIndexForms(t *testing.T) {
+	t.Parallel()
+	p := newProvider(t, oidctest.Options{})
+	tests := []struct {
+		name, username, rule string
+		wantErr              bool
+	}{
+		{name: "index form of email needs email_verified", username: `claims["email"]`, wantErr: true},
+		{name: "index form of email_verified satisfies the rule", username: `claims.email`, rule: `claims["email_verified"] == true`},
+		{name: "both index forms", username: `claims["email"]`, rule: `claims["email_verified"] == true`},
+		{name: "select forms, as in Kubernetes", username: `claims.email`, rule: `claims.email_verified == true`},
+		{name: "select form without email_verified, as in Kubernetes", username: `claims.email`, wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			j := jwtFor(p)
+			j.ClaimMappings.Username = oidc.PrefixedClaimOrExpression{Expression: tt.username}
+			if tt.rule != "" {
+				j.ClaimValidationRules = []oidc.ClaimValidationRule{{Expression: tt.rule, Message: "unverified"}}
+			}
+			c, err := celexprNew()
+			require.NoError(t, err)
+			a, err := oidc.New([]oidc.JWT{j}, oidc.Options{Compiler: c})
+			if tt.wantErr {
+				require.ErrorIs(t, err, oidc.ErrInvalidConfig)
+				assert.ErrorContains(t, err, "jwt[0].claimMappings.username.expression: Invalid value")
+				assert.ErrorContains(t, err, "claims.email_verified must be used")
+				return
+			}
+			require.NoError(t, err)
+			t.Cleanup(func() { require.NoError(t, a.Close()) })
+			resp, ok, err := authenticate(t, a, p.Sign(claims(p, "alice", map[string]any{"email": "a@example.com", "email_verified": true})))
+			require.NoError(t, err)
+			require.True(t, ok)
+			assert.Equal(t, "a@example.com", resp.User.Name)
 		})
 	}
 }

@@ -21,13 +21,15 @@ const MaxJWTAuthenticators = 64
 // somewhere). An empty JWT list is valid (an anonymous-only
 // configuration), and so is a nil c.
 //
-// Unlike Kubernetes, it masks the password of a URL in its messages. Beyond
-// Kubernetes, it rejects an issuer or discovery URL without a host or with
-// an empty query ("https://example.com?"), an egressSelectorType (there is
-// no egress selector outside kube-apiserver), an empty or repeated
-// anonymous condition path, and an apiVersion or kind that is set to
-// something other than [GroupV1], [GroupV1beta1], [GroupV1alpha1] and
-// [Kind] (both may be left empty in a configuration built in Go).
+// Where it differs from Kubernetes (listed, with the reasons, under
+// "Beyond Kubernetes" in the package documentation), it masks the password
+// of a URL in its messages, and it rejects an issuer or discovery URL
+// without a host or with an empty query ("https://example.com?"), an
+// egressSelectorType (there is no egress selector outside kube-apiserver),
+// an empty or repeated anonymous condition path, and an apiVersion or kind
+// that is set to something other than [GroupV1], [GroupV1beta1],
+// [GroupV1alpha1] and [Kind] (both may be left empty in a configuration
+// built in Go).
 //
 // It returns nil or a [*ConfigError] (which matches [ErrInvalidConfig]).
 // It does not modify c and is safe to call concurrently on the same c.
