@@ -61,17 +61,36 @@ func (s *Set) load(ctx context.Context, jwksURL string) (*result, error) {
 	if err != nil {
 		return nil, err
 	}
-	keys, skipped, err := keyload.JWKS(body)
-	// keyload.JWKS fails when the JSON does not parse or no usable key is
-	// left. The second, for a JWK Set, is the provider's answer: it
-	// publishes no key, and the set is empty.
-	if err != nil && !isKeySet(body) {
+	keys, skipped, err := s.parse(body)
+	if err != nil {
 		return nil, fmt.Errorf("JWKS %s: %w", jwksURL, err)
 	}
-	keys, skipped = s.usable(keys, skipped)
 	res := &result{keys: keys, skipped: skipped, jwksURL: jwksURL}
 	res.maxAge, res.hasMaxAge = maxAge(hdr)
 	return res, nil
+}
+
+// parse reads a JWKS body into the usable keys, with one error per key
+// left out. A JWK Set that holds no usable key is no error: it is the
+// provider's answer, an empty set. A body that does not parse, or is not
+// a JWK Set, is.
+func (s *Set) parse(body []byte) ([]keyload.Key, []error, error) {
+	keys, skipped, err := keyload.JWKS(body)
+	if err == nil {
+		keys, skipped = s.usable(keys, skipped)
+		if len(keys) == 0 {
+			err = fmt.Errorf("no usable signing key: %w", errors.Join(skipped...))
+		}
+	}
+	// keyload.JWKS fails when the JSON does not parse or no usable key is
+	// left; only the second is possible for a body that is a JWK Set.
+	if err != nil {
+		if !isKeySet(body) {
+			return nil, nil, err
+		}
+		return nil, skipped, nil
+	}
+	return keys, skipped, nil
 }
 
 // isKeySet reports whether body is a JWK Set: a JSON object whose "keys"

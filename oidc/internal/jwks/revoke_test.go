@@ -3,6 +3,7 @@ package jwks
 import (
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -218,4 +219,47 @@ func TestUsableAlgorithms(t *testing.T) {
 	assert.Contains(t, logs.String(), `level=WARN msg="keys skipped"`)
 	assert.Contains(t, logs.String(), `kid \"ec\"`)
 	assert.Contains(t, logs.String(), `kid \"ed\"`)
+}
+
+// FuzzParse feeds arbitrary JWKS bodies to the parser: it never panics; a
+// body it accepts is a JWK Set whose kept keys an allowed algorithm can
+// use; a body it refuses is not a JWK Set.
+func FuzzParse(f *testing.F) {
+	rs256, err := jwssig.Lookup("RS256")
+	require.NoError(f, err)
+	es256, err := jwssig.Lookup("ES256")
+	require.NoError(f, err)
+	s := &Set{algs: []jwssig.Alg{rs256, es256}}
+	for _, k := range []jose.JSONWebKey{rsaKey(f, "r"), ecKey(f, "e"), edKey(f, "d")} {
+		b, err := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{k}})
+		require.NoError(f, err)
+		f.Add(b)
+		b, err = json.Marshal(k)
+		require.NoError(f, err)
+		f.Add(b) // a single JWK
+	}
+	for _, seed := range []string{`{"keys":[]}`, `{"keys":null}`, `{}`, `[]`, `{"keys":[{"kty":"XYZ"}]}`,
+		`{"keys":[{"kty":"oct","k":"AAAA"}]}`, `{"keys":[{"kty":"EC","use":"enc"}]}`, `{"keys":{}}`, `{"KEYS":[]}`, `null`, ``} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		keys, skipped, err := s.parse(body)
+		if err != nil {
+			if isKeySet(body) {
+				t.Fatalf("a JWK Set refused: %v", err)
+			}
+			if keys != nil || skipped != nil {
+				t.Fatalf("keys or skipped with an error")
+			}
+			return
+		}
+		for _, k := range keys {
+			if !slices.ContainsFunc(s.algs, func(a jwssig.Alg) bool { return (k.Alg == "" || k.Alg == a.String()) && a.Fits(k.Public) }) {
+				t.Fatalf("kept a key no algorithm can use: %T alg %q", k.Public, k.Alg)
+			}
+		}
+		if len(keys) == 0 && !isKeySet(body) {
+			t.Fatalf("an empty set from a body that is not a JWK Set")
+		}
+	})
 }
