@@ -1,6 +1,7 @@
 package oidc
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -17,12 +18,25 @@ const (
 
 // registered are the claims whose type is checked, those of go-oidc's ID
 // token, which Kubernetes decodes every token into: a token with one of
-// the wrong type is malformed, whatever the configuration reads. A member
-// whose name differs from one of them only in case is an ambiguity, since
-// encoding/json would read it as that claim. "jti" is read too, but
-// Kubernetes looks it up by its exact name and ignores a value of another
-// type, and so does this package.
-var registered = []string{"iss", "sub", "aud", "exp", "nbf", "iat", "nonce", "at_hash", claimNamesKey, claimSourcesKey}
+// the wrong type is malformed, whatever the configuration reads. A
+// top-level member whose name differs from one of them only in case is an
+// ambiguity, since encoding/json would read it as that claim; in a nested
+// object it is just a name. "jti" is read too, but Kubernetes looks it up
+// by its exact name and ignores a value of another type, and so does this
+// package.
+var registered = [][]byte{[]byte("iss"), []byte("sub"), []byte("aud"), []byte("exp"), []byte("nbf"), []byte("iat"),
+	[]byte("nonce"), []byte("at_hash"), []byte(claimNamesKey), []byte(claimSourcesKey)}
+
+// caseVariant returns the registered claim that name differs from only in
+// case (as encoding/json folds case, Unicode included), or "".
+func caseVariant(name []byte) string {
+	for _, k := range registered {
+		if bytes.EqualFold(name, k) && !bytes.Equal(name, k) {
+			return string(k)
+		}
+	}
+	return ""
+}
 
 // claims is a token's payload, decoded once. Registered claims are typed;
 // values holds the claims the issuer's mappings and rules need (every
@@ -68,7 +82,7 @@ func (w *want) keeps(name []byte) bool {
 // an ambiguous member name in c.ambiguity, so that the caller can first
 // learn the issuer.
 func decodeClaims(data []byte, w *want, c *claims) error {
-	r := jwtpeek.NewReader(data, registered)
+	r := jwtpeek.NewReader(data, nil)
 	if null, err := r.Object(); err != nil || null {
 		return errors.New("payload is not a JSON object")
 	}
@@ -82,6 +96,11 @@ func decodeClaims(data []byte, w *want, c *claims) error {
 		}
 		keep := w.keeps(name)
 		reg := isRegistered(name)
+		if !reg && c.ambiguity == nil {
+			if k := caseVariant(name); k != "" {
+				c.ambiguity = fmt.Errorf("%w: member %q differs from %q only in case", jwtpeek.ErrAmbiguousJSON, clip(string(name)), k)
+			}
+		}
 		if !keep && !reg {
 			if err := r.Skip(); err != nil {
 				return err
@@ -115,7 +134,9 @@ func decodeClaims(data []byte, w *want, c *claims) error {
 			c.typeErr = err
 		}
 	}
-	c.ambiguity = r.Ambiguity()
+	if c.ambiguity == nil {
+		c.ambiguity = r.Ambiguity()
+	}
 	return nil
 }
 

@@ -16,8 +16,9 @@
 // A token is attributed to an issuer by its "iss", read once from the
 // untrusted payload with one map lookup, so the cost does not grow with the
 // number of issuers; a token for an issuer nobody configured gets no
-// opinion. The payload is decoded once, strictly (duplicate or case-variant
-// member names are refused), and trusted only after the signature has
+// opinion. The payload is decoded once, strictly (duplicate member names,
+// and names that differ from a registered claim's only in case, are
+// refused), and trusted only after the signature has
 // verified with the issuer's key for the token's "kid" (every key when it
 // has none).
 //
@@ -118,12 +119,13 @@
 //   - "iat" in the future, beyond the leeway, is refused as "nbf" is
 //     ([authn.ErrNotYetValid]); Kubernetes checks only its type. A token
 //     from the future is a clock or an issuer gone wrong.
-//   - Duplicate member names, anywhere in the payload, and members whose
-//     name differs from one of the claims above only in case ("Sub"
-//     beside "sub") are refused ([authn.ErrMalformed]): Kubernetes' parsers
-//     disagree on them (encoding/json keeps the last duplicate and reads
-//     "SUB" as "sub" into its ID token, while the claim mappings look names
-//     up exactly), so a token could mean two things.
+//   - Duplicate member names (compared ignoring case, anywhere in the
+//     payload), and top-level members whose name differs from one of the
+//     claims above only in case ("Sub", "EXP"), are refused
+//     ([authn.ErrMalformed]): Kubernetes' parsers disagree on them
+//     (encoding/json keeps the last duplicate and reads "SUB" as "sub" into
+//     its ID token, while the claim mappings look names up exactly), so a
+//     token could mean two things.
 //   - A token whose payload names a configured issuer is that issuer's even
 //     when it is not a compact JWS: more than three segments (a JWE-shaped
 //     token) or longer than [Options.MaxTokenBytes] (64 KiB) fails with
