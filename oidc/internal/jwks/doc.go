@@ -29,7 +29,8 @@
 // "kty", symmetric keys, unknown curves, short RSA moduli; see
 // [keyload.JWKS]) are left out, and so are keys that none of
 // Options.Algorithms can use (an "alg" not among them, or a key type that
-// none of them fits). Left-out keys are logged at Warn, once per change.
+// none of them fits). Left-out keys are logged once per change: at Warn,
+// or in the Error below when no key is left.
 //
 // A JWK Set with no usable key is not a failure: it is the provider's
 // current key set, and an empty one. It replaces the loaded set, so that a
