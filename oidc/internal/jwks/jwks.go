@@ -266,11 +266,11 @@ func New(opts Options) (*Set, error) {
 //     caller waits for a running fetch as long as its ctx allows;
 //     cancelling ctx never cancels the fetch.
 //
-// A non-nil result is never empty. Errors: keys never loaded (waiting for
-// the first fetch if it is running), or a kid still unknown while the
-// latest fetch failed, give an [*authn.UnavailableError] (matching
-// [authn.ErrUnavailable]) wrapping the cause, as does a ctx that ends
-// while waiting; the key might exist. A kid still unknown after a
+// On success the result is never empty. Errors: keys never loaded
+// (waiting for the first fetch if it is running), or a kid still unknown
+// while the latest fetch failed, give an [*authn.UnavailableError]
+// (matching [authn.ErrUnavailable]) wrapping the cause, as does a ctx
+// that ends while waiting; the key might exist. A kid still unknown after a
 // successful fetch, or within the cooldown after one, matches
 // [authn.ErrUnknownKey]; so does every kid while the issuer publishes no
 // usable key, and the error says so. Errors name the issuer and the kid
