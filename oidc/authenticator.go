@@ -145,6 +145,7 @@ func (a *Authenticator) build(jwt []JWT, old *state) (*state, error) {
 				MinRefresh:         a.opts.MinRefresh,
 				MaxRefresh:         a.opts.MaxRefresh,
 				UnknownKIDCooldown: a.opts.UnknownKeyCooldown,
+				Algorithms:         a.algs,
 				Logger:             a.logger,
 				OnError:            a.onError,
 			})
@@ -189,9 +190,13 @@ func (a *Authenticator) Close() error {
 
 // Health is one issuer's key status, for readiness checks and logs.
 type Health struct {
-	Issuer      string
-	Ready       bool      // keys are loaded
-	Keys        int       // how many
+	Issuer string
+	// Ready: usable keys are loaded, so the issuer's tokens can verify.
+	// It is false before the first successful key fetch, and while the
+	// issuer publishes no usable signing key (then LastRefresh is set and
+	// Keys is 0).
+	Ready       bool
+	Keys        int       // usable keys loaded
 	LastRefresh time.Time // last successful key fetch
 	LastError   error     // of the last fetch attempt; nil after a success
 }
@@ -203,30 +208,37 @@ func (a *Authenticator) Health() []Health {
 	out := make([]Health, 0, len(st.issuers))
 	for _, is := range st.issuers {
 		h := is.keys.Health()
-		out = append(out, Health{Issuer: is.url, Ready: h.Ready, Keys: h.Keys, LastRefresh: h.LastRefresh, LastError: h.LastError})
+		out = append(out, Health{Issuer: is.url, Ready: h.Ready && h.Keys > 0, Keys: h.Keys, LastRefresh: h.LastRefresh, LastError: h.LastError})
 	}
 	return out
 }
 
-// Ready returns nil when every issuer has keys, or an error naming those
-// that do not, with their last fetch error, matching [authn.ErrUnavailable]:
-// a readiness check. Keys once loaded keep an issuer ready through later
-// fetch failures, since they keep verifying.
+// Ready returns nil when every issuer has usable keys, or an error naming
+// each issuer that does not, for a readiness check. An issuer whose keys
+// are not loaded yet is reported with its last fetch error (or as still
+// on its first fetch) in an error matching [authn.ErrUnavailable]; an
+// issuer whose current key set holds no usable key — it publishes none,
+// and every token of it is refused — in one matching
+// [authn.ErrUnknownKey]. Keys once loaded keep an issuer ready through
+// later fetch failures, since they keep verifying.
 func (a *Authenticator) Ready() error {
 	var errs []error
-	for _, h := range a.Health() {
+	for _, is := range a.cur.Load().issuers {
+		h := is.keys.Health()
 		switch {
+		case h.Ready && h.Keys > 0:
 		case h.Ready:
+			errs = append(errs, fmt.Errorf("issuer %q publishes no usable signing key: every token of it is refused (%w)", is.url, authn.ErrUnknownKey))
 		case h.LastError != nil:
-			errs = append(errs, fmt.Errorf("issuer %q: keys not loaded: %w", h.Issuer, h.LastError))
+			errs = append(errs, &authn.UnavailableError{Err: fmt.Errorf("issuer %q: keys not loaded: %w", is.url, h.LastError)})
 		default:
-			errs = append(errs, fmt.Errorf("issuer %q: keys not loaded yet, first fetch in progress", h.Issuer))
+			errs = append(errs, &authn.UnavailableError{Err: fmt.Errorf("issuer %q: keys not loaded yet, first fetch in progress", is.url)})
 		}
 	}
 	if len(errs) == 0 {
 		return nil
 	}
-	return &authn.UnavailableError{Err: fmt.Errorf("oidc: %w", errors.Join(errs...))}
+	return fmt.Errorf("oidc: %w", errors.Join(errs...))
 }
 
 // AuthenticateToken verifies an ID token.
@@ -240,19 +252,29 @@ func (a *Authenticator) Ready() error {
 // only after.
 //
 // A token for a configured issuer is checked in this order, and a failure
-// returns (nil, false, err) with err matching: [authn.ErrMalformed]
-// (bad header, ambiguous JSON, a registered claim of the wrong type,
-// longer than [Options.MaxTokenBytes], bad base64url), [ErrAlgorithm]
-// (an "alg" not allowed: none, HMAC, or not configured; also matches
-// [authn.ErrBadSignature]), [authn.ErrUnavailable] (the issuer's keys are
-// not loaded yet), [authn.ErrUnknownKey] (no key with the token's "kid",
-// even after a refetch), [authn.ErrBadSignature], [authn.ErrWrongAudience],
-// [authn.ErrExpired] (an *[authn.ExpiredError]), [authn.ErrNotYetValid]
-// (an *[authn.NotYetValidError]), and, from the claims, [ErrClaimValidation],
-// [ErrEmailNotVerified], [ErrMissingClaim], [ErrExpression],
-// [ErrUserValidation] or [ErrReservedName] (each also matches
-// [authn.ErrInvalidToken]). Errors name the issuer and kid, never the
-// token or claim values that could be secret.
+// returns (nil, false, err) with err matching:
+//
+//   - [authn.ErrMalformed]: a bad header, ambiguous JSON, a registered
+//     claim of the wrong type whatever the configuration reads ("sub",
+//     "nonce" or "at_hash" not a string, "aud" not a string or strings,
+//     "exp" or "iat" not a number, "nbf" not a number or null, malformed
+//     "_claim_names" or "_claim_sources"), longer than
+//     [Options.MaxTokenBytes], bad base64url;
+//   - [ErrAlgorithm]: an "alg" not allowed (none, HMAC, or not
+//     configured); it also matches [authn.ErrBadSignature];
+//   - [authn.ErrUnavailable]: the issuer's keys are not loaded yet;
+//   - [authn.ErrUnknownKey]: no usable key with the token's "kid", even
+//     after a refetch, or the issuer publishes no usable signing key;
+//   - [authn.ErrBadSignature], [authn.ErrWrongAudience], [authn.ErrExpired]
+//     (an *[authn.ExpiredError]), [authn.ErrNotYetValid] (an
+//     *[authn.NotYetValidError]);
+//   - from the claims, [ErrClaimValidation], [ErrEmailNotVerified],
+//     [ErrMissingClaim], [ErrExpression], [ErrUserValidation] or
+//     [ErrReservedName], each of which also matches
+//     [authn.ErrInvalidToken].
+//
+// Errors name the issuer and kid, never the token or claim values that
+// could be secret.
 //
 // On success resp.User is mapped as configured, resp.Audiences are the
 // configured audiences the token's "aud" matched, and resp.Expiry is its

@@ -258,6 +258,16 @@ func TestConfigurationErrors(t *testing.T) {
 	require.ErrorIs(t, err, oidc.ErrInvalidConfig)
 	assert.Contains(t, err.Error(), "jwt[0].claimValidationRules[0].expression: Invalid value")
 
+	for _, u := range []string{p.Issuer() + "?", "https:///tenant"} {
+		noFetch := good
+		noFetch.Issuer.URL = u
+		_, err = oidc.New([]oidc.JWT{noFetch}, oidc.Options{})
+		require.ErrorIs(t, err, oidc.ErrInvalidConfig, u)
+		fe, ok := errors.AsType[*oidc.FieldError](err)
+		require.True(t, ok, u)
+		assert.Equal(t, "jwt[0].issuer.url", fe.Field)
+	}
+
 	_, err = oidc.New([]oidc.JWT{good}, oidc.Options{SigningAlgorithms: []string{"HS256"}})
 	require.Error(t, err)
 	_, err = oidc.New([]oidc.JWT{good}, oidc.Options{SigningAlgorithms: []string{"none"}})

@@ -1,6 +1,7 @@
 package oidc
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -15,25 +16,46 @@ const (
 	claimSourcesKey = "_claim_sources"
 )
 
-// registered are the claims read into typed fields; a member whose name
-// differs from one of them only in case is an ambiguity.
-var registered = []string{"iss", "aud", "exp", "nbf", "iat", "jti"}
+// registered are the claims whose type is checked, those of go-oidc's ID
+// token, which Kubernetes decodes every token into: a token with one of
+// the wrong type is malformed, whatever the configuration reads. A
+// top-level member whose name differs from one of them only in case is an
+// ambiguity, since encoding/json would read it as that claim; in a nested
+// object it is just a name. "jti" is read too, but Kubernetes looks it up
+// by its exact name and ignores a value of another type, and so does this
+// package.
+var registered = [][]byte{[]byte("iss"), []byte("sub"), []byte("aud"), []byte("exp"), []byte("nbf"), []byte("iat"),
+	[]byte("nonce"), []byte("at_hash"), []byte(claimNamesKey), []byte(claimSourcesKey)}
+
+// caseVariant returns the registered claim that name differs from only in
+// case (as encoding/json folds case, Unicode included), or "".
+func caseVariant(name []byte) string {
+	for _, k := range registered {
+		if bytes.EqualFold(name, k) && !bytes.Equal(name, k) {
+			return string(k)
+		}
+	}
+	return ""
+}
 
 // claims is a token's payload, decoded once. Registered claims are typed;
 // values holds the claims the issuer's mappings and rules need (every
 // claim when expressions are in use), decoded as encoding/json decodes
 // into an interface.
 type claims struct {
-	iss         string
-	aud         []string
-	jti         string
-	exp         numericDate
-	nbf         numericDate
-	iat         numericDate
-	values      map[string]any
-	typeErr     error // first registered claim of the wrong type
-	ambiguity   error
-	hasAudience bool
+	iss     string
+	aud     []string
+	jti     string
+	exp     numericDate
+	nbf     numericDate
+	iat     numericDate
+	values  map[string]any
+	typeErr error // first registered claim of the wrong type
+	// names and sources are "_claim_names" and "_claim_sources", checked
+	// together once both are read.
+	names, sources any
+	ambiguity      error
+	hasAudience    bool
 }
 
 type numericDate struct {
@@ -60,7 +82,7 @@ func (w *want) keeps(name []byte) bool {
 // an ambiguous member name in c.ambiguity, so that the caller can first
 // learn the issuer.
 func decodeClaims(data []byte, w *want, c *claims) error {
-	r := jwtpeek.NewReader(data, registered)
+	r := jwtpeek.NewReader(data, nil)
 	if null, err := r.Object(); err != nil || null {
 		return errors.New("payload is not a JSON object")
 	}
@@ -74,6 +96,11 @@ func decodeClaims(data []byte, w *want, c *claims) error {
 		}
 		keep := w.keeps(name)
 		reg := isRegistered(name)
+		if !reg && c.ambiguity == nil {
+			if k := caseVariant(name); k != "" {
+				c.ambiguity = fmt.Errorf("%w: member %q differs from %q only in case", jwtpeek.ErrAmbiguousJSON, clip(string(name)), k)
+			}
+		}
 		if !keep && !reg {
 			if err := r.Skip(); err != nil {
 				return err
@@ -102,13 +129,20 @@ func decodeClaims(data []byte, w *want, c *claims) error {
 	if err := r.End(); err != nil {
 		return err
 	}
-	c.ambiguity = r.Ambiguity()
+	if c.names != nil || c.sources != nil {
+		if err := checkDistributed(c.names, c.sources); err != nil && c.typeErr == nil {
+			c.typeErr = err
+		}
+	}
+	if c.ambiguity == nil {
+		c.ambiguity = r.Ambiguity()
+	}
 	return nil
 }
 
 func isRegistered(name []byte) bool {
 	switch string(name) {
-	case "iss", "aud", "exp", "nbf", "iat", "jti":
+	case "iss", "sub", "aud", "exp", "nbf", "iat", "nonce", "at_hash", claimNamesKey, claimSourcesKey, "jti":
 		return true
 	}
 	return false
@@ -124,12 +158,21 @@ func (c *claims) setRegistered(key string, v any) error {
 			return errClaimType
 		}
 		c.iss = s
-	case "jti":
-		s, ok := v.(string)
-		if !ok && v != nil {
+	case "sub", "nonce", "at_hash":
+		// Strings, or null (absent), whatever the configuration reads:
+		// Kubernetes refuses a "sub" of another type even when the
+		// username comes from another claim or an expression.
+		if _, ok := v.(string); !ok && v != nil {
 			return errClaimType
 		}
-		c.jti = s
+	case claimNamesKey:
+		c.names = v
+	case claimSourcesKey:
+		c.sources = v
+	case "jti":
+		// Kubernetes: a jti that is not a string gives no credential ID,
+		// and is no error.
+		c.jti, _ = v.(string)
 	case "aud":
 		c.hasAudience = true
 		switch a := v.(type) {
@@ -149,6 +192,11 @@ func (c *claims) setRegistered(key string, v any) error {
 			return errClaimType
 		}
 	case "exp", "nbf", "iat":
+		if v == nil && key != "nbf" {
+			// go-oidc reads exp and iat into values, whose decoder
+			// refuses null; only nbf, a pointer there, may be null.
+			return errors.New("null, not a NumericDate")
+		}
 		d, err := toDate(v)
 		if err != nil {
 			return err
@@ -166,7 +214,8 @@ func (c *claims) setRegistered(key string, v any) error {
 }
 
 // toDate reads a NumericDate (RFC 7519 §2): seconds since the epoch,
-// possibly fractional; null is absent.
+// possibly fractional, within ±2^40; null is absent. As in Kubernetes
+// (go-oidc), a fraction is truncated toward zero.
 func toDate(v any) (numericDate, error) {
 	switch f := v.(type) {
 	case nil:
@@ -175,21 +224,21 @@ func toDate(v any) (numericDate, error) {
 		if math.IsNaN(f) || f < -1<<40 || f > 1<<40 {
 			return numericDate{}, errors.New("date out of range")
 		}
-		sec, frac := math.Modf(f)
-		return numericDate{t: time.Unix(int64(sec), int64(frac*1e9)), set: true}, nil
+		return numericDate{t: time.Unix(int64(f), 0), set: true}, nil
 	}
 	return numericDate{}, errClaimType
 }
 
 // stringClaim returns the claim name as a string, or an error matching
-// ErrMissingClaim when it is absent or not a string.
+// ErrMissingClaim when it is absent or not a string. null reads as "", as
+// Kubernetes reads it (encoding/json leaves a string unchanged on null).
 func (c *claims) stringClaim(name string) (string, error) {
 	v, ok := c.values[name]
 	if !ok {
 		return "", fmt.Errorf("%w: claim %q not present", ErrMissingClaim, name)
 	}
 	s, ok := v.(string)
-	if !ok {
+	if !ok && v != nil {
 		return "", fmt.Errorf("%w: claim %q is %s, not a string", ErrMissingClaim, name, jsonType(v))
 	}
 	return s, nil

@@ -76,8 +76,9 @@ type JWT struct {
 // its keys.
 type Issuer struct {
 	// URL must equal the token's "iss" and the "issuer" of the discovery
-	// document (the --oidc-issuer-url flag). Required; https, with no
-	// user info, query or fragment; unique across authenticators.
+	// document (the --oidc-issuer-url flag). Required; https, with a
+	// host and no user info, query (not even an empty one) or fragment;
+	// unique across authenticators.
 	URL string `json:"url"`
 	// DiscoveryURL, when set, is where the discovery document is fetched
 	// from, exactly as given, instead of URL +

@@ -79,6 +79,53 @@ func (a *Authenticator) expandDistributed(ctx context.Context, is *issuer, c *cl
 	return nil
 }
 
+// checkDistributed applies to every token the rules go-oidc, which
+// Kubernetes decodes every token with, sets on distributed claims (OpenID
+// Connect Core §5.6.2), whatever the configuration reads: "_claim_names",
+// when present and not null, is an object whose members each name (a
+// non-empty string) a member of "_claim_sources"; "_claim_sources" is an
+// object whose members are objects (or null) with a string "endpoint" and
+// "access_token" when present. The error names no value.
+func checkDistributed(names, sources any) error {
+	srcs, ok := sources.(map[string]any)
+	if !ok && sources != nil {
+		return fmt.Errorf("claim %q: %w: %s, not an object", claimSourcesKey, errClaimType, jsonType(sources))
+	}
+	for name, src := range srcs {
+		if src == nil {
+			continue
+		}
+		obj, ok := src.(map[string]any)
+		if !ok {
+			return fmt.Errorf("claim %q: source %q: %w: %s, not an object", claimSourcesKey, clip(name), errClaimType, jsonType(src))
+		}
+		for _, field := range []string{"endpoint", "access_token"} {
+			if v, ok := obj[field]; ok && v != nil {
+				if _, ok := v.(string); !ok {
+					return fmt.Errorf("claim %q: source %q: %q: %w", claimSourcesKey, clip(name), field, errClaimType)
+				}
+			}
+		}
+	}
+	nm, ok := names.(map[string]any)
+	if !ok && names != nil {
+		return fmt.Errorf("claim %q: %w: %s, not an object", claimNamesKey, errClaimType, jsonType(names))
+	}
+	for claim, v := range nm {
+		src, ok := v.(string)
+		if !ok && v != nil {
+			return fmt.Errorf("claim %q: %q: %w: %s, not a string", claimNamesKey, clip(claim), errClaimType, jsonType(v))
+		}
+		if src == "" {
+			return fmt.Errorf("claim %q: %q names no source", claimNamesKey, clip(claim))
+		}
+		if _, ok := srcs[src]; !ok {
+			return fmt.Errorf("claim %q: %q names a source missing from %s", claimNamesKey, clip(claim), claimSourcesKey)
+		}
+	}
+	return nil
+}
+
 // fetchClaimJWT GETs a distributed claim JWT.
 func fetchClaimJWT(ctx context.Context, client *http.Client, endpoint, accessToken string) (string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint, nil)
@@ -93,7 +140,8 @@ func fetchClaimJWT(ctx context.Context, client *http.Client, endpoint, accessTok
 		return "", err
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+	// Kubernetes' range of success: 200 to 226 (IM Used).
+	if resp.StatusCode < http.StatusOK || resp.StatusCode > http.StatusIMUsed {
 		return "", fmt.Errorf("status %s", resp.Status)
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxClaimJWTBytes+1))

@@ -2,6 +2,7 @@ package oidc_test
 
 import (
 	"net/http"
+	"strconv"
 	"sync/atomic"
 	"testing"
 
@@ -31,6 +32,12 @@ func TestDistributedGroups(t *testing.T) {
 	p.HandleFunc("/claims/wrongaud", func(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte(p.Sign(claims(p, "alice", map[string]any{"aud": "other", "groups": []string{"x"}}))))
 	})
+	for _, status := range []int{http.StatusIMUsed, http.StatusIMUsed + 1} {
+		p.HandleFunc("/claims/status"+strconv.Itoa(status), func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(status)
+			_, _ = w.Write([]byte(p.Sign(claims(p, "alice", map[string]any{"groups": []string{"g"}}))))
+		})
+	}
 	p.HandleFunc("/claims/fail", func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no", http.StatusInternalServerError)
 	})
@@ -66,6 +73,8 @@ func TestDistributedGroups(t *testing.T) {
 		{name: "answer from an issuer nobody configured", extra: distributed(p.URL() + "/claims/stranger"), wantErr: authn.ErrWrongIssuer},
 		{name: "answer for another audience", extra: distributed(p.URL() + "/claims/wrongaud"), wantErr: authn.ErrWrongAudience},
 		{name: "endpoint failing", extra: distributed(p.URL() + "/claims/fail"), wantErr: authn.ErrUnavailable},
+		{name: "status 226 is success, as in Kubernetes", extra: distributed(p.URL() + "/claims/status226"), wantGroups: []string{"oidc:g"}},
+		{name: "status 227 is a failure, as in Kubernetes", extra: distributed(p.URL() + "/claims/status227"), wantErr: authn.ErrUnavailable},
 		{name: "plain http endpoint", extra: distributed("http://127.0.0.1:1/claims"), wantErr: authn.ErrMalformed},
 		{name: "source missing", extra: map[string]any{"_claim_names": map[string]any{"groups": "src9"}, "_claim_sources": map[string]any{}}, wantErr: authn.ErrMalformed},
 		{name: "names not an object", extra: map[string]any{"_claim_names": "groups"}, wantErr: authn.ErrMalformed},

@@ -22,8 +22,10 @@ var (
 	// ErrEmailNotVerified: the username claim is "email" and the token's
 	// "email_verified" is present and not true (Kubernetes' rule).
 	ErrEmailNotVerified error = &claimError{"oidc: email not verified"}
-	// ErrMissingClaim: a claim a mapping or rule needs is absent, null or
-	// of the wrong type, or the mapped username is empty.
+	// ErrMissingClaim: a claim a mapping or rule needs is absent or of the
+	// wrong type (as in Kubernetes, null reads as "" where a string is
+	// needed and as no groups for the groups claim), or the mapped
+	// username is empty.
 	ErrMissingClaim error = &claimError{"oidc: missing or invalid claim"}
 	// ErrClaimValidation: a claimValidationRule (or --oidc-required-claim)
 	// failed.

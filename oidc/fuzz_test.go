@@ -32,6 +32,19 @@ func FuzzAuthenticateToken(f *testing.F) {
 	f.Add(good)
 	f.Add(p.Sign(claims(p, "alice", map[string]any{"exp": exp, "groups": "single", "aud": []string{"x", audience}})))
 	f.Add(p.Sign(claims(p, "alice", map[string]any{"exp": exp, "_claim_names": map[string]any{"groups": "s"}, "_claim_sources": map[string]any{"s": map[string]any{"JWT": "x"}}})))
+	for _, extra := range []map[string]any{
+		{"sub": 7}, {"sub": nil}, {"jti": 1234}, {"jti": "id-1"}, {"nonce": []string{"n"}}, {"at_hash": "x"},
+		{"iat": nil}, {"nbf": nil}, {"exp": "1700000000"}, {"exp": 1e300}, {"exp": float64(exp) + 0.5},
+		{"_claim_names": map[string]any{"groups": ""}, "_claim_sources": map[string]any{}},
+		{"_claim_sources": map[string]any{"s": map[string]any{"endpoint": 1}}},
+		{"groups": []any{"a", nil}}, {"email": nil},
+	} {
+		c := claims(p, "alice", map[string]any{"exp": exp})
+		for k, v := range extra {
+			c[k] = v
+		}
+		f.Add(p.Sign(c))
+	}
 	f.Add(parts[0] + "." + parts[1] + ".")
 	f.Add(`eyJhbGciOiJub25lIn0.` + parts[1] + `.`)
 	f.Add(parts[0] + "." + parts[1] + ".x.y.z")

@@ -129,7 +129,8 @@ func (a *Authenticator) username(ctx context.Context, is *issuer, c *claims, in 
 		}
 	}
 	if name == "" {
-		return "", fmt.Errorf("%w: username claim %q is empty", ErrMissingClaim, is.username.claim)
+		// Beyond Kubernetes, which accepts it (as the bare prefix).
+		return "", fmt.Errorf("%w: username claim %q is empty or null", ErrMissingClaim, is.username.claim)
 	}
 	return is.username.prefix + name, nil
 }

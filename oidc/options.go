@@ -18,9 +18,9 @@ const (
 	// groups run to a few kilobytes; 64 KiB leaves ample room.
 	DefaultMaxTokenBytes = 64 << 10
 	// NotBeforeLeeway is how far in the future "nbf" (and "iat") may be
-	// when [Options.ClockSkew] is zero: go-oidc's fixed five minutes,
-	// which Kubernetes inherits.
-	NotBeforeLeeway = 5 * time.Minute
+	// when [Options.ClockSkew] is zero: the fixed minute of go-oidc v2,
+	// which Kubernetes verifies ID tokens with.
+	NotBeforeLeeway = time.Minute
 )
 
 // Options configures an [Authenticator]. The zero value is usable: RS256

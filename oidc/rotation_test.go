@@ -1,10 +1,18 @@
 package oidc_test
 
 import (
+	"bytes"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
 
+	jose "github.com/go-jose/go-jose/v4"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -17,6 +25,12 @@ import (
 // that the bubble's clock can advance) and an authenticator reaching it
 // through the provider's client, both closed before the bubble ends.
 func inBubble(t *testing.T, popts oidctest.Options, before func(p *oidctest.Provider), f func(t *testing.T, p *oidctest.Provider, a *oidc.Authenticator)) {
+	inBubbleWith(t, popts, oidc.Options{}, before, f)
+}
+
+// inBubbleWith is inBubble with aopts for the authenticator; its
+// HTTPClient is the provider's.
+func inBubbleWith(t *testing.T, popts oidctest.Options, aopts oidc.Options, before func(p *oidctest.Provider), f func(t *testing.T, p *oidctest.Provider, a *oidc.Authenticator)) {
 	synctest.Test(t, func(t *testing.T) {
 		popts.InMemory = true
 		p := oidctest.NewProvider(popts)
@@ -26,7 +40,8 @@ func inBubble(t *testing.T, popts oidctest.Options, before func(p *oidctest.Prov
 		}
 		j := jwtFor(p)
 		j.Issuer.CertificateAuthority = ""
-		a, err := oidc.New([]oidc.JWT{j}, oidc.Options{HTTPClient: p.Client()})
+		aopts.HTTPClient = p.Client()
+		a, err := oidc.New([]oidc.JWT{j}, aopts)
 		require.NoError(t, err)
 		defer func() { require.NoError(t, a.Close()) }()
 		f(t, p, a)
@@ -172,4 +187,128 @@ func TestIssuerUnreachableAtStart(t *testing.T) {
 	h := a.Health()[0]
 	assert.NoError(t, h.LastError)
 	assert.Equal(t, 1, h.Keys)
+}
+
+// TestIssuerRevokesAllKeys is the regression test for an identity provider
+// that revokes every key by publishing a JWK Set with no usable key (none
+// at all, or only keys nothing can verify with): a token that verified
+// before is refused at the next refresh as signed by an unknown key (401,
+// not 503), Health reports zero keys, Ready fails saying that the issuer
+// publishes no usable signing key, and each change is logged once at
+// Error with the issuer. Publishing keys again restores them.
+func TestIssuerRevokesAllKeys(t *testing.T) {
+	t.Parallel()
+	var logs logBuffer
+	logger := slog.New(slog.NewTextHandler(&logs, nil))
+	inBubbleWith(t, oidctest.Options{MaxAge: 2 * time.Minute}, oidc.Options{Logger: logger}, nil, func(t *testing.T, p *oidctest.Provider, a *oidc.Authenticator) {
+		kid := p.KeyID()
+		tok := p.Sign(claims(p, "alice", map[string]any{"exp": time.Now().Add(24 * time.Hour).Unix()}))
+		serve := authn.Middleware(authn.BearerToken(a), authn.MiddlewareOptions{})(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.WriteHeader(http.StatusNoContent)
+		}))
+		status := func() int {
+			rec := httptest.NewRecorder()
+			req := httptest.NewRequest(http.MethodGet, "/", nil)
+			req.Header.Set("Authorization", "Bearer "+tok)
+			serve.ServeHTTP(rec, req)
+			return rec.Code
+		}
+		accepted := func(t *testing.T) {
+			t.Helper()
+			resp, ok, err := authenticate(t, a, tok)
+			require.NoError(t, err)
+			require.True(t, ok)
+			assert.Equal(t, "oidc:alice", resp.User.Name)
+			assert.NoError(t, a.Ready())
+			assert.Equal(t, http.StatusNoContent, status())
+		}
+		revoked := func(t *testing.T) {
+			t.Helper()
+			_, ok, err := authenticate(t, a, tok)
+			require.False(t, ok)
+			require.ErrorIs(t, err, authn.ErrUnknownKey)
+			assert.False(t, authn.IsUnavailable(err))
+			assert.ErrorContains(t, err, "the issuer publishes no usable signing key")
+			assert.Equal(t, http.StatusUnauthorized, status())
+
+			h := a.Health()[0]
+			assert.False(t, h.Ready)
+			assert.Zero(t, h.Keys)
+			assert.NoError(t, h.LastError, "a successful fetch, not a failure")
+			assert.False(t, h.LastRefresh.IsZero())
+
+			err = a.Ready()
+			require.ErrorIs(t, err, authn.ErrUnknownKey)
+			assert.NotErrorIs(t, err, authn.ErrUnavailable)
+			assert.ErrorContains(t, err, `issuer "`+p.Issuer()+`" publishes no usable signing key`)
+		}
+		errorLines := func() int { return strings.Count(logs.String(), "level=ERROR") }
+
+		accepted(t)
+
+		// The key endpoint is emptied: {"keys":[]}.
+		p.RemoveKey(kid)
+		time.Sleep(3 * time.Minute)
+		synctest.Wait()
+		revoked(t)
+		require.Equal(t, 1, errorLines())
+		assert.Contains(t, logs.String(), `level=ERROR msg="issuer publishes no usable signing key: every token of this issuer is refused until it publishes one" authenticator=oidc issuer=`+p.Issuer())
+
+		// Refreshes that find it still empty say nothing more.
+		time.Sleep(10 * time.Minute)
+		synctest.Wait()
+		revoked(t)
+		assert.Equal(t, 1, errorLines())
+
+		p.PublishKey(kid)
+		time.Sleep(3 * time.Minute)
+		synctest.Wait()
+		accepted(t)
+
+		// Only keys nothing can verify with, all with the token's kid: an
+		// encryption key, an HMAC algorithm on the RSA key, an unknown
+		// key type.
+		pub := p.PublicKey(kid)
+		var set struct {
+			Keys []any `json:"keys"`
+		}
+		for _, k := range []jose.JSONWebKey{
+			{Key: pub, KeyID: kid, Algorithm: "RS256", Use: "enc"},
+			{Key: pub, KeyID: kid, Algorithm: "HS256", Use: "sig"},
+		} {
+			set.Keys = append(set.Keys, k)
+		}
+		set.Keys = append(set.Keys, map[string]any{"kty": "XYZ", "kid": kid, "use": "sig"})
+		body, err := json.Marshal(set)
+		require.NoError(t, err)
+		p.SetJWKSBody(body)
+		time.Sleep(3 * time.Minute)
+		synctest.Wait()
+		revoked(t)
+		assert.Equal(t, 2, errorLines(), "logged again: a new change")
+
+		p.SetJWKSBody(nil)
+		time.Sleep(3 * time.Minute)
+		synctest.Wait()
+		accepted(t)
+		assert.NotContains(t, logs.String(), tok, "no token in the logs")
+	})
+}
+
+// logBuffer collects log output for assertions; safe for concurrent use.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

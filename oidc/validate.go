@@ -21,12 +21,15 @@ const MaxJWTAuthenticators = 64
 // somewhere). An empty JWT list is valid (an anonymous-only
 // configuration), and so is a nil c.
 //
-// Unlike Kubernetes, it masks the password of a URL in its messages. Beyond
-// Kubernetes, it rejects an egressSelectorType (there is no egress
-// selector outside kube-apiserver), an empty or repeated anonymous
-// condition path, and an apiVersion or kind that is set to something other
-// than [GroupV1], [GroupV1beta1], [GroupV1alpha1] and [Kind] (both may be
-// left empty in a configuration built in Go).
+// Where it differs from Kubernetes (listed, with the reasons, under
+// "Beyond Kubernetes" in the package documentation), it masks the password
+// of a URL in its messages, and it rejects an issuer or discovery URL
+// without a host or with an empty query ("https://example.com?"), an
+// egressSelectorType (there is no egress selector outside kube-apiserver),
+// an empty or repeated anonymous condition path, and an apiVersion or kind
+// that is set to something other than [GroupV1], [GroupV1beta1],
+// [GroupV1alpha1] and [Kind] (both may be left empty in a configuration
+// built in Go).
 //
 // It returns nil or a [*ConfigError] (which matches [ErrInvalidConfig]).
 // It does not modify c and is safe to call concurrently on the same c.
@@ -123,7 +126,11 @@ func validateJWTIssuer(path string, is *Issuer) []*FieldError {
 	return errs
 }
 
-// validateJWTURL applies Kubernetes' rules for issuer and discovery URLs.
+// validateJWTURL applies Kubernetes' rules for issuer and discovery URLs,
+// and two of ours: a host is required, and an empty query ("https://x?")
+// is a query. Kubernetes accepts both, and then never fetches the keys: it
+// builds the discovery URL by appending to the issuer, and a token's "iss"
+// must equal the issuer.
 func validateJWTURL(path, raw string) []*FieldError {
 	shown := redactURL(raw)
 	u, err := url.Parse(raw)
@@ -137,10 +144,13 @@ func validateJWTURL(path, raw string) []*FieldError {
 	if u.Scheme != "https" {
 		errs = append(errs, errInvalid(path, shown, "URL scheme must be https"))
 	}
+	if u.Host == "" {
+		errs = append(errs, errInvalid(path, shown, "URL must contain a host"))
+	}
 	if u.User != nil {
 		errs = append(errs, errInvalid(path, shown, "URL must not contain a username or password"))
 	}
-	if u.RawQuery != "" {
+	if u.RawQuery != "" || u.ForceQuery {
 		errs = append(errs, errInvalid(path, shown, "URL must not contain a query"))
 	}
 	if u.Fragment != "" {

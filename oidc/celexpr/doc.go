@@ -55,6 +55,11 @@
 // semver, format (named formats) and the authorizer library. An expression
 // that uses one fails to compile with "undeclared reference".
 //
+// Iterating over claims (all, exists, map, filter…) visits its member
+// names, as over any CEL map. kube-apiserver compiles such expressions,
+// but its lazily decoded claims value yields the members' values when
+// iterated, so they fail or mislead there: here they are a superset.
+//
 // Compile checks result types earlier than Kubernetes: a claim mapping whose
 // type can never be a string (or a list of strings) is refused when it is
 // compiled, where kube-apiserver would accept the configuration and fail
@@ -79,7 +84,7 @@
 //
 // [oidc.Program.UsesClaim] detects claims.<name> and claims.?<name> as
 // Kubernetes' check for claims.email_verified does, and also
-// claims["<name>"].
+// claims["<name>"], which Kubernetes' check does not see.
 //
 // # Cost
 //

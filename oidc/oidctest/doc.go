@@ -20,7 +20,8 @@
 // or raw bytes ([Provider.SignWith], [Provider.SignRaw]), take it down
 // ([Provider.SetDown], [Provider.SetJWKSDown]: 503 answers) or off the
 // network ([Provider.SetUnreachable]: connections closed), change the
-// discovery document, and count fetches ([Provider.Fetches]).
+// discovery document or serve any JWKS body ([Provider.SetJWKSBody]), and
+// count fetches ([Provider.Fetches]).
 //
 // Trust the server with [Provider.Client], or with [Provider.CAPEM] where
 // the code under test builds its own client from a CA file, as

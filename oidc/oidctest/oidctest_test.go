@@ -154,6 +154,28 @@ func TestSetDiscoveryFields(t *testing.T) {
 	assert.Panics(t, func() { p.SetDiscoveryFields(map[string]any{"bad": func() {}}) })
 }
 
+func TestSetJWKSBody(t *testing.T) {
+	t.Parallel()
+	p := newProvider(t, oidctest.Options{MaxAge: time.Minute})
+	body := []byte(`{"keys":[{"kty":"XYZ","kid":"odd"}]}`)
+	p.SetJWKSBody(body)
+	body[0] = 'x' // the Provider keeps its own copy
+	resp, got := get(t, p.Client(), p.JWKSURL())
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Equal(t, `{"keys":[{"kty":"XYZ","kid":"odd"}]}`, string(got))
+	assert.Equal(t, "max-age=60", resp.Header.Get("Cache-Control"))
+	assert.Equal(t, "application/json", resp.Header.Get("Content-Type"))
+
+	p.SetJWKSBody([]byte{})
+	_, got = get(t, p.Client(), p.JWKSURL())
+	assert.Empty(t, got, "an empty body is served as such")
+
+	p.SetJWKSBody(nil)
+	assert.Equal(t, []string{p.KeyID()}, kids(jwks(t, p)), "the published keys again")
+	_, n := p.Fetches()
+	assert.Equal(t, 3, n)
+}
+
 func TestKeyLifecycle(t *testing.T) {
 	t.Parallel()
 	p := newProvider(t, oidctest.Options{Algorithm: "ES256"})

@@ -82,6 +82,7 @@ type Provider struct {
 	discoveryFetches int
 	jwksFetches      int
 	discoveryFields  map[string]json.RawMessage // nil value: member removed
+	jwksBody         []byte                     // non-nil: served instead of the keys
 }
 
 // NewProvider starts a Provider described by opts on a new TLS server
@@ -413,6 +414,19 @@ func (p *Provider) SetDiscoveryFields(fields map[string]any) {
 	p.discoveryFields = raw
 }
 
+// SetJWKSBody makes the JWKS endpoint serve body, exactly, from now on,
+// instead of the published keys: for example a JWK Set of keys a verifier
+// cannot use (an unknown "kty", "use": "enc", an odd "alg"), or a body
+// that is not a JWK Set at all. The status, headers and fetch count are
+// the usual ones. nil serves the published keys again. The Provider keeps
+// its own copy of body.
+func (p *Provider) SetJWKSBody(body []byte) {
+	body = bytes.Clone(body)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.jwksBody = body
+}
+
 // Fetches reports how many requests the discovery and JWKS endpoints have
 // received, whatever their outcome (503s included).
 func (p *Provider) Fetches() (discovery, jwks int) {
@@ -489,6 +503,9 @@ func (p *Provider) discoveryLocked() []byte {
 }
 
 func (p *Provider) jwksLocked() []byte {
+	if p.jwksBody != nil {
+		return p.jwksBody
+	}
 	set := jose.JSONWebKeySet{Keys: make([]jose.JSONWebKey, 0, len(p.published))}
 	for _, kid := range p.published {
 		set.Keys = append(set.Keys, p.keys[kid].jwk())

@@ -17,11 +17,28 @@
 // failure (the jwks_uri may have moved). The document must come with 200
 // OK, parse as JSON, carry an "issuer" equal to Options.IssuerURL byte for
 // byte, and a "jwks_uri" that is an absolute https URL (http only when the
-// issuer itself is http). The JWKS must come with 200 OK and hold at least
-// one usable signing key (see [keyload.JWKS]; odd keys are skipped and
-// logged). Bodies are bounded by Options.MaxBodyBytes. A non-200 answer
-// is an error naming the URL and status, quoting at most 64 bytes of the
-// body.
+// issuer itself is http). The JWKS must come with 200 OK and be a JWK Set:
+// a JSON object whose "keys" member is an array (RFC 7517 section 5).
+// Bodies are bounded by Options.MaxBodyBytes. A non-200 answer is an error
+// naming the URL and status, quoting at most 64 bytes of the body.
+//
+// # Usable keys
+//
+// The set holds the usable signing keys of the JWKS: keys for another use
+// than "sig", and keys that are not accepted verification keys (unknown
+// "kty", symmetric keys, unknown curves, short RSA moduli; see
+// [keyload.JWKS]) are left out, and so are keys that none of
+// Options.Algorithms can use (an "alg" not among them, or a key type that
+// none of them fits). Left-out keys are logged once per change: at Warn,
+// or in the Error below when no key is left.
+//
+// A JWK Set with no usable key is not a failure: it is the provider's
+// current key set, and an empty one. It replaces the loaded set, so that a
+// provider can revoke every key by publishing none: every token is then
+// rejected with [authn.ErrUnknownKey], an error that says the issuer
+// publishes no usable signing key, and [Health] reports Ready with zero
+// Keys. The change is logged at Error, once, and each later refresh looks
+// again; any kid also refetches, at most once per cooldown.
 //
 // # Refreshing
 //
@@ -32,8 +49,8 @@
 // one: a key removed upstream stops verifying at the next refresh. Added
 // and removed key IDs are logged at Info.
 //
-// A failed fetch (network error, non-200, bad discovery, an empty or
-// unparseable JWKS) keeps the last good set serving, is recorded in
+// A failed fetch (network error, non-200, bad discovery, a JWKS that is
+// not JSON or not a JWK Set) keeps the last good set serving, is recorded in
 // [Set.Health], logged at Warn and passed to Options.OnError, and is
 // retried after a backoff: Options.MinBackoff doubled per consecutive
 // failure with ±20 % jitter, up to Options.MaxBackoff (defaults 1 s and

@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	gooidc "github.com/coreos/go-oidc/v3/oidc"
 
+	"github.com/authnkit/authnkit/internal/jwssig"
 	"github.com/authnkit/authnkit/internal/keyload"
 )
 
@@ -59,13 +61,65 @@ func (s *Set) load(ctx context.Context, jwksURL string) (*result, error) {
 	if err != nil {
 		return nil, err
 	}
-	keys, skipped, err := keyload.JWKS(body)
+	keys, skipped, err := s.parse(body)
 	if err != nil {
 		return nil, fmt.Errorf("JWKS %s: %w", jwksURL, err)
 	}
 	res := &result{keys: keys, skipped: skipped, jwksURL: jwksURL}
 	res.maxAge, res.hasMaxAge = maxAge(hdr)
 	return res, nil
+}
+
+// parse reads a JWKS body into the usable keys, with one error per key
+// left out. A JWK Set that holds no usable key is no error: it is the
+// provider's answer, an empty set. A body that does not parse, or is not
+// a JWK Set, is.
+func (s *Set) parse(body []byte) ([]keyload.Key, []error, error) {
+	keys, skipped, err := keyload.JWKS(body)
+	if err == nil {
+		keys, skipped = s.usable(keys, skipped)
+		if len(keys) == 0 {
+			err = fmt.Errorf("no usable signing key: %w", errors.Join(skipped...))
+		}
+	}
+	// keyload.JWKS fails when the JSON does not parse or no usable key is
+	// left; only the second is possible for a body that is a JWK Set.
+	if err != nil {
+		if !isKeySet(body) {
+			return nil, nil, err
+		}
+		return nil, skipped, nil
+	}
+	return keys, skipped, nil
+}
+
+// isKeySet reports whether body is a JWK Set: a JSON object whose "keys"
+// member is an array (RFC 7517 section 5), possibly empty.
+func isKeySet(body []byte) bool {
+	var set struct {
+		Keys []json.RawMessage `json:"keys"`
+	}
+	return json.Unmarshal(body, &set) == nil && set.Keys != nil
+}
+
+// usable keeps the keys that one of Options.Algorithms can use, by key
+// type and by the key's "alg" when it names one, and adds one skipped
+// error per other key.
+func (s *Set) usable(keys []keyload.Key, skipped []error) ([]keyload.Key, []error) {
+	if len(s.algs) == 0 {
+		return keys, skipped
+	}
+	kept := keys[:0:0]
+	for _, k := range keys {
+		if slices.ContainsFunc(s.algs, func(a jwssig.Alg) bool {
+			return (k.Alg == "" || k.Alg == a.String()) && a.Fits(k.Public)
+		}) {
+			kept = append(kept, k)
+			continue
+		}
+		skipped = append(skipped, fmt.Errorf("JWK (kid %q): no allowed algorithm fits a %T with alg %q", clip(k.KeyID), k.Public, clip(k.Alg)))
+	}
+	return kept, skipped
 }
 
 // discover reads the provider configuration and returns its checked

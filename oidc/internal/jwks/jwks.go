@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/authnkit/authnkit/authn"
+	"github.com/authnkit/authnkit/internal/jwssig"
 	"github.com/authnkit/authnkit/internal/keyload"
 )
 
@@ -75,6 +76,12 @@ type Options struct {
 	// MaxBodyBytes bounds discovery and JWKS bodies; a longer body is a
 	// failed fetch. Zero: [DefaultMaxBodyBytes].
 	MaxBodyBytes int64
+	// Algorithms are the signature algorithms tokens may use. A key that
+	// none of them can use — by the key's type, and by its "alg" when it
+	// names one — is left out of the set and reported as skipped, so that
+	// the set, [Health.Keys] and an empty set count usable keys only.
+	// Empty: every key the JWKS parser accepts is kept.
+	Algorithms []jwssig.Alg
 	// Logger receives lifecycle events: keys loaded and rotated (Info),
 	// fetch failures and skipped keys (Warn). Nil: [slog.Default]. It is
 	// tagged with "issuer".
@@ -103,6 +110,7 @@ type Set struct {
 	minBackoff   time.Duration
 	maxBackoff   time.Duration
 	maxBody      int64
+	algs         []jwssig.Alg
 	logger       *slog.Logger
 	onError      func(error)
 
@@ -128,7 +136,8 @@ type Set struct {
 	closeOnce sync.Once
 }
 
-// snapshot is an immutable key set: built, stored, never changed.
+// snapshot is an immutable key set: built, stored, never changed. It may
+// hold no key: an issuer that publishes none revokes them all.
 type snapshot struct {
 	all   []keyload.Key
 	byKID map[string][]keyload.Key
@@ -137,9 +146,11 @@ type snapshot struct {
 // Health is a point-in-time view of a [Set], for readiness checks and
 // status pages.
 type Health struct {
-	Issuer      string
-	Ready       bool // a key set is loaded
-	Keys        int  // keys in the loaded set
+	Issuer string
+	// Ready: a key set is loaded. It may hold no key (Keys is 0) when the
+	// issuer publishes none that is usable.
+	Ready       bool
+	Keys        int // usable keys in the loaded set
 	LastRefresh time.Time
 	// LastAttempt is when the last fetch attempt ended.
 	LastAttempt time.Time
@@ -183,6 +194,7 @@ func New(opts Options) (*Set, error) {
 		minBackoff:   opts.MinBackoff,
 		maxBackoff:   opts.MaxBackoff,
 		maxBody:      opts.MaxBodyBytes,
+		algs:         slices.Clone(opts.Algorithms),
 		onError:      opts.OnError,
 	}
 	if s.discoveryURL == "" {
@@ -248,29 +260,38 @@ func New(opts Options) (*Set, error) {
 //   - kid "": every key.
 //   - a loaded kid: the keys with that kid, from an atomic snapshot,
 //     without locking or allocating.
-//   - an unknown kid: if the last fetch of any kind started at least
-//     UnknownKIDCooldown ago, a refetch shared by all concurrent callers,
-//     then a second look. A caller waits for a running fetch as long as
-//     its ctx allows; cancelling ctx never cancels the fetch.
+//   - an unknown kid, or any kid while the loaded set is empty: if the
+//     last fetch of any kind started at least UnknownKIDCooldown ago, a
+//     refetch shared by all concurrent callers, then a second look. A
+//     caller waits for a running fetch as long as its ctx allows;
+//     cancelling ctx never cancels the fetch.
 //
-// Errors: keys never loaded (waiting for the first fetch if it is
-// running), or a kid still unknown while the latest fetch failed, give an
-// [*authn.UnavailableError] (matching [authn.ErrUnavailable]) wrapping the
-// cause, as does a ctx that ends while waiting; the key might exist. A kid
-// still unknown after a successful fetch, or within the cooldown after
-// one, matches [authn.ErrUnknownKey]. Errors name the issuer and the kid
+// On success the result is never empty. Errors: keys never loaded
+// (waiting for the first fetch if it is running), or a kid still unknown
+// while the latest fetch failed, give an [*authn.UnavailableError]
+// (matching [authn.ErrUnavailable]) wrapping the cause, as does a ctx
+// that ends while waiting; the key might exist. A kid still unknown after a
+// successful fetch, or within the cooldown after one, matches
+// [authn.ErrUnknownKey]; so does every kid while the issuer publishes no
+// usable key, and the error says so. Errors name the issuer and the kid
 // (clipped to 64 bytes). After Close, Keys serves the last loaded set and
 // never fetches.
 func (s *Set) Keys(ctx context.Context, kid string) ([]keyload.Key, error) {
 	if ks := s.cur.Load(); ks != nil {
-		if kid == "" {
-			return ks.all, nil
-		}
-		if k, ok := ks.byKID[kid]; ok {
+		if k := ks.lookup(kid); len(k) > 0 {
 			return k, nil
 		}
 	}
 	return s.keysSlow(ctx, kid)
+}
+
+// lookup returns the keys for kid: all of them for "", none for an
+// unknown kid.
+func (ks *snapshot) lookup(kid string) []keyload.Key {
+	if kid == "" {
+		return ks.all
+	}
+	return ks.byKID[kid]
 }
 
 func (s *Set) keysSlow(ctx context.Context, kid string) ([]keyload.Key, error) {
@@ -295,10 +316,7 @@ func (s *Set) keysSlow(ctx context.Context, kid string) ([]keyload.Key, error) {
 	}
 	ks := s.cur.Load()
 	if ks != nil {
-		if kid == "" {
-			return ks.all, nil
-		}
-		if k, ok := ks.byKID[kid]; ok {
+		if k := ks.lookup(kid); len(k) > 0 {
 			return k, nil
 		}
 	}
@@ -321,8 +339,15 @@ func (s *Set) keysSlow(ctx context.Context, kid string) ([]keyload.Key, error) {
 	if lastErr != nil {
 		return nil, s.unavailable(fmt.Sprintf("kid %q not loaded and the latest key fetch failed", clip(kid)), lastErr)
 	}
+	if len(ks.all) == 0 {
+		return nil, fmt.Errorf("jwks: issuer %s: kid %q: %w: %w", s.issuer, clip(kid), authn.ErrUnknownKey, errNoUsableKey)
+	}
 	return nil, fmt.Errorf("jwks: issuer %s: kid %q: %w", s.issuer, clip(kid), authn.ErrUnknownKey)
 }
+
+// errNoUsableKey says that the loaded key set is empty: the issuer
+// publishes no key that can verify a token, which revokes every token.
+var errNoUsableKey = errors.New("the issuer publishes no usable signing key")
 
 func (s *Set) unavailable(what string, cause error) error {
 	return &authn.UnavailableError{Err: fmt.Errorf("jwks: issuer %s: %s: %w", s.issuer, what, cause)}
@@ -466,6 +491,18 @@ func (s *Set) fetch(ctx context.Context) error {
 		}
 		return err
 	}
+	if len(res.keys) == 0 {
+		// A well-formed set with no usable key is the provider's current
+		// answer, not a failure: it revokes every key. Said loudly, once
+		// per change.
+		if old == nil || len(old.all) > 0 {
+			s.logger.ErrorContext(ctx, "issuer publishes no usable signing key: every token of this issuer is refused until it publishes one",
+				"jwks_uri", res.jwksURL, "skipped", skippedMsg, "refresh_in", retryIn)
+		} else {
+			s.logger.DebugContext(ctx, "keys refreshed, still no usable signing key", "refresh_in", retryIn)
+		}
+		return nil
+	}
 	if logSkipped {
 		s.logger.WarnContext(ctx, "keys skipped", "err", skippedMsg)
 	}
@@ -483,7 +520,7 @@ func (s *Set) logRotation(ctx context.Context, old *snapshot, keys []keyload.Key
 		return slices.Compact(out)
 	}
 	now := kids(keys)
-	if old == nil {
+	if old == nil || len(old.all) == 0 {
 		s.logger.InfoContext(ctx, "keys loaded", "keys", len(keys), "kids", now, "refresh_in", next)
 		return
 	}

@@ -200,14 +200,18 @@ func TestFetchErrors(t *testing.T) {
 		{name: "JWKS body too large", maxBody: 1024, wantIs: errBodyTooLarge,
 			setup: func(p *provider) { p.jwksBody = []byte(huge) }},
 		{name: "JWKS status", want: "JWKS: GET " + "", setup: func(p *provider) { p.jwksStatus = 404 }},
-		{name: "JWKS empty", want: "no signing key",
-			setup: func(p *provider) { p.jwksBody = []byte(`{"keys":[]}`) }},
 		{name: "JWKS not JSON", want: "JWKS",
 			setup: func(p *provider) { p.jwksBody = []byte(`not json`) }},
-		{name: "JWKS only symmetric keys", want: "no usable signing key",
-			setup: func(p *provider) {
-				p.keys = []jose.JSONWebKey{{Key: []byte("0123456789abcdef0123456789abcdef"), KeyID: "hmac"}}
-			}},
+		{name: "JWKS truncated", want: "JWKS",
+			setup: func(p *provider) { p.jwksBody = []byte(`{"keys":[`) }},
+		{name: "JWKS keys null", want: "no usable signing key",
+			setup: func(p *provider) { p.jwksBody = []byte(`{"keys":null}`) }},
+		{name: "JWKS keys not an array", want: "JWKS",
+			setup: func(p *provider) { p.jwksBody = []byte(`{"keys":{}}`) }},
+		{name: "JWKS an empty object", want: "no usable signing key",
+			setup: func(p *provider) { p.jwksBody = []byte(`{}`) }},
+		{name: "JWKS an array", want: "JWKS",
+			setup: func(p *provider) { p.jwksBody = []byte(`[]`) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
