@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -75,8 +74,6 @@ func authenticate(t *testing.T, a authn.TokenAuthenticator, token string) (*auth
 	authntest.CheckOutcome(t, resp, ok, err)
 	return resp, ok, err
 }
-
-func unix(t time.Time) int64 { return t.Unix() }
 
 // segment is the base64url of v's JSON.
 func segment(t testing.TB, v any) string {

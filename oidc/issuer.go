@@ -32,8 +32,6 @@ type mapping struct {
 	expr   string
 }
 
-func (m mapping) set() bool { return m.claim != "" || m.prog != nil }
-
 type extraMapping struct {
 	key  string
 	prog Program

@@ -73,6 +73,7 @@ func TestKeyRotation(t *testing.T) {
 		assert.Equal(t, jwks0+1, jwks1)
 		for range 10 {
 			_, ok, err = authenticate(t, a, tokNew)
+			require.NoError(t, err)
 			require.True(t, ok)
 		}
 		_, jwks2 := p.Fetches()

@@ -20,8 +20,9 @@ var pingCheck = healthCheck{name: "ping", check: func() error { return nil }}
 
 // readyChecks are /readyz's checks: ping, and with an OIDC authenticator
 // "oidc-keys", which fails until every issuer's keys have been loaded
-// once. An identity provider that goes down later does not fail it: its
-// last good keys keep verifying, so the server stays ready.
+// once, and while an issuer publishes no usable signing key (all its
+// tokens are refused). An identity provider that goes down later does not
+// fail it: its last good keys keep verifying, so the server stays ready.
 func readyChecks(auth *options.Authenticator) []healthCheck {
 	checks := []healthCheck{pingCheck}
 	if auth.OIDC != nil {

@@ -29,7 +29,7 @@ func ExampleProvider() {
 	var keys jose.JSONWebKeySet
 	getJSON(p, doc.JWKSURI, &keys)
 
-	jws, err := jose.ParseSigned(token, []jose.SignatureAlgorithm{jose.ES256})
+	jws, err := jose.ParseSignedCompact(token, []jose.SignatureAlgorithm{jose.ES256})
 	if err != nil {
 		panic(err)
 	}

@@ -96,7 +96,7 @@ func header(t *testing.T, token string) map[string]any {
 // allowing only alg, and returns the payload.
 func verify(t *testing.T, set jose.JSONWebKeySet, token, alg string) []byte {
 	t.Helper()
-	jws, err := jose.ParseSigned(token, []jose.SignatureAlgorithm{jose.SignatureAlgorithm(alg)})
+	jws, err := jose.ParseSignedCompact(token, []jose.SignatureAlgorithm{jose.SignatureAlgorithm(alg)})
 	require.NoError(t, err)
 	require.Len(t, jws.Signatures, 1)
 	keys := set.Key(jws.Signatures[0].Header.KeyID)
@@ -340,7 +340,7 @@ func TestSignWithRemovedKey(t *testing.T) {
 	assert.Equal(t, kid, header(t, token)["kid"])
 	set := jwks(t, p)
 	assert.Empty(t, set.Key(kid), "unpublished")
-	jws, err := jose.ParseSigned(token, []jose.SignatureAlgorithm{jose.ES256})
+	jws, err := jose.ParseSignedCompact(token, []jose.SignatureAlgorithm{jose.ES256})
 	require.NoError(t, err)
 	_, err = jws.Verify(p.PublicKey(kid))
 	require.NoError(t, err)
@@ -364,7 +364,7 @@ func TestSignRaw(t *testing.T) {
 		token := p.SignRaw([]byte(`{"alg":`), []byte(`not json`), kid)
 		assert.Equal(t, []byte(`{"alg":`), decodeSegment(t, token, 0))
 		assert.Equal(t, []byte(`not json`), decodeSegment(t, token, 1))
-		_, err := jose.ParseSigned(token, []jose.SignatureAlgorithm{jose.EdDSA})
+		_, err := jose.ParseSignedCompact(token, []jose.SignatureAlgorithm{jose.EdDSA})
 		require.Error(t, err)
 	})
 }
