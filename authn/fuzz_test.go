@@ -40,16 +40,7 @@ func FuzzBearerHeaders(f *testing.F) {
 			seen = append(seen, token)
 			return tokens.AuthenticateToken(ctx, token)
 		})
-		r := authntest.NewRequest()
-		r.Header = http.Header{}
-		if auth != "" {
-			r.Header["Authorization"] = []string{auth}
-		}
-		if proto != "" {
-			r.Header["Connection"] = []string{"Upgrade"}
-			r.Header["Upgrade"] = []string{"websocket"}
-			r.Header["Sec-Websocket-Protocol"] = []string{proto}
-		}
+		r := fuzzRequest(auth, proto)
 		resp, ok, err := authn.BearerToken(spy).AuthenticateRequest(r)
 		authntest.CheckOutcome(t, resp, ok, err)
 		for _, tok := range seen {
@@ -93,16 +84,7 @@ func FuzzDecisionLog(f *testing.F) {
 			Logger:   slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 			LogLimit: -1,
 		})(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
-		r := authntest.NewRequest()
-		r.Header = http.Header{}
-		if auth != "" {
-			r.Header["Authorization"] = []string{auth}
-		}
-		if proto != "" {
-			r.Header["Connection"] = []string{"Upgrade"}
-			r.Header["Upgrade"] = []string{"websocket"}
-			r.Header["Sec-Websocket-Protocol"] = []string{proto}
-		}
+		r := fuzzRequest(auth, proto)
 		h.ServeHTTP(httptest.NewRecorder(), r)
 		out := logs.String()
 		if out == "" {
@@ -126,4 +108,21 @@ func FuzzDecisionLog(f *testing.F) {
 			}
 		}
 	})
+}
+
+// fuzzRequest is a request with exactly the Authorization value auth and,
+// when proto is set, a WebSocket upgrade offering the protocols proto;
+// either may be empty.
+func fuzzRequest(auth, proto string) *http.Request {
+	r := authntest.NewRequest()
+	r.Header = http.Header{}
+	if auth != "" {
+		r.Header["Authorization"] = []string{auth}
+	}
+	if proto != "" {
+		r.Header["Connection"] = []string{"Upgrade"}
+		r.Header["Upgrade"] = []string{"websocket"}
+		r.Header["Sec-Websocket-Protocol"] = []string{proto}
+	}
+	return r
 }

@@ -52,12 +52,22 @@ func startReviewer(t *testing.T) (kubeconfig string, reviews *atomic.Int64) {
 	srv.TLS = srvTLS(ca)
 	srv.StartTLS()
 	t.Cleanup(srv.Close)
-	caFile := writeFile(t, "ca.crt", string(ca.CertPEM))
+	return webhookKubeconfig(t, srv.URL, writeFile(t, "ca.crt", string(ca.CertPEM))), reviews
+}
+
+// webhookKubeconfig writes the kubeconfig of a TokenReview webhook at
+// server, trusting caFile (none when empty), and returns its path.
+func webhookKubeconfig(t *testing.T, server, caFile string) string {
+	t.Helper()
+	ca := ""
+	if caFile != "" {
+		ca = fmt.Sprintf(", certificate-authority: %q", caFile)
+	}
 	return writeFile(t, "webhook.yaml", fmt.Sprintf(`apiVersion: v1
 kind: Config
 clusters:
 - name: reviewer
-  cluster: {server: %q, certificate-authority: %q}
+  cluster: {server: %q%s}
 users:
 - name: apiserver
   user: {}
@@ -65,7 +75,7 @@ contexts:
 - name: c
   context: {cluster: reviewer, user: apiserver}
 current-context: c
-`, srv.URL, caFile)), reviews
+`, server, ca))
 }
 
 func TestWebhookBurstMakesOneCall(t *testing.T) {
@@ -140,19 +150,7 @@ func TestWebhookErrorsAreNotCached(t *testing.T) {
 			srv.TLS = srvTLS(ca)
 			srv.StartTLS()
 			t.Cleanup(srv.Close)
-			kubeconfig := writeFile(t, "webhook.yaml", fmt.Sprintf(`apiVersion: v1
-kind: Config
-clusters:
-- name: reviewer
-  cluster: {server: %q, certificate-authority: %q}
-users:
-- name: apiserver
-  user: {}
-contexts:
-- name: c
-  context: {cluster: reviewer, user: apiserver}
-current-context: c
-`, srv.URL, writeFile(t, "ca.crt", string(ca.CertPEM))))
+			kubeconfig := webhookKubeconfig(t, srv.URL, writeFile(t, "ca.crt", string(ca.CertPEM)))
 			a := newAuth(t, &options.Options{WebhookConfigFile: kubeconfig, WebhookVersion: "v1", WebhookCacheTTL: 2 * time.Minute})
 
 			_, ok, err := a.AuthenticateRequest(authntest.NewBearerRequest("remote-token"))
@@ -173,19 +171,7 @@ func TestWebhookPlainHTTP(t *testing.T) {
 	tokens := authntest.Tokens(map[string]authn.UserInfo{"remote-token": {Name: "erin"}})
 	srv := httptest.NewServer(webhook.NewHandler(tokens, webhook.HandlerOptions{}))
 	t.Cleanup(srv.Close)
-	kubeconfig := writeFile(t, "webhook.yaml", fmt.Sprintf(`apiVersion: v1
-kind: Config
-clusters:
-- name: reviewer
-  cluster: {server: %q}
-users:
-- name: apiserver
-  user: {}
-contexts:
-- name: c
-  context: {cluster: reviewer, user: apiserver}
-current-context: c
-`, srv.URL))
+	kubeconfig := webhookKubeconfig(t, srv.URL, "")
 	o := &options.Options{WebhookConfigFile: kubeconfig, WebhookVersion: "v1"}
 	o.Logger = slog.New(slog.DiscardHandler)
 	_, err := o.New()
