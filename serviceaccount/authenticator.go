@@ -15,6 +15,7 @@ import (
 
 	"github.com/authnkit/authnkit/authn"
 	"github.com/authnkit/authnkit/internal/jwtpeek"
+	"github.com/authnkit/authnkit/internal/jwtverify"
 	"github.com/authnkit/authnkit/internal/reload"
 )
 
@@ -87,7 +88,7 @@ type Options struct {
 // lock on the request path. Create it with [New] and stop its key file
 // watchers with [Authenticator.Close].
 type Authenticator struct {
-	keys    atomic.Pointer[keySet]
+	keys    atomic.Pointer[jwtverify.Static]
 	static  []publicKey
 	files   []*reload.File[[]publicKey]
 	mu      sync.Mutex // serializes rebuilds of keys
@@ -101,7 +102,10 @@ type Authenticator struct {
 	logger  *slog.Logger
 }
 
-var _ authn.TokenAuthenticator = (*Authenticator)(nil)
+var (
+	_ authn.TokenAuthenticator = (*Authenticator)(nil)
+	_ jwtverify.Member         = (*Authenticator)(nil)
+)
 
 // New validates opts, reads every key file and returns an Authenticator
 // that keeps them current. It fails when a key file cannot be read or
@@ -192,7 +196,7 @@ func New(opts Options) (*Authenticator, error) {
 		a.mu.Unlock()
 	}
 	a.rebuild()
-	a.logger.Info("loaded service-account keys", "keys", len(a.keys.Load().all), "files", len(a.files))
+	a.logger.Info("loaded service-account keys", "keys", a.keys.Load().Len(), "files", len(a.files))
 	return a, nil
 }
 
@@ -212,10 +216,10 @@ func (a *Authenticator) rebuild() {
 // then each file's, in order), for publishing with [DiscoveryHandler]. The
 // slice is the caller's.
 func (a *Authenticator) PublicKeys() []crypto.PublicKey {
-	ks := a.keys.Load()
-	out := make([]crypto.PublicKey, len(ks.all))
-	for i, k := range ks.all {
-		out[i] = k.key
+	all := a.keys.Load().All()
+	out := make([]crypto.PublicKey, len(all))
+	for i, k := range all {
+		out[i] = k.Public
 	}
 	return out
 }
@@ -270,38 +274,61 @@ func (a *Authenticator) AuthenticateToken(ctx context.Context, token string) (*a
 	if err != nil {
 		return nil, false, nil
 	}
+	return a.authenticate(ctx, token, &jws, "")
+}
+
+// Owns reports whether iss is one of the issuers this authenticator
+// validates, for the JWT dispatch that options sets up.
+func (a *Authenticator) Owns(iss string) bool {
+	return iss != "" && ((a.legacy && iss == LegacyIssuer) || slices.Contains(a.issuers, iss))
+}
+
+// AuthenticateJWS is [Authenticator.AuthenticateToken] for a token that
+// the JWT dispatch has split already and attributed to iss, one of ours.
+func (a *Authenticator) AuthenticateJWS(ctx context.Context, token string, jws *jwtpeek.JWS, iss string) (*authn.Response, bool, error) {
+	if len(token) > MaxTokenSize {
+		return nil, false, nil
+	}
+	return a.authenticate(ctx, token, jws, iss)
+}
+
+// authenticate decodes the claims of a split token and validates it when
+// its issuer is ours (and, when the dispatch read it first, is iss).
+func (a *Authenticator) authenticate(ctx context.Context, token string, jws *jwtpeek.JWS, iss string) (*authn.Response, bool, error) {
 	var c claims
 	soft, hard := parseClaims(jws.Payload, &c)
-	if hard != nil || !a.ours(c.Issuer) {
+	if hard != nil || !a.Owns(c.Issuer) || (iss != "" && c.Issuer != iss) {
 		return nil, false, nil
 	}
 	if soft != nil {
-		return nil, false, fmt.Errorf("serviceaccount: issuer %q: %w: claims: %w", c.Issuer, authn.ErrMalformed, soft)
+		return nil, false, jwtverify.Refuse(authenticatorName, c.Issuer, "", fmt.Errorf("%w: claims: %w", authn.ErrMalformed, soft))
 	}
-	resp, err := a.validate(ctx, token, &jws, &c)
+	resp, kid, err := a.validate(ctx, token, jws, &c)
 	if err != nil {
-		return nil, false, err
+		return nil, false, jwtverify.Refuse(authenticatorName, c.Issuer, kid, err)
 	}
 	return resp, true, nil
 }
 
-// ours reports whether iss is one of the issuers this authenticator
-// validates.
-func (a *Authenticator) ours(iss string) bool {
-	if iss == "" {
-		return false
-	}
-	return (a.legacy && iss == LegacyIssuer) || slices.Contains(a.issuers, iss)
-}
+// authenticatorName names this package in a [TokenError].
+const authenticatorName = "serviceaccount"
 
-func (a *Authenticator) validate(ctx context.Context, token string, jws *jwtpeek.JWS, c *claims) (*authn.Response, error) {
+// TokenError is the type of every rejection of a token whose issuer is
+// ours: it carries the issuer, the key ID of the token's header and the
+// cause, and unwraps to the cause, so that [errors.Is] finds its authn
+// sentinel. The oidc package's TokenError is the same type.
+type TokenError = jwtverify.TokenError
+
+// validate checks a token of one of our issuers and returns the kid of
+// its header, for the error.
+func (a *Authenticator) validate(ctx context.Context, token string, jws *jwtpeek.JWS, c *claims) (*authn.Response, string, error) {
 	iss := c.Issuer
 	h, err := jwtpeek.ParseHeader(jws.Header)
 	if err != nil {
-		return nil, fmt.Errorf("serviceaccount: issuer %q: %w: %w", iss, authn.ErrMalformed, err)
+		return nil, "", fmt.Errorf("%w: %w", authn.ErrMalformed, err)
 	}
-	if err := a.verify(h, jws); err != nil {
-		return nil, fmt.Errorf("serviceaccount: issuer %q: %w", iss, err)
+	if err := a.verify(ctx, h, jws); err != nil {
+		return nil, h.Kid, err
 	}
 
 	// Audiences, as jwtTokenAuthenticator.AuthenticateToken: those
@@ -316,50 +343,27 @@ func (a *Authenticator) validate(ctx context.Context, token string, jws *jwtpeek
 	}
 	auds := authn.Intersect(wanted, tokenAuds)
 	if len(auds) == 0 {
-		return nil, fmt.Errorf("serviceaccount: issuer %q: %w: token audiences %q, accepted %q", iss, authn.ErrWrongAudience, clipList(tokenAuds), clipList(wanted))
+		return nil, h.Kid, fmt.Errorf("%w: token audiences %q, accepted %q", authn.ErrWrongAudience, jwtverify.ClipList(tokenAuds), jwtverify.ClipList(wanted))
 	}
 
+	var resp *authn.Response
 	if a.legacy && iss == LegacyIssuer {
-		return a.validateLegacy(ctx, token, c, auds)
+		resp, err = a.validateLegacy(ctx, token, c, auds)
+	} else {
+		resp, err = a.validateBound(ctx, c, auds)
 	}
-	return a.validateBound(ctx, c, auds)
+	return resp, h.Kid, err
 }
 
 // verify checks the header's algorithm and the signature against the keys
 // named by kid, or all keys when there is no kid. A key from a JWK that
 // names an "alg" verifies that algorithm only.
-func (a *Authenticator) verify(h jwtpeek.Header, jws *jwtpeek.JWS) error {
+func (a *Authenticator) verify(ctx context.Context, h jwtpeek.Header, jws *jwtpeek.JWS) error {
 	alg, err := allowedAlg(h.Alg)
 	if err != nil {
-		return fmt.Errorf("%w: alg %q: %w", authn.ErrBadSignature, clipString(h.Alg), err)
+		return fmt.Errorf("%w: alg %q: %w", authn.ErrBadSignature, jwtverify.Clip(h.Alg), err)
 	}
-	ks := a.keys.Load()
-	candidates := ks.all
-	if h.Kid != "" {
-		candidates = ks.byKID[h.Kid]
-		if len(candidates) == 0 {
-			return fmt.Errorf("%w: kid %q", authn.ErrUnknownKey, clipString(h.Kid))
-		}
-	}
-	var buf [64]byte
-	var dig []byte
-	tried := 0
-	for _, k := range candidates {
-		if (k.alg != "" && k.alg != h.Alg) || !alg.Fits(k.key) {
-			continue
-		}
-		if dig == nil {
-			dig = alg.Digest(jws.SigningInput, &buf)
-		}
-		tried++
-		if alg.VerifyDigest(k.key, jws.SigningInput, dig, jws.Signature) == nil {
-			return nil
-		}
-	}
-	if tried == 0 {
-		return fmt.Errorf("%w: no %s key (kid %q)", authn.ErrUnknownKey, h.Alg, clipString(h.Kid))
-	}
-	return fmt.Errorf("%w: %s, kid %q, %d keys tried", authn.ErrBadSignature, h.Alg, clipString(h.Kid), tried)
+	return jwtverify.Verify(ctx, a.keys.Load(), alg, h, jws)
 }
 
 // checkTimes applies go-jose's Claims.ValidateWithLeeway as Kubernetes
@@ -381,26 +385,25 @@ func (a *Authenticator) checkTimes(c *claims) error {
 
 // validateBound applies Kubernetes' bound-token validator (claims.go).
 func (a *Authenticator) validateBound(ctx context.Context, c *claims, auds []string) (*authn.Response, error) {
-	iss := c.Issuer
 	if err := a.checkTimes(c); err != nil {
-		return nil, fmt.Errorf("serviceaccount: issuer %q: %w", iss, err)
+		return nil, err
 	}
 	k := &c.K8s
 	ns, sa := k.Namespace, k.ServiceAccount
 	if ns == "" || sa.Name == "" || sa.UID == "" {
-		return nil, fmt.Errorf("serviceaccount: issuer %q: %w: missing namespace, service account name or UID", iss, authn.ErrMalformed)
+		return nil, fmt.Errorf("%w: missing namespace, service account name or UID", authn.ErrMalformed)
 	}
 	if k.ValidatingWebhook != nil || k.MutatingWebhook != nil {
 		// Kubernetes refuses these unless its alpha feature gate
 		// APIServerWebhookAuthenticationToken is on; it is off by default.
-		return nil, fmt.Errorf("serviceaccount: issuer %q: %w: token bound to a webhook configuration", iss, authn.ErrMalformed)
+		return nil, fmt.Errorf("%w: token bound to a webhook configuration", authn.ErrMalformed)
 	}
 	if err := a.check(ctx, KindServiceAccount, ns, sa); err != nil {
-		return nil, fmt.Errorf("serviceaccount: issuer %q: %w", iss, err)
+		return nil, err
 	}
 	if k.Secret != nil {
 		if err := a.check(ctx, KindSecret, ns, *k.Secret); err != nil {
-			return nil, fmt.Errorf("serviceaccount: issuer %q: %w", iss, err)
+			return nil, err
 		}
 	}
 	var extra map[string][]string
@@ -415,13 +418,13 @@ func (a *Authenticator) validateBound(ctx context.Context, c *claims, auds []str
 	}
 	if p := k.Pod; p != nil {
 		if err := a.check(ctx, KindPod, ns, *p); err != nil {
-			return nil, fmt.Errorf("serviceaccount: issuer %q: %w", iss, err)
+			return nil, err
 		}
 	}
 	if n := k.Node; n != nil && k.Pod == nil {
 		// A token bound to a node alone: the node must still be there.
 		if err := a.check(ctx, KindNode, "", *n); err != nil {
-			return nil, fmt.Errorf("serviceaccount: issuer %q: %w", iss, err)
+			return nil, err
 		}
 	}
 	// The order of UserInfo() in k8s.io/apiserver's serviceaccount util.go.
@@ -453,15 +456,15 @@ func (a *Authenticator) validateLegacy(ctx context.Context, token string, c *cla
 	ns, name, uid, secret := c.LegacyNamespace, c.LegacySAName, c.LegacySAUID, c.LegacySecretName
 	switch {
 	case c.Subject == "":
-		return nil, fmt.Errorf("serviceaccount: legacy token: %w: sub claim is missing", authn.ErrMalformed)
+		return nil, fmt.Errorf("legacy token: %w: sub claim is missing", authn.ErrMalformed)
 	case ns == "" || name == "" || uid == "" || secret == "":
-		return nil, fmt.Errorf("serviceaccount: legacy token: %w: namespace, secret name, service account name or UID claim is missing", authn.ErrMalformed)
+		return nil, fmt.Errorf("legacy token: %w: namespace, secret name, service account name or UID claim is missing", authn.ErrMalformed)
 	case !matchesUsername(c.Subject, ns, name):
-		return nil, fmt.Errorf("serviceaccount: legacy token: %w: sub claim is invalid", authn.ErrMalformed)
+		return nil, fmt.Errorf("legacy token: %w: sub claim is invalid", authn.ErrMalformed)
 	}
 	if a.secrets != nil {
 		if err := a.checkLegacy(ctx, token, ns, name, uid, secret); err != nil {
-			return nil, fmt.Errorf("serviceaccount: legacy token: %w", err)
+			return nil, fmt.Errorf("legacy token: %w", err)
 		}
 	}
 	return newResponse(ns, name, uid, auds, nil), nil
@@ -492,7 +495,7 @@ func (a *Authenticator) checkLegacy(ctx context.Context, token, ns, name, uid, s
 		return err
 	}
 	if since := s.Labels[InvalidSinceLabel]; since != "" {
-		return fmt.Errorf("%w (since %q): remove the label to allow the token again", revoked(RevokedInvalidated), clipString(since))
+		return fmt.Errorf("%w (since %q): remove the label to allow the token again", revoked(RevokedInvalidated), jwtverify.Clip(since))
 	}
 	return nil
 }
@@ -513,7 +516,7 @@ func (a *Authenticator) check(ctx context.Context, kind Kind, ns string, r ref) 
 	case !found:
 		return &RevokedError{Kind: kind, Namespace: ns, Name: r.Name, Reason: RevokedNotFound}
 	case uid != r.UID:
-		return fmt.Errorf("%w (%q, the token names %q)", &RevokedError{Kind: kind, Namespace: ns, Name: r.Name, Reason: RevokedUIDChanged}, clipString(uid), clipString(r.UID))
+		return fmt.Errorf("%w (%q, the token names %q)", &RevokedError{Kind: kind, Namespace: ns, Name: r.Name, Reason: RevokedUIDChanged}, jwtverify.Clip(uid), jwtverify.Clip(r.UID))
 	}
 	return nil
 }
@@ -559,23 +562,4 @@ func isDNSSubdomain(s string) bool {
 		}
 	}
 	return true
-}
-
-// clipString bounds an unverified header value for an error message.
-func clipString(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "…"
-	}
-	return s
-}
-
-func clipList(l []string) []string {
-	if len(l) > 8 {
-		l = l[:8]
-	}
-	out := make([]string, len(l))
-	for i, s := range l {
-		out[i] = clipString(s)
-	}
-	return out
 }

@@ -489,3 +489,23 @@ func TestIssuers(t *testing.T) {
 		assert.Len(t, resp.Audiences, 1, "API audiences default to every issuer")
 	}
 }
+
+// Every rejection of a token of ours is a *TokenError naming the issuer
+// and the kid, and still matches its authn sentinel.
+func TestTokenError(t *testing.T) {
+	t.Parallel()
+	signer, other := ecKey(t, elliptic.P256()), ecKey(t, elliptic.P256())
+	a := newAuth(t, Options{Keys: []crypto.PublicKey{other.Public()}})
+	iss := newIssuer(t, signer)
+	tok := mint(t, iss, BoundToken{Namespace: "ns", Name: "sa", UID: "u-1"})
+	kid, err := KeyID(signer.Public())
+	require.NoError(t, err)
+
+	_, ok, err := a.AuthenticateToken(t.Context(), tok)
+	require.False(t, ok)
+	require.ErrorIs(t, err, authn.ErrUnknownKey)
+	te, isTokenError := errors.AsType[*TokenError](err)
+	require.True(t, isTokenError)
+	assert.Equal(t, TokenError{Authenticator: "serviceaccount", Issuer: testIssuer, KeyID: kid, Err: te.Err}, *te)
+	assert.Equal(t, `serviceaccount: issuer "`+testIssuer+`": authn: unknown signing key: kid "`+kid+`"`, err.Error())
+}

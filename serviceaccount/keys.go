@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/authnkit/authnkit/internal/jwtverify"
 	"github.com/authnkit/authnkit/internal/keyload"
 )
 
@@ -65,7 +66,7 @@ func newPublicKey(key any, jwkKeyID, jwkAlg string) (publicKey, error) {
 	if jwkAlg != "" {
 		alg, err := allowedAlg(jwkAlg)
 		if err != nil {
-			return publicKey{}, fmt.Errorf("alg %q: %w", clipString(jwkAlg), err)
+			return publicKey{}, fmt.Errorf("alg %q: %w", jwtverify.Clip(jwkAlg), err)
 		}
 		if !alg.Fits(pub) {
 			return publicKey{}, fmt.Errorf("alg %q does not fit a %T", jwkAlg, pub)
@@ -78,22 +79,14 @@ func newPublicKey(key any, jwkKeyID, jwkAlg string) (publicKey, error) {
 	return publicKey{key: pub, kid: kid, jwkKeyID: jwkKeyID, alg: jwkAlg}, nil
 }
 
-// keySet is an immutable snapshot of all verification keys.
-type keySet struct {
-	all   []*publicKey
-	byKID map[string][]*publicKey
-}
-
-func newKeySet(groups ...[]publicKey) *keySet {
-	s := &keySet{byKID: make(map[string][]*publicKey)}
+// newKeySet is the immutable snapshot of all verification keys: each
+// listed under the kid derived from it and, from a JWKS, the kid it was
+// published under, bound to its JWK's "alg" if it had one.
+func newKeySet(groups ...[]publicKey) *jwtverify.Static {
+	s := jwtverify.NewStatic()
 	for _, g := range groups {
-		for i := range g {
-			k := &g[i]
-			s.all = append(s.all, k)
-			s.byKID[k.kid] = append(s.byKID[k.kid], k)
-			if k.jwkKeyID != "" && k.jwkKeyID != k.kid {
-				s.byKID[k.jwkKeyID] = append(s.byKID[k.jwkKeyID], k)
-			}
+		for _, k := range g {
+			s.Add(keyload.Key{Public: k.key, KeyID: k.jwkKeyID, Alg: k.alg}, k.kid, k.jwkKeyID)
 		}
 	}
 	return s

@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/authnkit/authnkit/internal/jwtpeek"
+	"github.com/authnkit/authnkit/internal/jwtverify"
 )
 
 var errDateRange = errors.New("NumericDate out of range")
@@ -190,7 +191,7 @@ func readK8s(r *jwtpeek.Reader, k *k8sClaims) error {
 		}
 		if errors.Is(err, jwtpeek.ErrType) || errors.Is(err, errDateRange) {
 			if soft == nil {
-				soft = fmt.Errorf("kubernetes.io: %q: %w", clipBytes(name), err)
+				soft = fmt.Errorf("kubernetes.io: %q: %w", jwtverify.Clip(string(name)), err)
 			}
 			continue
 		}
@@ -232,5 +233,3 @@ func readRef(r *jwtpeek.Reader) (*ref, error) {
 		}
 	}
 }
-
-func clipBytes(b []byte) string { return clipString(string(b)) }
