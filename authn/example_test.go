@@ -2,11 +2,15 @@ package authn_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 
 	"github.com/authnkit/authnkit/authn"
+	"github.com/authnkit/authnkit/union"
 )
 
 // Custom identity logic is one function.
@@ -79,4 +83,98 @@ func ExampleIsUnavailable() {
 	down := &authn.UnavailableError{Err: fmt.Errorf("fetch keys: connection refused")}
 	fmt.Println(authn.IsUnavailable(down), authn.IsUnavailable(authn.ErrExpired))
 	// Output: true false
+}
+
+// A guest identity of your own, as a fallback: asked only when no other
+// member had an opinion, so a wrong token is never a guest.
+func ExampleFallback() {
+	tokens := authn.TokenAuthenticatorFunc(func(_ context.Context, token string) (*authn.Response, bool, error) {
+		if token == "s3cret" {
+			return &authn.Response{User: authn.UserInfo{Name: "alice"}}, true, nil
+		}
+		return nil, false, nil
+	})
+	guest := authn.Fallback(authn.AuthenticatorFunc(func(*http.Request) (*authn.Response, bool, error) {
+		return &authn.Response{User: authn.UserInfo{Name: "guest"}}, true, nil
+	}))
+	a := union.New(guest, authn.BearerToken(tokens)) // the order does not matter
+	for _, header := range []string{"", "Bearer s3cret", "Bearer wrong"} {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		if header != "" {
+			r.Header.Set("Authorization", header)
+		}
+		resp, ok, err := a.AuthenticateRequest(r)
+		if ok {
+			fmt.Println(resp.User.Name)
+		} else {
+			fmt.Println(authn.Reason(err))
+		}
+	}
+	// Output:
+	// guest
+	// alice
+	// unrecognized
+}
+
+// Named attributes an authenticator's errors, so a refusal says which
+// one decided; Reason names the kind of refusal in one word.
+func ExampleNamed() {
+	keys := authn.NamedToken("apikeys", authn.TokenAuthenticatorFunc(func(context.Context, string) (*authn.Response, bool, error) {
+		return nil, false, fmt.Errorf("apikeys: key revoked: %w", authn.ErrRevoked)
+	}))
+	_, _, err := authn.BearerToken(keys).AuthenticateRequest(bearerRequest("k-1"))
+	fmt.Println(authn.Authenticators(err), authn.Reason(err))
+	// Output: [apikeys] revoked
+}
+
+// AsBearer checks a token that arrives without a request, such as a
+// TokenReview's, as BearerToken checks a header's.
+func ExampleAsBearer() {
+	tokens := authn.TokenAuthenticatorFunc(func(_ context.Context, token string) (*authn.Response, bool, error) {
+		return &authn.Response{User: authn.UserInfo{Name: "token-" + token}}, true, nil
+	})
+	review := authn.AddTokenAuthenticatedGroup(authn.AsBearer(tokens))
+	resp, _, _ := review.AuthenticateToken(context.Background(), "abc")
+	fmt.Println(resp.User.Name, resp.User.Groups)
+	_, _, err := review.AuthenticateToken(context.Background(), "a b")
+	fmt.Println(errors.Is(err, authn.ErrMalformed))
+	// Output:
+	// token-abc [system:authenticated]
+	// true
+}
+
+// AddTokenGroups appends groups to every success of a token
+// authenticator, as Kubernetes' token group adder.
+func ExampleAddTokenGroups() {
+	tokens := authn.TokenAuthenticatorFunc(func(context.Context, string) (*authn.Response, bool, error) {
+		return &authn.Response{User: authn.UserInfo{Name: "ci-bot", Groups: []string{"bots"}}}, true, nil
+	})
+	resp, _, _ := authn.AddTokenGroups(tokens, "ci", "bots").AuthenticateToken(context.Background(), "t")
+	fmt.Println(resp.User.Groups)
+	// Output: [bots ci bots]
+}
+
+func bearerRequest(token string) *http.Request {
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	r.Header.Set("Authorization", "Bearer "+token)
+	return r
+}
+
+// The decision log: one line per refusal, with its reason and a keyed
+// fingerprint of the credential, never the credential.
+func ExampleMiddlewareOptions_logger() {
+	noTime := func(_ []string, a slog.Attr) slog.Attr {
+		if a.Key == slog.TimeKey || a.Key == "credential" || a.Key == "remote" {
+			return slog.Attr{} // the fingerprint's key is random per middleware
+		}
+		return a
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{ReplaceAttr: noTime}))
+	tokens := authn.NamedToken("tokens", authn.TokenAuthenticatorFunc(func(context.Context, string) (*authn.Response, bool, error) {
+		return nil, false, &authn.ExpiredError{}
+	}))
+	h := authn.Middleware(authn.BearerToken(tokens), authn.MiddlewareOptions{Logger: logger})(http.NotFoundHandler())
+	h.ServeHTTP(httptest.NewRecorder(), bearerRequest("s3cret"))
+	// Output:
+	// level=INFO msg="authentication refused" reason=expired status=401 method=GET path=/ authenticator=tokens err="authn: invalid bearer token: authn: credential expired at 0001-01-01T00:00:00Z"
 }
