@@ -166,7 +166,7 @@ func DefaultFailureHandler(challenges []Challenge, retryAfter time.Duration) Fai
 	}
 	// Everything an answer holds is the same every time: build it once,
 	// so that a refusal costs a flood of bad credentials no encoding.
-	retry := []string{strconv.FormatInt(secs, 10)}
+	retry := strconv.FormatInt(secs, 10)
 	unavailable := statusBody(NewStatus(http.StatusServiceUnavailable, "ServiceUnavailable", "authentication is temporarily unavailable"))
 	unauthorized := statusBody(NewStatus(http.StatusUnauthorized, "Unauthorized", "Unauthorized"))
 	var plain, invalid []string
@@ -177,7 +177,7 @@ func DefaultFailureHandler(challenges []Challenge, retryAfter time.Duration) Fai
 	return func(w http.ResponseWriter, _ *http.Request, err error) {
 		h := w.Header()
 		if IsUnavailable(err) {
-			h["Retry-After"] = retry
+			h["Retry-After"] = []string{retry}
 			writeStatusBody(w, http.StatusServiceUnavailable, unavailable)
 			return
 		}
@@ -186,7 +186,7 @@ func DefaultFailureHandler(challenges []Challenge, retryAfter time.Duration) Fai
 			values = invalid
 		}
 		if len(values) > 0 {
-			h["Www-Authenticate"] = append(h["Www-Authenticate"], values...)
+			h["Www-Authenticate"] = append(slices.Clip(h["Www-Authenticate"]), values...)
 		}
 		writeStatusBody(w, http.StatusUnauthorized, unauthorized)
 	}

@@ -41,19 +41,14 @@ func statusBody(st Status) []byte {
 	return append(body, '\n')
 }
 
-// The headers of every Status answer, as values ready to assign.
-var (
-	jsonContentType = []string{"application/json"}
-	noSniff         = []string{"nosniff"}
-	noStore         = []string{"no-store"}
-)
-
-// writeStatusBody writes a Status body already encoded.
+// writeStatusBody writes a Status body already encoded. Header values
+// get slices of their own: whatever later changes a response's headers in
+// place must not reach another response.
 func writeStatusBody(w http.ResponseWriter, code int, body []byte) {
 	h := w.Header()
-	h["Content-Type"] = jsonContentType
-	h["X-Content-Type-Options"] = noSniff
-	h["Cache-Control"] = noStore
+	h["Content-Type"] = []string{"application/json"}
+	h["X-Content-Type-Options"] = []string{"nosniff"}
+	h["Cache-Control"] = []string{"no-store"}
 	w.WriteHeader(code)
 	_, _ = w.Write(body)
 }
