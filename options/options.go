@@ -172,7 +172,7 @@ func NewOptions() *Options {
 	return &Options{
 		AnonymousAuth:   true,
 		WebhookVersion:  webhook.V1beta1,
-		WebhookCacheTTL: union.WebhookDefaultTTL,
+		WebhookCacheTTL: webhook.DefaultCacheTTL,
 		OIDC:            OIDCOptions{UsernameClaim: "sub", SigningAlgs: []string{oidc.DefaultSigningAlgorithm}},
 	}
 }

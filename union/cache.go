@@ -28,15 +28,6 @@ const (
 	// [CacheOptions.FailureTTL] is zero: 0, failures are not cached, as
 	// kube-apiserver's TokenFailureCacheTTL (same file).
 	DefaultFailureTTL time.Duration = 0
-	// WebhookDefaultTTL is kube-apiserver's default for
-	// --authentication-token-webhook-cache-ttl: 2m (WithWebHook in the same
-	// file). Kubernetes caches the webhook's successes and its
-	// "authenticated: false" answers for this long, in a cache of its own in
-	// front of the webhook (k8s.io/kubernetes/pkg/kubeapiserver/authenticator/config.go,
-	// newWebhookTokenAuthenticator), and does not cache its errors. Use it
-	// for both [CacheOptions.SuccessTTL] and [CacheOptions.FailureTTL], with
-	// [CacheOptions.CacheErrors] false, to match.
-	WebhookDefaultTTL = 2 * time.Minute
 	// DefaultMaxEntries bounds the cache when [CacheOptions.MaxEntries] is
 	// zero: 32768 entries, a few MiB. Kubernetes' token cache has no bound;
 	// 32k entries is the size a comment in its source calls a 2x safety

@@ -48,7 +48,7 @@
 // zero value does the same ([DefaultSuccessTTL], [DefaultFailureTTL]). Its
 // webhook authenticator has a cache of its own, set by
 // --authentication-token-webhook-cache-ttl (default 2m,
-// [WebhookDefaultTTL]), which keeps both successes and "authenticated:
+// webhook.DefaultCacheTTL), which keeps both successes and "authenticated:
 // false" answers that long and never its errors ([CacheOptions.CacheErrors]
 // false). The shared upstream call has Kubernetes' 30s timeout
 // ([DefaultTimeout]).

@@ -28,6 +28,18 @@ const (
 	DefaultMaxResponseBytes = 1 << 20
 )
 
+// DefaultCacheTTL is kube-apiserver's default for
+// --authentication-token-webhook-cache-ttl: 2m (WithWebHook in
+// k8s.io/kubernetes/pkg/kubeapiserver/options/authentication.go).
+// Kubernetes caches the webhook's successes and its "authenticated: false"
+// answers for this long, in a cache of its own in front of the webhook
+// (newWebhookTokenAuthenticator in
+// k8s.io/kubernetes/pkg/kubeapiserver/authenticator/config.go), and does
+// not cache its errors. The [Authenticator] does not cache: to match, put
+// it behind a union.Cache with this as both SuccessTTL and FailureTTL and
+// CacheErrors false.
+const DefaultCacheTTL = 2 * time.Minute
+
 // DefaultRetry is kube-apiserver's token-webhook retry backoff
 // (k8s.io/apiserver/pkg/server/options: DefaultAuthWebhookRetryBackoff,
 // shaped by k8s.io/apiserver/pkg/util/webhook:
