@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/authnkit/authnkit/authn"
+	"github.com/authnkit/authnkit/internal/audience"
 )
 
 // Defaults of [Options], kube-apiserver's.
@@ -308,7 +309,7 @@ func (a *Authenticator) AuthenticateToken(ctx context.Context, token string) (*a
 		if len(got) == 0 {
 			got = a.implicit
 		}
-		auds = authn.Intersect(wantAuds, got)
+		auds = audience.Intersect(wantAuds, got)
 		if len(auds) == 0 {
 			return nil, false, fmt.Errorf("webhook: server accepted the token for %q, none of %q: %w", got, wantAuds, authn.ErrWrongAudience)
 		}
