@@ -1,6 +1,7 @@
 package options
 
 import (
+	"cmp"
 	"errors"
 	"flag"
 	"fmt"
@@ -469,10 +470,7 @@ func (o *Options) New() (*Authenticator, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
-	logger := o.Logger
-	if logger == nil {
-		logger = slog.Default()
-	}
+	logger := cmp.Or(o.Logger, slog.Default())
 	auds := slices.Clone(o.APIAudiences)
 	if len(auds) == 0 {
 		// kube-apiserver's ToAuthenticationConfig: every issuer.

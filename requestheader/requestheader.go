@@ -1,6 +1,7 @@
 package requestheader
 
 import (
+	"cmp"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -191,10 +192,7 @@ var _ authn.Authenticator = (*Authenticator)(nil)
 // error) and watches it until [Authenticator.Close]; with ClientCA or
 // Verifier it owns no goroutine. Errors name the offending option.
 func New(opts Options) (*Authenticator, error) {
-	base := opts.Logger
-	if base == nil {
-		base = slog.Default()
-	}
+	base := cmp.Or(opts.Logger, slog.Default())
 	h, allowed, err := validate(opts)
 	if err != nil {
 		return nil, err

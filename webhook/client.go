@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -183,10 +184,7 @@ func New(opts Options) (*Authenticator, error) {
 	if a.max <= 0 {
 		a.max = DefaultMaxResponseBytes
 	}
-	if a.logger == nil {
-		a.logger = slog.Default()
-	}
-	a.logger = a.logger.With("authenticator", "webhook")
+	a.logger = cmp.Or(a.logger, slog.Default()).With("authenticator", "webhook")
 	u, err := parseServer(cfg.Server, opts.InsecureAllowHTTP)
 	if err != nil {
 		return nil, fmt.Errorf("webhook: %s: %w", where, err)

@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -87,10 +88,7 @@ func NewHandler(t authn.TokenAuthenticator, opts HandlerOptions) http.Handler {
 	if h.max <= 0 {
 		h.max = DefaultMaxBodyBytes
 	}
-	if h.logger == nil {
-		h.logger = slog.Default()
-	}
-	h.logger = h.logger.With("authenticator", "webhook")
+	h.logger = cmp.Or(h.logger, slog.Default()).With("authenticator", "webhook")
 	return h
 }
 

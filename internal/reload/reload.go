@@ -150,14 +150,11 @@ func newFile[T any](path string, parse func(path string, data []byte) (*T, error
 		name:     name,
 		parse:    parse,
 		maxSize:  opts.MaxSize,
-		logger:   opts.Logger,
+		logger:   cmp.Or(opts.Logger, slog.Default()),
 		onError:  opts.OnError,
 		onReload: opts.OnReload,
 		stop:     make(chan struct{}),
 		done:     make(chan struct{}),
-	}
-	if f.logger == nil {
-		f.logger = slog.Default()
 	}
 	if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSymlink != 0 {
 		f.symlink = true
