@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"slices"
+
+	"github.com/authnkit/authnkit/internal/audience"
 )
 
 // AudienceAgnostic adapts a token authenticator that knows nothing of
@@ -37,7 +39,7 @@ func withImplicitAudiences(ctx context.Context, implicit []string, check func() 
 	if wanted == nil {
 		return check()
 	}
-	auds := Intersect(implicit, wanted)
+	auds := audience.Intersect(implicit, wanted)
 	if len(auds) == 0 {
 		return nil, false, nil
 	}

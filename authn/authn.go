@@ -27,6 +27,15 @@ type UserInfo struct {
 	Extra map[string][]string
 }
 
+// CredentialIDKey is the [UserInfo.Extra] key under which an
+// authenticator records which credential authenticated the user, as
+// Kubernetes does (user.CredentialIDKey in k8s.io/apiserver). The value
+// names the kind of credential and identifies it without revealing it:
+// "X509SHA256=" and the hexadecimal SHA-256 of a client certificate
+// (package x509auth), "JTI=" and a service-account token's ID (package
+// serviceaccount).
+const CredentialIDKey = "authentication.kubernetes.io/credential-id"
+
 // Clone returns a deep copy of u that the caller may change freely.
 func (u UserInfo) Clone() UserInfo {
 	c := UserInfo{Name: u.Name, UID: u.UID, Groups: slices.Clone(u.Groups)}

@@ -3,6 +3,8 @@ package authn
 import (
 	"context"
 	"slices"
+
+	"github.com/authnkit/authnkit/internal/audience"
 )
 
 type responseKey struct{}
@@ -49,12 +51,8 @@ func AudiencesFrom(ctx context.Context) []string {
 
 // Intersect returns the members of a that also appear in b, in a's order,
 // without duplicates; nil when there are none.
-func Intersect(a, b []string) []string {
-	var out []string
-	for _, x := range a {
-		if slices.Contains(b, x) && !slices.Contains(out, x) {
-			out = append(out, x)
-		}
-	}
-	return out
-}
+//
+// It serves authnkit's own audience-aware packages, which now share it
+// through an internal package; it remains exported only until the last of
+// them has moved there, and will then be removed.
+func Intersect(a, b []string) []string { return audience.Intersect(a, b) }

@@ -1,6 +1,7 @@
 package authn
 
 import (
+	"cmp"
 	"context"
 	"crypto/hmac"
 	"crypto/rand"
@@ -36,13 +37,7 @@ type decisionLog struct {
 }
 
 func newDecisionLog(logger *slog.Logger, limit int) *decisionLog {
-	if logger == nil {
-		logger = slog.Default()
-	}
-	if limit == 0 {
-		limit = DefaultLogLimit
-	}
-	d := &decisionLog{logger: logger, limit: limit}
+	d := &decisionLog{logger: cmp.Or(logger, slog.Default()), limit: cmp.Or(limit, DefaultLogLimit)}
 	_, _ = rand.Read(d.key[:]) // crypto/rand.Read never fails (Go 1.24)
 	return d
 }

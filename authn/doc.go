@@ -35,6 +35,18 @@
 //     context ([ResponseFrom], [UserFrom]), answers failures with a
 //     Kubernetes Status body, and logs each refusal (the decision log).
 //
+// # Shared shapes
+//
+//   - [FileOptions] configures every file an authnkit authenticator reads
+//     and keeps current (token and password files, CA bundles, CRLs, deny
+//     lists, bootstrap-token Secrets): the Path, the periodic check's
+//     Interval, the MaxSize limit, and the OnError and OnReload callbacks,
+//     documented there once. Every file-backed type has a Reload method
+//     that reads its files at once and returns what failed, the previous
+//     content still serving.
+//   - [CredentialIDKey] is the [UserInfo.Extra] key that records which
+//     credential authenticated a user, as Kubernetes' audit logs show it.
+//
 // # Errors
 //
 // Failures match sentinels such as [ErrInvalidToken], [ErrExpired] or

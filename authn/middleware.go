@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/authnkit/authnkit/internal/audience"
 )
 
 // Challenge is an authentication scheme advertised in the WWW-Authenticate
@@ -107,7 +109,7 @@ func Middleware(a Authenticator, opts MiddlewareOptions) func(http.Handler) http
 				fail(w, r, err)
 				return
 			}
-			if len(auds) > 0 && len(resp.Audiences) > 0 && len(Intersect(auds, resp.Audiences)) == 0 {
+			if len(auds) > 0 && len(resp.Audiences) > 0 && len(audience.Intersect(auds, resp.Audiences)) == 0 {
 				log.refused(r, ErrWrongAudience)
 				fail(w, r, ErrWrongAudience)
 				return

@@ -1,6 +1,7 @@
 package basicauth
 
 import (
+	"cmp"
 	"context"
 	"crypto/hmac"
 	"crypto/rand"
@@ -38,23 +39,27 @@ const (
 	DefaultMaxQueueWait = time.Second
 )
 
-// MaxFileSize bounds the password file (and the data given to
-// [NewFromCSV]), in bytes: 16 MiB, some 100,000 rows of argon2id hashes.
-const MaxFileSize = 16 << 20
+// DefaultMaxSize bounds the password file (and the data given to
+// [NewFromCSV]), in bytes, when [authn.FileOptions.MaxSize] is zero: 16
+// MiB, some 100,000 rows of argon2id hashes.
+const DefaultMaxSize = 16 << 20
 
 // staticName stands for the file name in errors about [NewFromCSV] data.
 const staticName = "<csv data>"
 
-// Options configures an [Authenticator]. The zero value is usable: a
-// one-minute reload check, a one-minute cache of 10,000 entries, half the
-// CPUs for hashing, a queue of 8 waiting checks per hashing slot and a
-// one-second wait in it, logging to [slog.Default].
+// Options configures an [Authenticator]. [New] requires Path; the zero
+// value of every other field is a sound default: a one-minute reload
+// check, a one-minute cache of 10,000 entries, half the CPUs for hashing,
+// a queue of 8 waiting checks per hashing slot and a one-second wait in
+// it, logging to [slog.Default].
 type Options struct {
-	// Interval is how often [New] re-checks the file in addition to
-	// file-system notifications. Zero means one minute; a negative value
-	// disables the periodic check (notifications still work). Ignored by
-	// [NewFromCSV].
-	Interval time.Duration
+	// FileOptions names the password file and says how [New] keeps it
+	// current: Path (required by New), Interval, MaxSize (zero:
+	// [DefaultMaxSize]), OnError and OnReload. See [authn.FileOptions]. A
+	// reload failure's error names the file and the line, never a
+	// password. [NewFromCSV] applies MaxSize to its data and ignores the
+	// rest.
+	authn.FileOptions
 	// CacheTTL is how long a successful bcrypt or argon2id check is
 	// remembered, so that a client sending the same credentials on every
 	// request pays for the hash once per TTL. Zero means
@@ -90,10 +95,6 @@ type Options struct {
 	// failures and lifecycle events, never a password. Nil means
 	// [slog.Default], resolved once in the constructor.
 	Logger *slog.Logger
-	// OnError, when set, is called with each failure to reload the file
-	// (after it is logged), on the watcher goroutine. It must not call
-	// [Authenticator.Close]. Ignored by [NewFromCSV].
-	OnError func(error)
 }
 
 // Authenticator authenticates requests carrying HTTP Basic credentials
@@ -115,9 +116,9 @@ type Authenticator struct {
 	macKey          [32]byte     // per-authenticator random key for cache keys
 	serving         atomic.Int64 // users in the table serving; -1 before the first load
 
-	// Test hooks, set only by this package's tests before use.
-	beforeHash func() // called with a check slot held, right before hashing
-	onReload   func() // called after each successful reload
+	// beforeHash, a test hook set only by this package's tests before
+	// use, is called with a check slot held, right before hashing.
+	beforeHash func()
 }
 
 var _ authn.Authenticator = (*Authenticator)(nil)
@@ -126,32 +127,20 @@ var _ authn.Authenticator = (*Authenticator)(nil)
 // password: the same value, so not even its text tells them apart.
 var errInvalid = fmt.Errorf("basicauth: %w", authn.ErrInvalidCredentials)
 
-// New reads the password file at path (format: see the package
-// documentation), and keeps it current: a change on disk is noticed
-// (file-system notifications, and a periodic check every opts.Interval)
-// and loaded; a file that fails to load leaves the previous one in use,
-// is logged, and is passed to opts.OnError. New returns an error, naming
-// the file and line, if the file cannot be read or parsed, or if opts is
-// invalid. New does no hashing. Close stops the watcher.
-func New(path string, opts Options) (*Authenticator, error) {
-	return newWatching(path, opts, nil)
-}
-
-// newWatching is New with a reload hook for tests.
-func newWatching(path string, opts Options, onReload func()) (*Authenticator, error) {
+// New reads the password file at opts.Path (format: see the package
+// documentation), and keeps it current, as [authn.FileOptions] describes:
+// a change on disk is noticed (file-system notifications, and a periodic
+// check every Interval) and loaded; a file that fails to load leaves the
+// previous one in use, is logged, and is passed to OnError. New returns
+// an error, naming the file and line, if the file cannot be read or
+// parsed, or if opts is invalid. New does no hashing. Close stops the
+// watcher.
+func New(opts Options) (*Authenticator, error) {
 	a, err := newAuthenticator(opts)
 	if err != nil {
 		return nil, err
 	}
-	a.onReload = onReload
-	f, err := reload.New(path, a.parse, reload.Options{
-		Name:     "basicauth",
-		Interval: opts.Interval,
-		MaxSize:  MaxFileSize,
-		Logger:   a.logger,
-		OnError:  opts.OnError,
-		OnReload: a.reloaded,
-	})
+	f, err := reload.New(opts.Path, a.parse, reload.OptionsFor("basicauth", opts.FileOptions, DefaultMaxSize, a.logger))
 	if err != nil {
 		return nil, err
 	}
@@ -160,16 +149,16 @@ func newWatching(path string, opts Options, onReload func()) (*Authenticator, er
 }
 
 // NewFromCSV returns an Authenticator for a password file's content given
-// as data (at most [MaxFileSize] bytes), which it does not keep. It never
-// reloads; opts.Interval and opts.OnError are ignored. Errors name the
-// line, never a password.
+// as data (at most opts.MaxSize bytes, [DefaultMaxSize] when zero), which
+// it does not keep. It never reloads; the other fields of
+// opts.FileOptions are ignored. Errors name the line, never a password.
 func NewFromCSV(data []byte, opts Options) (*Authenticator, error) {
 	a, err := newAuthenticator(opts)
 	if err != nil {
 		return nil, err
 	}
-	if len(data) > MaxFileSize {
-		return nil, fmt.Errorf("basicauth: %s: %d bytes, more than the limit of %d", staticName, len(data), MaxFileSize)
+	if limit := cmp.Or(opts.MaxSize, DefaultMaxSize); int64(len(data)) > limit {
+		return nil, fmt.Errorf("basicauth: %s: %d bytes, more than the limit of %d", staticName, len(data), limit)
 	}
 	if a.static, err = a.parse(staticName, data); err != nil {
 		return nil, err
@@ -185,27 +174,17 @@ func newAuthenticator(opts Options) (*Authenticator, error) {
 		return nil, fmt.Errorf("basicauth: negative MaxConcurrentChecks %d", opts.MaxConcurrentChecks)
 	case opts.MaxQueueWait < 0:
 		return nil, fmt.Errorf("basicauth: negative MaxQueueWait %s", opts.MaxQueueWait)
+	case opts.MaxSize < 0:
+		return nil, fmt.Errorf("basicauth: negative MaxSize %d", opts.MaxSize)
 	}
 	a := &Authenticator{
-		logger:          opts.Logger,
-		cacheTTL:        opts.CacheTTL,
-		maxCacheEntries: opts.MaxCacheEntries,
+		logger:          cmp.Or(opts.Logger, slog.Default()).With("authenticator", "basicauth"),
+		cacheTTL:        cmp.Or(opts.CacheTTL, DefaultCacheTTL),
+		maxCacheEntries: cmp.Or(opts.MaxCacheEntries, DefaultMaxCacheEntries),
+		maxWait:         cmp.Or(opts.MaxQueueWait, DefaultMaxQueueWait),
 	}
-	if a.logger == nil {
-		a.logger = slog.Default()
-	}
-	a.logger = a.logger.With("authenticator", "basicauth")
 	a.serving.Store(-1)
-	if a.cacheTTL == 0 {
-		a.cacheTTL = DefaultCacheTTL
-	}
-	if a.maxCacheEntries == 0 {
-		a.maxCacheEntries = DefaultMaxCacheEntries
-	}
-	n := opts.MaxConcurrentChecks
-	if n == 0 {
-		n = max(1, runtime.GOMAXPROCS(0)/2)
-	}
+	n := cmp.Or(opts.MaxConcurrentChecks, max(1, runtime.GOMAXPROCS(0)/2))
 	a.sem = semaphore.NewWeighted(int64(n))
 	switch q := opts.MaxQueuedChecks; {
 	case q == 0:
@@ -213,20 +192,10 @@ func newAuthenticator(opts Options) (*Authenticator, error) {
 	case q > 0:
 		a.maxQueued = int64(q)
 	}
-	a.maxWait = opts.MaxQueueWait
-	if a.maxWait == 0 {
-		a.maxWait = DefaultMaxQueueWait
-	}
 	a.errQueueFull = notChecked(fmt.Errorf("%w: %d running, %d waiting (the most allowed)", errBusy, n, a.maxQueued))
 	a.errWaitedLong = notChecked(fmt.Errorf("%w: waited %s for a check slot", errBusy, a.maxWait))
 	_, _ = rand.Read(a.macKey[:]) // never fails (crypto/rand.Read crashes the program instead)
 	return a, nil
-}
-
-func (a *Authenticator) reloaded() {
-	if a.onReload != nil {
-		a.onReload()
-	}
 }
 
 // current returns the table in use.
@@ -351,6 +320,20 @@ func (a *Authenticator) cacheKey(user, password string) cacheKey {
 	var k cacheKey
 	m.Sum(k[:0])
 	return k
+}
+
+// Reload reads and parses the password file now, on the calling
+// goroutine, as the watcher does when the file changes (on SIGHUP, say).
+// On failure the previous users keep serving and the error, which names
+// the file and line and never a password, is logged, passed to OnError
+// and returned. A reload, even of unchanged content, empties the cache of
+// checked passwords. For an Authenticator from [NewFromCSV] it does
+// nothing and returns nil.
+func (a *Authenticator) Reload() error {
+	if a.file == nil {
+		return nil
+	}
+	return a.file.Reload()
 }
 
 // Close stops watching the file, waiting for the watcher goroutine to

@@ -4,6 +4,8 @@ import (
 	"encoding/base64"
 	"encoding/csv"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -261,16 +263,34 @@ func TestKnownVectors(t *testing.T) {
 }
 
 func TestOptionsValidation(t *testing.T) {
-	for _, opts := range []basicauth.Options{{MaxCacheEntries: -1}, {MaxConcurrentChecks: -1}, {MaxQueueWait: -time.Second}} {
+	for _, opts := range []basicauth.Options{{MaxCacheEntries: -1}, {MaxConcurrentChecks: -1}, {MaxQueueWait: -time.Second},
+		{FileOptions: authn.FileOptions{MaxSize: -1}}} {
 		_, err := basicauth.NewFromCSV([]byte("p,u,1\n"), opts)
 		require.Error(t, err)
-		_, err = basicauth.New("/nonexistent", opts)
+		opts.Path = "/nonexistent"
+		_, err = basicauth.New(opts)
 		require.Error(t, err)
 	}
 }
 
+// TestMaxSize: MaxSize bounds NewFromCSV's data as it bounds New's file.
+func TestMaxSize(t *testing.T) {
+	data := []byte("p,u,1\n")
+	small := basicauth.Options{FileOptions: authn.FileOptions{MaxSize: int64(len(data)) - 1}}
+	_, err := basicauth.NewFromCSV(data, small)
+	require.ErrorContains(t, err, "more than the limit of 5")
+	a, err := basicauth.NewFromCSV(data, basicauth.Options{FileOptions: authn.FileOptions{MaxSize: int64(len(data))}})
+	require.NoError(t, err)
+	assert.NoError(t, a.Reload(), "nothing to reload")
+
+	small.Path = filepath.Join(t.TempDir(), "basic.csv")
+	require.NoError(t, os.WriteFile(small.Path, data, 0o600))
+	_, err = basicauth.New(small)
+	require.ErrorContains(t, err, "more than the limit of 5")
+}
+
 func TestMissingFile(t *testing.T) {
-	_, err := basicauth.New(t.TempDir()+"/absent.csv", basicauth.Options{})
+	_, err := basicauth.New(basicauth.Options{FileOptions: authn.FileOptions{Path: t.TempDir() + "/absent.csv"}})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "absent.csv")
 }

@@ -120,12 +120,16 @@
 //
 // # Reloading
 //
-// An Authenticator from [New] watches its file (file-system notifications,
-// plus a periodic check every [Options.Interval]) and loads it again when it
+// The file is configured by an [authn.FileOptions] embedded in [Options]:
+// its Path, the periodic check's Interval, MaxSize and the OnError and
+// OnReload callbacks, documented there once for every file-backed
+// authenticator. An Authenticator from [New] watches its file (file-system
+// notifications, plus the periodic check) and loads it again when it
 // changes. A file that fails to load leaves the previous table in use; the
-// failure is logged and passed to [Options.OnError]. Requests read the
-// current table through an atomic pointer, never waiting for a lock on it.
-// [Authenticator.Close] stops the watcher. [NewFromCSV] builds a fixed
+// failure is logged and passed to OnError. [Authenticator.Reload] loads
+// the file at once (on SIGHUP, say) and returns the failure. Requests read
+// the current table through an atomic pointer, never waiting for a lock on
+// it. [Authenticator.Close] stops the watcher. [NewFromCSV] builds a fixed
 // Authenticator from bytes.
 //
 // A file with no users (empty, or only blank lines) is valid, as an empty
@@ -214,8 +218,8 @@
 //     it and swaps in each changed version, keeping the previous table when
 //     a new one fails (see Reloading). Why: users and passwords can change
 //     without a restart.
-//   - The file is read up to [MaxFileSize] bytes (16 MiB); a larger one
-//     fails. Why: every read is bounded. Kubernetes had no limit.
+//   - The file is read up to [authn.FileOptions.MaxSize] bytes
+//     ([DefaultMaxSize], 16 MiB, by default); a larger one fails. Why: every read is bounded. Kubernetes had no limit.
 //   - A file with no users is logged at Warn, at start and on every reload.
 //     It is still valid and replaces the table (see Reloading). Why: an
 //     empty file is as likely to be a truncated one as a deliberate

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/authnkit/authnkit/authn"
+	"github.com/authnkit/authnkit/authn/authntest"
 	"github.com/authnkit/authnkit/basicauth"
 )
 
@@ -42,6 +44,41 @@ func ExampleNewFromCSV() {
 	// Output: true <nil> alice 1001 [admins dev]
 }
 
+// Reload reads the password file at once, for example on SIGHUP, instead
+// of when the watcher notices the change.
+func ExampleAuthenticator_Reload() {
+	dir, err := os.MkdirTemp("", "basicauth")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "basic-auth.csv")
+	if err := os.WriteFile(path, []byte("old-password,bob,1002\n"), 0o600); err != nil {
+		log.Fatal(err)
+	}
+	a, err := basicauth.New(basicauth.Options{
+		FileOptions: authn.FileOptions{Path: path},
+		Logger:      slog.New(slog.DiscardHandler), // plaintext passwords are logged as a warning
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer a.Close()
+
+	if err := os.WriteFile(path, []byte("new-password,bob,1002\n"), 0o600); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(a.Reload())
+	for _, password := range []string{"old-password", "new-password"} {
+		_, ok, _ := a.AuthenticateRequest(authntest.NewBasicRequest("bob", password))
+		fmt.Println(password, ok)
+	}
+	// Output:
+	// <nil>
+	// old-password false
+	// new-password true
+}
+
 func ExampleNew() {
 	hash, err := bcrypt.GenerateFromPassword([]byte("s3cret"), bcrypt.MinCost) // use bcrypt.DefaultCost or more
 	if err != nil {
@@ -57,7 +94,7 @@ func ExampleNew() {
 		log.Fatal(err)
 	}
 
-	a, err := basicauth.New(path, basicauth.Options{})
+	a, err := basicauth.New(basicauth.Options{FileOptions: authn.FileOptions{Path: path}})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -198,7 +198,9 @@ func TestErrorTextSaidOnce(t *testing.T) {
 func TestParseFileErrorsNameThePath(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "basic.csv")
 	require.NoError(t, os.WriteFile(path, []byte("p,u,1\nsecret-x,,1\n"), 0o600))
-	_, err := New(path, quietOptions())
+	opts := quietOptions()
+	opts.Path = path
+	_, err := New(opts)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), path+":2: empty user name")
 	assert.NotContains(t, err.Error(), "secret-x")
@@ -720,11 +722,11 @@ func TestReload(t *testing.T) {
 	writeFile(t, path, hashBcrypt(t, "old-pw")+",u,1,old\n")
 	var errs []error
 	var mu sync.Mutex
-	a, err := New(path, Options{Interval: -1, Logger: slog.New(slog.DiscardHandler), OnError: func(err error) {
+	a, err := New(Options{FileOptions: authn.FileOptions{Path: path, Interval: -1, OnError: func(err error) {
 		mu.Lock()
 		defer mu.Unlock()
 		errs = append(errs, err)
-	}})
+	}}, Logger: slog.New(slog.DiscardHandler)})
 	require.NoError(t, err)
 	defer func() { require.NoError(t, a.Close()) }()
 
@@ -742,12 +744,12 @@ func TestReload(t *testing.T) {
 	authOK("old-pw", authn.UserInfo{Name: "u", UID: "1", Groups: []string{"old"}}) // and cached
 
 	writeFile(t, path, "\""+hashArgon2(t, "new-pw")+"\",u,2,new\n")
-	require.NoError(t, a.file.Reload())
+	require.NoError(t, a.Reload())
 	authOK("new-pw", authn.UserInfo{Name: "u", UID: "2", Groups: []string{"new"}})
 	authFail("old-pw") // the cached success went with the old table
 
 	writeFile(t, path, "new-pw,u,3\nbroken-secret,,4\n")
-	err = a.file.Reload()
+	err = a.Reload()
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), path+":2: empty user name")
 	assert.NotContains(t, err.Error(), "broken-secret")
@@ -758,7 +760,7 @@ func TestReload(t *testing.T) {
 	mu.Unlock()
 
 	require.NoError(t, os.Remove(path))
-	require.Error(t, a.file.Reload())
+	require.Error(t, a.Reload())
 	authOK("new-pw", authn.UserInfo{Name: "u", UID: "2", Groups: []string{"new"}})
 }
 
@@ -771,7 +773,10 @@ func TestEmptyFileWarns(t *testing.T) {
 	writeFile(t, path, "")
 	logger, logs := logBuffer()
 	reloaded := make(chan struct{}, 10)
-	a, err := newWatching(path, Options{Interval: -1, Logger: logger}, func() { reloaded <- struct{}{} })
+	a, err := New(Options{
+		FileOptions: authn.FileOptions{Path: path, Interval: -1, OnReload: func() { reloaded <- struct{}{} }},
+		Logger:      logger,
+	})
 	require.NoError(t, err)
 	defer func() { require.NoError(t, a.Close()) }()
 	waitReload := func() {
@@ -816,8 +821,15 @@ func TestWatcher(t *testing.T) {
 	writeFile(t, path, "one,u,1\n")
 	reloaded := make(chan struct{}, 10)
 	errs := make(chan error, 10)
-	a, err := newWatching(path, Options{Interval: 50 * time.Millisecond, Logger: slog.New(slog.DiscardHandler), OnError: func(err error) { errs <- err }},
-		func() { reloaded <- struct{}{} })
+	a, err := New(Options{
+		FileOptions: authn.FileOptions{
+			Path:     path,
+			Interval: 50 * time.Millisecond,
+			OnError:  func(err error) { errs <- err },
+			OnReload: func() { reloaded <- struct{}{} },
+		},
+		Logger: slog.New(slog.DiscardHandler),
+	})
 	require.NoError(t, err)
 
 	writeFile(t, path, "two,u,2\n")

@@ -54,13 +54,13 @@ func newTokenFiles(b testing.TB, n, size int) *tokenFiles {
 	// tokenfile.New, not NewFromCSV: the reloading authenticator a server
 	// uses (its lookups read an atomic pointer either way). Its log lines
 	// would end up among the results.
-	opts := tokenfile.Options{Logger: slog.New(slog.DiscardHandler)}
-	plain, err := tokenfile.New(plainPath, opts)
+	quiet := slog.New(slog.DiscardHandler)
+	plain, err := tokenfile.New(tokenfile.Options{FileOptions: authn.FileOptions{Path: plainPath}, Logger: quiet})
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { _ = plain.Close() })
-	hashed, err := tokenfile.New(hashedPath, opts)
+	hashed, err := tokenfile.New(tokenfile.Options{FileOptions: authn.FileOptions{Path: hashedPath}, Logger: quiet})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -10,7 +10,9 @@
 // database), a [FileStore] reading such Secrets from a file and reloading
 // it, or a [StaticStore].
 //
-//	store, err := bootstrap.NewFileStore("/etc/kubernetes/bootstrap-tokens.yaml", bootstrap.FileStoreOptions{})
+//	store, err := bootstrap.NewFileStore(bootstrap.FileStoreOptions{
+//		FileOptions: authn.FileOptions{Path: "/etc/kubernetes/bootstrap-tokens.yaml"},
+//	})
 //	if err != nil { … }
 //	defer store.Close()
 //	tokens, err := bootstrap.New(store, bootstrap.Options{})
@@ -86,13 +88,15 @@
 //
 // # Reloading
 //
-// [NewFileStore] watches its file as every file-backed authnkit component
-// does (internal/reload): fsnotify on the file's directory plus a periodic
-// check. A changed file is parsed into a new set of Secrets that replaces
-// the old one at once; a file that cannot be read or parsed keeps the
-// previous set serving, and the failure is logged and passed to
-// [FileStoreOptions.OnError]. Write the file atomically (a temporary file
-// renamed over it).
+// The file is configured by an [authn.FileOptions] embedded in
+// [FileStoreOptions] (Path, Interval, MaxSize, OnError, OnReload), as
+// every file-backed authnkit component's is, and [NewFileStore] watches it
+// as they do: fsnotify on the file's directory plus a periodic check. A
+// changed file is parsed into a new set of Secrets that replaces the old
+// one at once; a file that cannot be read or parsed keeps the previous set
+// serving, and the failure is logged and passed to OnError.
+// [FileStore.Reload] does the same at once and returns the failure. Write
+// the file atomically (a temporary file renamed over it).
 //
 // A file with no bootstrap token Secret (empty, only empty documents, or
 // only Secrets of other kinds) is valid, as a kube-system namespace without
@@ -186,8 +190,8 @@
 //     Secrets of other kinds are skipped. Why: a typo shows at load, not
 //     as a token that never works; expired, deleted and signing-only
 //     Secrets still load and are rejected at request time, as there.
-//   - Reloading, a size limit ([FileStoreOptions.MaxSize], 16 MiB by
-//     default) and a Warn when a file holds no bootstrap token (see
+//   - Reloading, a size limit ([authn.FileOptions.MaxSize],
+//     [DefaultMaxSize] by default) and a Warn when a file holds no bootstrap token (see
 //     Reloading) apply to the file store. Why: the Secrets can change
 //     without a restart, every read is bounded, and an empty file is as
 //     likely to be a truncated one as a deliberate revocation.

@@ -38,7 +38,7 @@ stringData:
 		panic(err)
 	}
 
-	store, err := bootstrap.NewFileStore(path, bootstrap.FileStoreOptions{Logger: slog.New(slog.DiscardHandler)})
+	store, err := bootstrap.NewFileStore(bootstrap.FileStoreOptions{FileOptions: authn.FileOptions{Path: path}, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		panic(err)
 	}

@@ -201,7 +201,7 @@ func TestFileStoreReload(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	path := writeFile(t, yamlSecret)
 	ev := reloadtest.NewEvents()
-	st, err := NewFileStore(path, FileStoreOptions{OnReload: ev.OnReload, OnError: ev.OnError})
+	st, err := NewFileStore(FileStoreOptions{FileOptions: authn.FileOptions{Path: path, OnReload: ev.OnReload, OnError: ev.OnError}})
 	require.NoError(t, err)
 	defer func() { require.NoError(t, st.Close()) }()
 	a := newTestAuthenticator(t, st)
@@ -237,14 +237,14 @@ func TestFileStoreReload(t *testing.T) {
 }
 
 func TestNewFileStoreErrors(t *testing.T) {
-	_, err := NewFileStore(filepath.Join(t.TempDir(), "missing.yaml"), FileStoreOptions{})
+	_, err := NewFileStore(FileStoreOptions{FileOptions: authn.FileOptions{Path: filepath.Join(t.TempDir(), "missing.yaml")}})
 	require.ErrorIs(t, err, os.ErrNotExist)
 	path := writeFile(t, "[{metadata: {name: bootstrap-token-abcdef, namespace: kube-system}, type: bootstrap.kubernetes.io/token, stringData: {token-secret: "+secretValue+"}}]")
-	_, err = NewFileStore(path, FileStoreOptions{})
+	_, err = NewFileStore(FileStoreOptions{FileOptions: authn.FileOptions{Path: path}})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), path)
 	assert.NotContains(t, err.Error(), secretValue)
-	_, err = NewFileStore(path, FileStoreOptions{MaxSize: -1})
+	_, err = NewFileStore(FileStoreOptions{FileOptions: authn.FileOptions{Path: path, MaxSize: -1}})
 	require.Error(t, err)
 }
 
@@ -265,7 +265,7 @@ func TestFileStoreLogsNoSecret(t *testing.T) {
 	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	good := strings.ReplaceAll(yamlSecret, testSecret, secretValue[:16])
 	path := writeFile(t, good)
-	st, err := NewFileStore(path, FileStoreOptions{Logger: logger, Interval: -1})
+	st, err := NewFileStore(FileStoreOptions{FileOptions: authn.FileOptions{Path: path, Interval: -1}, Logger: logger})
 	require.NoError(t, err)
 	defer st.Close()
 	reloadtest.Replace(t, path, strings.ReplaceAll(good, "token-id: abcdef", "token-id: "+secretValue))
@@ -286,7 +286,7 @@ func TestFileStoreEmptyWarns(t *testing.T) {
 	logger := slog.New(slog.NewTextHandler(&buf, nil))
 	path := writeFile(t, "")
 	ev := reloadtest.NewEvents()
-	st, err := NewFileStore(path, FileStoreOptions{Logger: logger, Interval: -1, OnReload: ev.OnReload, OnError: ev.OnError})
+	st, err := NewFileStore(FileStoreOptions{FileOptions: authn.FileOptions{Path: path, Interval: -1, OnReload: ev.OnReload, OnError: ev.OnError}, Logger: logger})
 	require.NoError(t, err)
 	defer func() { require.NoError(t, st.Close()) }()
 	const empty = `level=WARN msg="bootstrap token file has no bootstrap tokens: every bootstrap token gets no opinion" store=bootstrap path=`

@@ -1,19 +1,20 @@
 package bootstrap
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
 	"maps"
 	"sync/atomic"
-	"time"
 
+	"github.com/authnkit/authnkit/authn"
 	"github.com/authnkit/authnkit/internal/reload"
 )
 
 // DefaultMaxSize is the largest store file read, in bytes, when
-// [FileStoreOptions.MaxSize] is zero.
-const DefaultMaxSize = reload.DefaultMaxSize
+// [authn.FileOptions.MaxSize] is zero: 16 MiB.
+const DefaultMaxSize = 16 << 20
 
 // StaticStore is a [Store] over a fixed set of Secrets. Create it with
 // [NewStaticStore]; the zero value holds no Secrets. It is safe for
@@ -57,33 +58,20 @@ func (st *StaticStore) Get(_ context.Context, tokenID string) (*Secret, error) {
 	return st.byID[tokenID], nil
 }
 
-// FileStoreOptions configures a [FileStore]. The zero value is usable:
-// fsnotify plus a one-minute periodic check, a 16 MiB size limit, logging
-// to [slog.Default], no callbacks.
+// FileStoreOptions configures a [FileStore]. Path is required; the zero
+// value of every other field is a sound default.
 type FileStoreOptions struct {
-	// Interval is how often the file is re-checked in addition to
-	// fsnotify. Unchanged content (same SHA-256) is not parsed again.
-	// Zero means one minute; a negative value disables the periodic check.
-	Interval time.Duration
-	// MaxSize bounds the file's size in bytes; a larger file is an error.
-	// Zero means [DefaultMaxSize]; negative is an error from
-	// [NewFileStore].
-	MaxSize int64
+	// FileOptions names the file of Secrets and says how it is kept
+	// current: Path (required), Interval, MaxSize (zero:
+	// [DefaultMaxSize]), OnError and OnReload. See [authn.FileOptions]. A
+	// reload failure's error names the file and the item.
+	authn.FileOptions
 	// Logger receives lifecycle events: "loaded" (path, number of tokens
 	// and of skipped Secrets; never a token; at Warn when the file has no
 	// bootstrap token, at start and on every reload) and reload failures. Nil
 	// means [slog.Default], resolved once in NewFileStore. It is tagged
 	// store=bootstrap.
 	Logger *slog.Logger
-	// OnError is called with every reload failure after it has been
-	// logged; the previous Secrets keep serving. The error names the file
-	// and the item. Nil: log only. It runs on the watcher goroutine (or
-	// the caller of [FileStore.Reload]) and must not call
-	// [FileStore.Close].
-	OnError func(error)
-	// OnReload is called after a changed file has been loaded and its
-	// Secrets are in use. Nil: nothing. Same goroutine rules as OnError.
-	OnReload func()
 }
 
 // FileStore is a [Store] that reads bootstrap token Secrets from a YAML or
@@ -96,25 +84,21 @@ type FileStore struct {
 
 var _ Store = (*FileStore)(nil)
 
-// NewFileStore reads the file at path and returns a FileStore that keeps it
-// current: changes are noticed through fsnotify on the file's directory and
-// a periodic check, and a file that fails to read or parse leaves the
-// previous Secrets serving (the failure is logged and passed to
-// [FileStoreOptions.OnError]).
+// NewFileStore reads the file at opts.Path and returns a FileStore that
+// keeps it current, as [authn.FileOptions] describes: changes are noticed
+// through fsnotify on the file's directory and a periodic check, and a
+// file that fails to read or parse leaves the previous Secrets serving
+// (the failure is logged and passed to OnError).
 //
 // NewFileStore fails if the file cannot be read or parsed; the error names
 // the file and the item (index, line, namespace/name) and never contains a
 // secret value. A missing file matches [io/fs.ErrNotExist]. The FileStore
 // owns a goroutine until [FileStore.Close].
-func NewFileStore(path string, opts FileStoreOptions) (*FileStore, error) {
-	logger := opts.Logger
-	if logger == nil {
-		logger = slog.Default()
-	}
-	logger = logger.With("store", "bootstrap")
+func NewFileStore(opts FileStoreOptions) (*FileStore, error) {
+	logger := cmp.Or(opts.Logger, slog.Default()).With("store", "bootstrap")
 	var serving atomic.Int64 // tokens in the set serving; -1 before the first load
 	serving.Store(-1)
-	f, err := reload.New(path, func(path string, data []byte) (*secretSet, error) {
+	f, err := reload.New(opts.Path, func(path string, data []byte) (*secretSet, error) {
 		set, err := parseSecrets(path, data)
 		if err != nil {
 			return nil, err
@@ -130,14 +114,7 @@ func NewFileStore(path string, opts FileStoreOptions) (*FileStore, error) {
 			logger.Info("loaded", args...)
 		}
 		return set, nil
-	}, reload.Options{
-		Name:     "bootstrap",
-		Interval: opts.Interval,
-		MaxSize:  opts.MaxSize,
-		Logger:   logger,
-		OnError:  opts.OnError,
-		OnReload: opts.OnReload,
-	})
+	}, reload.OptionsFor("bootstrap", opts.FileOptions, DefaultMaxSize, logger))
 	if err != nil {
 		return nil, err
 	}
@@ -153,8 +130,8 @@ func (fs *FileStore) Get(_ context.Context, tokenID string) (*Secret, error) {
 
 // Reload reads and parses the file now, as the watcher does when the file
 // changes. On failure the previous Secrets keep serving and the error,
-// which names the file and item, is logged, passed to
-// [FileStoreOptions.OnError] and returned.
+// which names the file and item, is logged, passed to OnError and
+// returned.
 func (fs *FileStore) Reload() error { return fs.file.Reload() }
 
 // Close stops watching the file and waits for the watcher goroutine to

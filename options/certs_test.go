@@ -34,12 +34,12 @@ func TestCertificateFlags(t *testing.T) {
 	assert.Equal(t, "/ca.crl", o.ClientCRLFile)
 	assert.Equal(t, "/deny", o.ClientCertDenyFile)
 	assert.Equal(t, options.RequestHeaderOptions{
-		ClientCAFile:       "/proxy-ca.crt",
-		AllowedNames:       []string{"front-proxy-client", "aggregator"},
-		UsernameHeaders:    []string{"X-Remote-User"},
-		UIDHeaders:         []string{"X-Remote-Uid"},
-		GroupHeaders:       []string{"X-Remote-Group"},
-		ExtraHeadersPrefix: []string{"X-Remote-Extra-"},
+		ClientCAFile:        "/proxy-ca.crt",
+		AllowedNames:        []string{"front-proxy-client", "aggregator"},
+		UsernameHeaders:     []string{"X-Remote-User"},
+		UIDHeaders:          []string{"X-Remote-Uid"},
+		GroupHeaders:        []string{"X-Remote-Group"},
+		ExtraHeaderPrefixes: []string{"X-Remote-Extra-"},
 	}, o.RequestHeader)
 }
 
@@ -94,7 +94,7 @@ func TestCertificateComposition(t *testing.T) {
 	resp, ok, err = a.AuthenticateRequest(admin.NewRequest())
 	fingerprint := sha256.Sum256(admin.Certificate.Raw)
 	authntest.AssertUser(t, authn.UserInfo{Name: "admin", Groups: []string{"system:masters", "system:authenticated"},
-		Extra: map[string][]string{"authentication.kubernetes.io/credential-id": {"X509SHA256=" + hex.EncodeToString(fingerprint[:])}}}, resp, ok, err)
+		Extra: map[string][]string{authn.CredentialIDKey: {"X509SHA256=" + hex.EncodeToString(fingerprint[:])}}}, resp, ok, err)
 
 	spoofed := authntest.NewProxyRequest("mallory", []string{"system:masters"}, nil)
 	resp, ok, err = a.AuthenticateRequest(spoofed)

@@ -1,6 +1,7 @@
 package options
 
 import (
+	"cmp"
 	"errors"
 	"flag"
 	"fmt"
@@ -163,8 +164,9 @@ type RequestHeaderOptions struct {
 	UIDHeaders []string
 	// GroupHeaders is --requestheader-group-headers.
 	GroupHeaders []string
-	// ExtraHeadersPrefix is --requestheader-extra-headers-prefix.
-	ExtraHeadersPrefix []string
+	// ExtraHeaderPrefixes is --requestheader-extra-headers-prefix: the
+	// prefixes of the headers that carry extra attributes.
+	ExtraHeaderPrefixes []string
 }
 
 // NewOptions returns Options with kube-apiserver's defaults.
@@ -172,7 +174,7 @@ func NewOptions() *Options {
 	return &Options{
 		AnonymousAuth:   true,
 		WebhookVersion:  webhook.V1beta1,
-		WebhookCacheTTL: union.WebhookDefaultTTL,
+		WebhookCacheTTL: webhook.DefaultCacheTTL,
 		OIDC:            OIDCOptions{UsernameClaim: "sub", SigningAlgs: []string{oidc.DefaultSigningAlgorithm}},
 	}
 }
@@ -199,7 +201,7 @@ func (o *Options) AddFlags(fs *flag.FlagSet) {
 		listUsage("List of request headers to inspect for UIDs. X-Remote-Uid is suggested."))
 	fs.Var(&stringList{v: &rh.GroupHeaders}, "requestheader-group-headers",
 		listUsage("List of request headers to inspect for groups. X-Remote-Group is suggested."))
-	fs.Var(&stringList{v: &rh.ExtraHeadersPrefix}, "requestheader-extra-headers-prefix",
+	fs.Var(&stringList{v: &rh.ExtraHeaderPrefixes}, "requestheader-extra-headers-prefix",
 		listUsage("List of request header prefixes to inspect. X-Remote-Extra- is suggested."))
 	fs.StringVar(&o.TokenAuthFile, "token-auth-file", o.TokenAuthFile,
 		"If set, the file that will be used to secure the secure port of the API server via token authentication.")
@@ -240,7 +242,7 @@ func (o *Options) Validate() error {
 	if rh.ClientCAFile != "" && len(rh.UsernameHeaders) == 0 {
 		errs = append(errs, errors.New("options: --requestheader-username-headers is required with --requestheader-client-ca-file"))
 	}
-	if rh.ClientCAFile == "" && (len(rh.AllowedNames) > 0 || len(rh.UsernameHeaders) > 0 || len(rh.UIDHeaders) > 0 || len(rh.GroupHeaders) > 0 || len(rh.ExtraHeadersPrefix) > 0) {
+	if rh.ClientCAFile == "" && (len(rh.AllowedNames) > 0 || len(rh.UsernameHeaders) > 0 || len(rh.UIDHeaders) > 0 || len(rh.GroupHeaders) > 0 || len(rh.ExtraHeaderPrefixes) > 0) {
 		errs = append(errs, errors.New("options: --requestheader-* flags need --requestheader-client-ca-file"))
 	}
 	if rh.ClientCAFile != "" && rh.ClientCAFile == o.ClientCAFile {
@@ -428,6 +430,12 @@ type builder struct {
 // own records a value whose background work Close stops.
 func (b *builder) own(c io.Closer) { b.out.closers = append(b.out.closers, c) }
 
+// file configures a file given by a flag: path (empty for a file that is
+// not set), the default checks and limits, failures reported to OnError.
+func (b *builder) file(path string) authn.FileOptions {
+	return authn.FileOptions{Path: path, OnError: b.o.OnError}
+}
+
 // agnostic wraps an audience-agnostic token authenticator.
 func (b *builder) agnostic(t authn.TokenAuthenticator) authn.TokenAuthenticator {
 	return authn.AudienceAgnostic(b.auds, t)
@@ -462,10 +470,7 @@ func (o *Options) New() (*Authenticator, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
-	logger := o.Logger
-	if logger == nil {
-		logger = slog.Default()
-	}
+	logger := cmp.Or(o.Logger, slog.Default())
 	auds := slices.Clone(o.APIAudiences)
 	if len(auds) == 0 {
 		// kube-apiserver's ToAuthenticationConfig: every issuer.
@@ -566,14 +571,13 @@ func (b *builder) requestHeader() error {
 		return nil
 	}
 	p, err := requestheader.New(requestheader.Options{
-		ClientCAFile:        rh.ClientCAFile,
+		ClientCAFile:        b.file(rh.ClientCAFile),
 		AllowedNames:        rh.AllowedNames,
 		UsernameHeaders:     rh.UsernameHeaders,
 		UIDHeaders:          rh.UIDHeaders,
 		GroupHeaders:        rh.GroupHeaders,
-		ExtraHeaderPrefixes: rh.ExtraHeadersPrefix,
+		ExtraHeaderPrefixes: rh.ExtraHeaderPrefixes,
 		Logger:              b.logger,
-		OnError:             b.o.OnError,
 	})
 	if err != nil {
 		return fmt.Errorf("options: --requestheader-client-ca-file: %w", err)
@@ -587,7 +591,7 @@ func (b *builder) basicAuth() error {
 	if b.o.BasicAuthFile == "" {
 		return nil
 	}
-	p, err := basicauth.New(b.o.BasicAuthFile, basicauth.Options{Logger: b.logger, OnError: b.o.OnError})
+	p, err := basicauth.New(basicauth.Options{FileOptions: b.file(b.o.BasicAuthFile), Logger: b.logger})
 	if err != nil {
 		return fmt.Errorf("options: --basic-auth-file: %w", err)
 	}
@@ -602,11 +606,10 @@ func (b *builder) clientCerts() error {
 		return nil
 	}
 	c, err := x509auth.New(x509auth.Options{VerifyOptions: x509auth.VerifyOptions{
-		ClientCAFile: b.o.ClientCAFile,
-		CRLFile:      b.o.ClientCRLFile,
-		DenyFile:     b.o.ClientCertDenyFile,
+		ClientCAFile: b.file(b.o.ClientCAFile),
+		CRLFile:      b.file(b.o.ClientCRLFile),
+		DenyFile:     b.file(b.o.ClientCertDenyFile),
 		Logger:       b.logger,
-		OnError:      b.o.OnError,
 	}})
 	if err != nil {
 		return fmt.Errorf("options: --client-ca-file: %w", err)
@@ -631,7 +634,7 @@ func (b *builder) tokenFile() error {
 	if b.o.TokenAuthFile == "" {
 		return nil
 	}
-	t, err := tokenfile.New(b.o.TokenAuthFile, tokenfile.Options{Logger: b.logger, OnError: b.o.OnError})
+	t, err := tokenfile.New(tokenfile.Options{FileOptions: b.file(b.o.TokenAuthFile), Logger: b.logger})
 	if err != nil {
 		return fmt.Errorf("options: --token-auth-file: %w", err)
 	}
@@ -660,7 +663,7 @@ func (b *builder) bootstrap() error {
 	}
 	store := o.BootstrapTokenStore
 	if store == nil {
-		fs, err := bootstrap.NewFileStore(o.BootstrapTokenFile, bootstrap.FileStoreOptions{Logger: b.logger, OnError: o.OnError})
+		fs, err := bootstrap.NewFileStore(bootstrap.FileStoreOptions{FileOptions: b.file(o.BootstrapTokenFile), Logger: b.logger})
 		if err != nil {
 			return fmt.Errorf("options: --bootstrap-token-file: %w", err)
 		}

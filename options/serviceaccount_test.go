@@ -45,7 +45,7 @@ func TestServiceAccountTokens(t *testing.T) {
 		Name:   "system:serviceaccount:default:demo",
 		UID:    "8d5e9a3c-0000-4000-8000-000000000001",
 		Groups: []string{"system:serviceaccounts", "system:serviceaccounts:default", "system:authenticated"},
-		Extra:  map[string][]string{"authentication.kubernetes.io/credential-id": {"JTI=jti-1"}},
+		Extra:  map[string][]string{authn.CredentialIDKey: {"JTI=jti-1"}},
 	}, resp, ok, err)
 	assert.Equal(t, []string{issuer}, resp.Audiences)
 

@@ -4,7 +4,7 @@
 // by a front-proxy CA, and passes the user it authenticated in headers.
 //
 //	opts := requestheader.DefaultHeaders() // X-Remote-User, -Uid, -Group, -Extra-
-//	opts.ClientCAFile = "/etc/kubernetes/pki/front-proxy-ca.crt"
+//	opts.ClientCAFile = authn.FileOptions{Path: "/etc/kubernetes/pki/front-proxy-ca.crt"}
 //	opts.AllowedNames = []string{"front-proxy-client"}
 //	proxy, err := requestheader.New(opts)
 //	if err != nil { … }
@@ -15,6 +15,13 @@
 // itself (x509auth.TLSConfig sets tls.RequestClientCert): the
 // Authenticator verifies r.TLS.PeerCertificates with an x509auth.Verifier,
 // so the CA bundle can reload and the verified chain is cached.
+//
+// The CA bundle file is an [authn.FileOptions] ([Options.ClientCAFile]):
+// its Path, the periodic check's Interval, MaxSize and the OnError and
+// OnReload callbacks, as for every file-backed authnkit authenticator. It
+// is watched and reloaded as x509auth reloads --client-ca-file: a bundle
+// that fails to load keeps the previous one serving, and
+// [Authenticator.Reload] reads it at once and returns the failure.
 //
 // # Headers
 //

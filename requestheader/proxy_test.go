@@ -250,7 +250,7 @@ func TestUnderscoreHeadersOverTLS(t *testing.T) {
 			var got seen
 			require.NoError(t, json.NewDecoder(res.Body).Decode(&got))
 			if tt.cert == p.client {
-				tt.wantUser.Extra = map[string][]string{x509auth.CredentialIDKey: {credentialID(p.client)}}
+				tt.wantUser.Extra = map[string][]string{authn.CredentialIDKey: {credentialID(p.client)}}
 			}
 			authntest.AssertUser(t, tt.wantUser, &authn.Response{User: got.User}, true, nil)
 			assert.Empty(t, got.Headers, "no identity header, however spelled, may reach the handler")
@@ -259,7 +259,7 @@ func TestUnderscoreHeadersOverTLS(t *testing.T) {
 }
 
 // credentialID is the value x509auth's CommonNameMapping gives
-// x509auth.CredentialIDKey for c.
+// authn.CredentialIDKey for c.
 func credentialID(c *authntest.Cert) string {
 	sum := sha256.Sum256(c.Certificate.Raw)
 	return "X509SHA256=" + hex.EncodeToString(sum[:])

@@ -1,6 +1,7 @@
 package requestheader
 
 import (
+	"cmp"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -69,18 +70,22 @@ const (
 // are matched case-insensitively.
 type Options struct {
 	// ClientCAFile is the PEM bundle of the CAs that sign front-proxy
-	// client certificates (--requestheader-client-ca-file); it is reloaded
-	// when it changes, as x509auth does for --client-ca-file. It must not
-	// be the client CA (--client-ca-file): every holder of a client
-	// certificate from it could otherwise assert any identity.
-	ClientCAFile string
+	// client certificates (--requestheader-client-ca-file): its Path, and
+	// how it is kept current (Interval, MaxSize, OnError, OnReload; see
+	// [authn.FileOptions]), as x509auth does for --client-ca-file
+	// (x509auth.VerifyOptions.ClientCAFile, whose size limit,
+	// x509auth.DefaultMaxSize, applies). A bundle that fails to reload
+	// keeps the previous one serving. It must not be the client CA
+	// (--client-ca-file): every holder of a client certificate from it
+	// could otherwise assert any identity. Empty Path: no file.
+	ClientCAFile authn.FileOptions
 	// ClientCA is a static pool of front-proxy CAs, instead of
 	// ClientCAFile.
 	ClientCA *x509.CertPool
 	// Verifier verifies front-proxy certificates, instead of ClientCAFile
-	// or ClientCA; the Authenticator does not close it. Use it for
-	// revocation (x509auth.VerifyOptions.CRLFile and DenyFile) or to tune
-	// the chain caches. It must be a Verifier of the front-proxy CA bundle
+	// or ClientCA; the Authenticator neither reloads nor closes it. Use it
+	// for revocation (x509auth.VerifyOptions.CRLFile and DenyFile) or to
+	// tune the chain caches. It must be a Verifier of the front-proxy CA bundle
 	// alone, never the client CA's (x509auth.CommonCAs finds a CA two
 	// bundles share).
 	Verifier *x509auth.Verifier
@@ -121,10 +126,6 @@ type Options struct {
 	// authenticator=x509auth (plus role=front-proxy). Nil means
 	// [slog.Default], resolved once in New.
 	Logger *slog.Logger
-	// OnError is called with every failure to reload ClientCAFile, after
-	// it has been logged; the previous bundle keeps serving. Nil: log
-	// only. Unused with ClientCA or Verifier.
-	OnError func(error)
 }
 
 // DefaultHeaders returns Options with the conventional header names set:
@@ -191,10 +192,7 @@ var _ authn.Authenticator = (*Authenticator)(nil)
 // error) and watches it until [Authenticator.Close]; with ClientCA or
 // Verifier it owns no goroutine. Errors name the offending option.
 func New(opts Options) (*Authenticator, error) {
-	base := opts.Logger
-	if base == nil {
-		base = slog.Default()
-	}
+	base := cmp.Or(opts.Logger, slog.Default())
 	h, allowed, err := validate(opts)
 	if err != nil {
 		return nil, err
@@ -208,7 +206,6 @@ func New(opts Options) (*Authenticator, error) {
 		ClientCA:     opts.ClientCA,
 		ClientCAFile: opts.ClientCAFile,
 		Logger:       base.With("role", "front-proxy"), // x509auth tags its lines authenticator=x509auth
-		OnError:      opts.OnError,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("requestheader: front-proxy CA: %w", err)
@@ -221,7 +218,7 @@ func New(opts Options) (*Authenticator, error) {
 // allowed names.
 func validate(opts Options) (headers, []string, error) {
 	sources := 0
-	for _, set := range []bool{opts.ClientCAFile != "", opts.ClientCA != nil, opts.Verifier != nil} {
+	for _, set := range []bool{opts.ClientCAFile.Path != "", opts.ClientCA != nil, opts.Verifier != nil} {
 		if set {
 			sources++
 		}
@@ -302,6 +299,19 @@ func (a *Authenticator) stripUntrusted(r *http.Request, why string) {
 			a.logger.DebugContext(ctx, "removed identity headers from an untrusted request", "headers", n, "reason", why)
 		}
 	}
+}
+
+// Reload reads the CA bundle of [Options.ClientCAFile] now, on the calling
+// goroutine, as its watcher does when the file changes. On failure the
+// previous bundle keeps serving and the error, naming the file, is logged,
+// passed to ClientCAFile.OnError and returned. With ClientCA, or with a
+// shared Verifier (which its owner reloads), it does nothing and returns
+// nil. Reload still works after Close.
+func (a *Authenticator) Reload() error {
+	if a.owned == nil {
+		return nil
+	}
+	return a.owned.Reload()
 }
 
 // Close stops the CA bundle watcher that [New] started for

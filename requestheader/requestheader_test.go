@@ -313,7 +313,7 @@ func TestNewErrors(t *testing.T) {
 		want string // in the message
 	}{
 		{"no CA", func(o *requestheader.Options) { o.ClientCA = nil }, "exactly one of"},
-		{"two CA sources", func(o *requestheader.Options) { o.ClientCAFile = "/ca.crt" }, "exactly one of"},
+		{"two CA sources", func(o *requestheader.Options) { o.ClientCAFile = authn.FileOptions{Path: "/ca.crt"} }, "exactly one of"},
 		{"no username headers", func(o *requestheader.Options) { o.UsernameHeaders = nil }, "UsernameHeaders must name"},
 		{"blank username header", func(o *requestheader.Options) { o.UsernameHeaders = []string{"X-Remote-User", " "} }, "UsernameHeaders[1]: empty"},
 		{"blank uid header", func(o *requestheader.Options) { o.UIDHeaders = []string{""} }, "UIDHeaders[0]: empty"},
@@ -326,7 +326,7 @@ func TestNewErrors(t *testing.T) {
 		{"negative MaxValues", func(o *requestheader.Options) { o.MaxValues = -1 }, "must not be negative"},
 		{"negative MaxBytes", func(o *requestheader.Options) { o.MaxBytes = -1 }, "must not be negative"},
 		{"missing CA file", func(o *requestheader.Options) {
-			o.ClientCA, o.ClientCAFile = nil, filepath.Join(t.TempDir(), "missing.crt")
+			o.ClientCA, o.ClientCAFile = nil, authn.FileOptions{Path: filepath.Join(t.TempDir(), "missing.crt")}
 		}, "front-proxy CA"},
 	}
 	for _, tt := range tests {
@@ -388,7 +388,7 @@ func TestClientCAFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "front-proxy-ca.crt")
 	require.NoError(t, os.WriteFile(path, p.proxyCA.CertPEM, 0o600))
 	opts := requestheader.DefaultHeaders()
-	opts.ClientCAFile = path
+	opts.ClientCAFile = authn.FileOptions{Path: path}
 	opts.AllowedNames = []string{proxyName}
 	a, err := requestheader.New(opts)
 	require.NoError(t, err)
@@ -402,6 +402,50 @@ func TestClientCAFile(t *testing.T) {
 	assert.Contains(t, certErr.Subject(), proxyName)
 	require.NoError(t, a.Close())
 	require.NoError(t, a.Close())
+}
+
+// Reload reads the front-proxy CA bundle at once: a new bundle is in use
+// when it returns, and a broken one keeps the previous bundle serving and
+// is returned and passed to OnError.
+func TestReload(t *testing.T) {
+	t.Parallel()
+	p := newPKI(t)
+	path := filepath.Join(t.TempDir(), "front-proxy-ca.crt")
+	require.NoError(t, os.WriteFile(path, p.proxyCA.CertPEM, 0o600))
+	var reported []error
+	opts := requestheader.DefaultHeaders()
+	opts.ClientCAFile = authn.FileOptions{Path: path, Interval: -1, OnError: func(err error) { reported = append(reported, err) }}
+	a, err := requestheader.New(opts)
+	require.NoError(t, err)
+	defer a.Close()
+	proxied := func() (*authn.Response, bool, error) {
+		return a.AuthenticateRequest(p.proxy.AddToRequest(authntest.NewProxyRequest("jane", nil, nil)))
+	}
+	resp, ok, err := proxied()
+	authntest.AssertUser(t, authn.UserInfo{Name: "jane"}, resp, ok, err)
+
+	require.NoError(t, os.WriteFile(path, []byte("not a bundle"), 0o600))
+	err = a.Reload()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), path)
+	require.Len(t, reported, 1, "OnError hears of the failure")
+	resp, ok, err = proxied()
+	authntest.AssertUser(t, authn.UserInfo{Name: "jane"}, resp, ok, err) // the previous bundle serves
+
+	other := authntest.NewCA()
+	require.NoError(t, os.WriteFile(path, other.CertPEM, 0o600))
+	require.NoError(t, a.Reload())
+	_, ok, err = proxied()
+	require.ErrorIs(t, err, x509auth.ErrUnknownAuthority, "the new bundle is in use when Reload returns")
+	assert.False(t, ok)
+
+	shared, err := x509auth.NewVerifier(x509auth.VerifyOptions{ClientCA: p.proxyCA.Pool()})
+	require.NoError(t, err)
+	defer shared.Close()
+	opts.ClientCAFile, opts.Verifier = authn.FileOptions{}, shared
+	b, err := requestheader.New(opts)
+	require.NoError(t, err)
+	assert.NoError(t, b.Reload(), "a shared Verifier is its owner's to reload")
 }
 
 // A shared Verifier is used as it is and not closed by the Authenticator.

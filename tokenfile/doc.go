@@ -1,7 +1,9 @@
 // Package tokenfile authenticates static bearer tokens listed in a CSV
 // file, the format of kube-apiserver's --token-auth-file.
 //
-//	tokens, err := tokenfile.New("/etc/kubernetes/tokens.csv", tokenfile.Options{})
+//	tokens, err := tokenfile.New(tokenfile.Options{
+//		FileOptions: authn.FileOptions{Path: "/etc/kubernetes/tokens.csv"},
+//	})
 //	if err != nil { … }
 //	defer tokens.Close()
 //	mw := authn.Middleware(authn.BearerToken(tokens), authn.MiddlewareOptions{})
@@ -64,14 +66,19 @@
 //
 // # Reloading
 //
-// [New] watches the file: fsnotify on its directory (so editors that
-// rename a new file over the old one, deleting and re-creating the file,
-// and Kubernetes ConfigMap and Secret volume updates are all noticed), and
-// a periodic check ([Options.Interval], one minute by default) as a
+// The file is configured by an [authn.FileOptions] embedded in [Options]:
+// its Path, the periodic check's Interval, MaxSize and the OnError and
+// OnReload callbacks, documented there once for every file-backed
+// authenticator. [New] watches the file: fsnotify on its directory (so
+// editors that rename a new file over the old one, deleting and
+// re-creating the file, and Kubernetes ConfigMap and Secret volume updates
+// are all noticed), and a periodic check (one minute by default) as a
 // fallback. A changed file is parsed into a new table which replaces the
 // old one at once; requests never wait for a reload. A file that cannot be
 // read (deleted, unreadable, too large) or parsed keeps the previous table
-// serving; the failure is logged at Warn and passed to [Options.OnError].
+// serving; the failure is logged at Warn and passed to OnError.
+// [Authenticator.Reload] does the same at once (on SIGHUP, say) and
+// returns the failure.
 // Write the file atomically (write a temporary file, then rename it over
 // the old one): a reader may otherwise see a half-written file, which
 // parses as a shorter table or fails. [NewFromCSV] builds a table that
@@ -139,9 +146,9 @@
 //     could never match; a row that long is almost always a broken file
 //     (an unterminated quote that swallowed the lines after it, a binary
 //     file), which should stop the load rather than leave a dead row.
-//   - The file is read up to [Options.MaxSize] bytes ([DefaultMaxSize],
-//     16 MiB, by default; [NewFromCSV] reads at most that); a larger one
-//     fails. Why: every read is bounded. Kubernetes has no limit.
+//   - The file is read up to [authn.FileOptions.MaxSize] bytes
+//     ([DefaultMaxSize], 16 MiB, by default; [NewFromCSV] reads at most
+//     that); a larger one fails. Why: every read is bounded. Kubernetes has no limit.
 //   - Reloading: kube-apiserver reads the file once, at start-up; [New]
 //     watches it and swaps in each changed version, keeping the previous
 //     table when a new version fails (see Reloading). Why: tokens can be

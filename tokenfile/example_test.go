@@ -29,8 +29,9 @@ func ExampleNew() {
 		log.Fatal(err)
 	}
 
-	tokens, err := tokenfile.New(path, tokenfile.Options{
-		Logger: slog.New(slog.DiscardHandler), // keep the example's output clean
+	tokens, err := tokenfile.New(tokenfile.Options{
+		FileOptions: authn.FileOptions{Path: path},
+		Logger:      slog.New(slog.DiscardHandler), // keep the example's output clean
 	})
 	if err != nil {
 		log.Fatal(err)

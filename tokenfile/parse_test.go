@@ -272,7 +272,7 @@ func TestParseErrors(t *testing.T) {
 
 			// From a file, the error names the file and the line.
 			path := writeTokenFile(t, tc.csv)
-			_, err = New(path, Options{Interval: -1, Logger: slog.New(slog.DiscardHandler)})
+			_, err = New(Options{FileOptions: authn.FileOptions{Path: path, Interval: -1}, Logger: slog.New(slog.DiscardHandler)})
 			require.Error(t, err)
 			assert.True(t, strings.HasPrefix(err.Error(), "tokenfile: "+path+":"+itoa(tc.wantLine)+":"), "error %q names file and line %d", err, tc.wantLine)
 			if tc.wantIs != nil {
@@ -284,11 +284,11 @@ func TestParseErrors(t *testing.T) {
 
 func TestParseErrorExactText(t *testing.T) {
 	path := writeTokenFile(t, "tok1,bob,1\n\ntok2,carol\n")
-	_, err := New(path, Options{Interval: -1, Logger: slog.New(slog.DiscardHandler)})
+	_, err := New(Options{FileOptions: authn.FileOptions{Path: path, Interval: -1}, Logger: slog.New(slog.DiscardHandler)})
 	require.EqualError(t, err, "tokenfile: "+path+":3: need at least 3 columns (token,user,uid), got 2")
 
 	path = writeTokenFile(t, "tok1,bob,1\n\n# tokens for CI\n")
-	_, err = New(path, Options{Interval: -1, Logger: slog.New(slog.DiscardHandler)})
+	_, err = New(Options{FileOptions: authn.FileOptions{Path: path, Interval: -1}, Logger: slog.New(slog.DiscardHandler)})
 	require.EqualError(t, err, "tokenfile: "+path+`:3: need at least 3 columns (token,user,uid), got 1: comments are not allowed (a line starting with "#" is a row)`)
 
 	_, err = NewFromCSV(strings.NewReader("tok1,bob,1\nto\"k2,carol,2\n"))
@@ -316,7 +316,7 @@ func TestLogs(t *testing.T) {
 		"SECRETeee,eve2,8\n" + // plain duplicate of the hashed row
 		"#SECRETfff,frank,9\n" // a would-be comment
 	path := writeTokenFile(t, content)
-	a, err := New(path, Options{Interval: -1, Logger: logger})
+	a, err := New(Options{FileOptions: authn.FileOptions{Path: path, Interval: -1}, Logger: logger})
 	require.NoError(t, err)
 	require.NoError(t, a.Close())
 

@@ -1,47 +1,37 @@
 package tokenfile
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"fmt"
 	"io"
 	"log/slog"
 	"sync/atomic"
-	"time"
 
 	"github.com/authnkit/authnkit/authn"
 	"github.com/authnkit/authnkit/internal/reload"
 )
 
 // DefaultMaxSize is the largest token file read, in bytes, when
-// [Options.MaxSize] is zero, and the limit [NewFromCSV] applies.
-const DefaultMaxSize = reload.DefaultMaxSize
+// [authn.FileOptions.MaxSize] is zero, and the limit [NewFromCSV] applies:
+// 16 MiB, some 100,000 rows.
+const DefaultMaxSize = 16 << 20
 
-// Options configures an [Authenticator] made by [New]. The zero value is
-// usable: fsnotify plus a one-minute periodic check, a 16 MiB size limit,
-// logging to [slog.Default], no callbacks.
+// Options configures an [Authenticator] made by [New]. Path is required;
+// the zero value of every other field is a sound default.
 type Options struct {
-	// Interval is how often the file is re-checked in addition to
-	// fsnotify. Unchanged content (same SHA-256) is not parsed again.
-	// Zero means one minute; a negative value disables the periodic check.
-	Interval time.Duration
-	// MaxSize bounds the file's size in bytes; a larger file is an error.
-	// Zero means [DefaultMaxSize]; negative is an error from [New].
-	MaxSize int64
+	// FileOptions names the token file and says how it is kept current:
+	// Path (required), Interval, MaxSize (zero: [DefaultMaxSize]),
+	// OnError and OnReload. See [authn.FileOptions]. A reload failure's
+	// error names the file and, for a parse error, the line.
+	authn.FileOptions
 	// Logger receives lifecycle events: "loaded" (path and number of
 	// tokens, never a token; at Warn when the file has no tokens),
-	// duplicate and suspicious rows (path and line), and reload failures. Nil means [slog.Default], resolved once
-	// in New. It is tagged authenticator=tokenfile.
+	// duplicate and suspicious rows (path and line), and reload failures.
+	// Nil means [slog.Default], resolved once in New. It is tagged
+	// authenticator=tokenfile.
 	Logger *slog.Logger
-	// OnError is called with every reload failure after it has been
-	// logged; the previous tokens keep serving. The error names the file
-	// and, for a parse error, the line. Nil: log only. It runs on the
-	// watcher goroutine (or the caller of [Authenticator.Reload]) and must
-	// not call [Authenticator.Close].
-	OnError func(error)
-	// OnReload is called after a changed file has been loaded and its
-	// tokens are in use. Nil: nothing. Same goroutine rules as OnError.
-	OnReload func()
 }
 
 // Authenticator authenticates bearer tokens against a static token table
@@ -55,26 +45,23 @@ type Authenticator struct {
 
 var _ authn.TokenAuthenticator = (*Authenticator)(nil)
 
-// New reads the token file at path and returns an Authenticator that keeps
-// it current: changes on disk are noticed through fsnotify on the file's
-// directory and a periodic check, and a file that fails to read or parse
-// leaves the previous tokens serving (the failure is logged and passed to
-// [Options.OnError]). See the package documentation for the format.
+// New reads the token file at opts.Path and returns an Authenticator that
+// keeps it current, as [authn.FileOptions] describes: changes on disk are
+// noticed through fsnotify on the file's directory and a periodic check,
+// and a file that fails to read or parse leaves the previous tokens
+// serving (the failure is logged and passed to OnError). See the package
+// documentation for the format.
 //
 // New fails if the file cannot be read or parsed; the error names the file
 // and line and never contains a token. A missing file matches
 // [io/fs.ErrNotExist]; a malformed CSV quote matches [encoding/csv.ErrQuote]
 // or [encoding/csv.ErrBareQuote]. The Authenticator owns a goroutine until
 // [Authenticator.Close].
-func New(path string, opts Options) (*Authenticator, error) {
-	logger := opts.Logger
-	if logger == nil {
-		logger = slog.Default()
-	}
-	logger = logger.With("authenticator", "tokenfile")
+func New(opts Options) (*Authenticator, error) {
+	logger := cmp.Or(opts.Logger, slog.Default()).With("authenticator", "tokenfile")
 	var serving atomic.Int64 // tokens in the table serving; -1 before the first load
 	serving.Store(-1)
-	f, err := reload.New(path, func(path string, data []byte) (*table, error) {
+	f, err := reload.New(opts.Path, func(path string, data []byte) (*table, error) {
 		ctx := context.Background()
 		t, err := parse(ctx, path, data, logger)
 		if err != nil {
@@ -83,14 +70,7 @@ func New(path string, opts Options) (*Authenticator, error) {
 		// A table that parses is stored: it replaces the one serving.
 		logLoaded(ctx, logger, path, t, serving.Swap(int64(t.size())))
 		return t, nil
-	}, reload.Options{
-		Name:     "tokenfile",
-		Interval: opts.Interval,
-		MaxSize:  opts.MaxSize,
-		Logger:   logger,
-		OnError:  opts.OnError,
-		OnReload: opts.OnReload,
-	})
+	}, reload.OptionsFor("tokenfile", opts.FileOptions, DefaultMaxSize, logger))
 	if err != nil {
 		return nil, err
 	}
@@ -157,8 +137,8 @@ func sumToken(token string) [sha256.Size]byte {
 // Reload reads and parses the file now, as the watcher does when the file
 // changes (for example on SIGHUP). On failure the previous tokens keep
 // serving and the error, which names the file and line, is logged, passed
-// to [Options.OnError] and returned. For an Authenticator from
-// [NewFromCSV] it does nothing and returns nil.
+// to OnError and returned. For an Authenticator from [NewFromCSV] it does
+// nothing and returns nil.
 func (a *Authenticator) Reload() error {
 	if a.file == nil {
 		return nil

@@ -85,17 +85,20 @@ func newReloadEvents() *reloadEvents { return &reloadEvents{reloadtest.NewEvents
 func watchTokens(t *testing.T, path string) (*Authenticator, *reloadEvents) {
 	t.Helper()
 	ev := newReloadEvents()
-	a, err := New(path, ev.options())
+	a, err := New(ev.options(path))
 	require.NoError(t, err)
 	return a, ev
 }
 
-func (e *reloadEvents) options() Options {
+func (e *reloadEvents) options(path string) Options {
 	return Options{
-		Interval: -1, // fsnotify only: the periodic path is tested in internal/reload
-		Logger:   slog.New(slog.DiscardHandler),
-		OnReload: e.OnReload,
-		OnError:  e.OnError,
+		FileOptions: authn.FileOptions{
+			Path:     path,
+			Interval: -1, // fsnotify only: the periodic path is tested in internal/reload
+			OnReload: e.OnReload,
+			OnError:  e.OnError,
+		},
+		Logger: slog.New(slog.DiscardHandler),
 	}
 }
 
@@ -175,24 +178,27 @@ func TestReloadDeletedAndRestored(t *testing.T) {
 func TestNewErrors(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	dir := t.TempDir()
-	_, err := New(filepath.Join(dir, "missing.csv"), Options{Logger: slog.New(slog.DiscardHandler)})
+	_, err := New(Options{FileOptions: authn.FileOptions{Path: filepath.Join(dir, "missing.csv")}, Logger: slog.New(slog.DiscardHandler)})
 	require.ErrorIs(t, err, fs.ErrNotExist)
 	assert.Contains(t, err.Error(), "tokenfile: ")
 	assert.Contains(t, err.Error(), filepath.Join(dir, "missing.csv"))
 
 	path := writeTokenFile(t, strings.Repeat("t,u,1\n", 100))
-	_, err = New(path, Options{MaxSize: 100, Logger: slog.New(slog.DiscardHandler)})
+	_, err = New(Options{FileOptions: authn.FileOptions{Path: path, MaxSize: 100}, Logger: slog.New(slog.DiscardHandler)})
 	require.ErrorContains(t, err, path)
 	require.ErrorContains(t, err, "limit of 100")
 
-	_, err = New(path, Options{MaxSize: -1})
+	_, err = New(Options{FileOptions: authn.FileOptions{Path: path, MaxSize: -1}})
 	require.Error(t, err)
+
+	_, err = New(Options{})
+	require.ErrorContains(t, err, "tokenfile: empty file path", "Path is required")
 }
 
 func TestConcurrentAuthenticateDuringReload(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	path := writeTokenFile(t, "stable,alice,1001\nv0,bob,0\n")
-	a, err := New(path, Options{Interval: -1, Logger: slog.New(slog.DiscardHandler)})
+	a, err := New(Options{FileOptions: authn.FileOptions{Path: path, Interval: -1}, Logger: slog.New(slog.DiscardHandler)})
 	require.NoError(t, err)
 	defer a.Close()
 
@@ -318,9 +324,9 @@ func TestEmptyFileWarns(t *testing.T) {
 	logs := &lockedBuffer{}
 	path := writeTokenFile(t, "")
 	ev := newReloadEvents()
-	opts := ev.options()
+	opts := ev.options(path)
 	opts.Logger = slog.New(slog.NewJSONHandler(logs, nil))
-	a, err := New(path, opts)
+	a, err := New(opts)
 	require.NoError(t, err)
 	defer a.Close()
 
@@ -385,9 +391,9 @@ func TestErrorTextSaidOnce(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	path := writeTokenFile(t, "tok1,alice,1\n")
 	ev := newReloadEvents()
-	opts := ev.options()
+	opts := ev.options(path)
 	opts.MaxSize = 64
-	a, err := New(path, opts)
+	a, err := New(opts)
 	require.NoError(t, err)
 	defer a.Close()
 
@@ -398,7 +404,7 @@ func TestErrorTextSaidOnce(t *testing.T) {
 	}
 	require.NoError(t, os.Remove(path))
 	errs = append(errs, a.Reload())
-	_, err = New(path, Options{})
+	_, err = New(Options{FileOptions: authn.FileOptions{Path: path}})
 	errs = append(errs, err)
 	_, err = NewFromCSV(strings.NewReader("#x\n"))
 	errs = append(errs, err)

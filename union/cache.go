@@ -1,6 +1,7 @@
 package union
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -10,10 +11,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"sync"
-	"sync/atomic"
 	"time"
-
-	"golang.org/x/sync/singleflight"
 
 	"github.com/authnkit/authnkit/authn"
 )
@@ -30,15 +28,6 @@ const (
 	// [CacheOptions.FailureTTL] is zero: 0, failures are not cached, as
 	// kube-apiserver's TokenFailureCacheTTL (same file).
 	DefaultFailureTTL time.Duration = 0
-	// WebhookDefaultTTL is kube-apiserver's default for
-	// --authentication-token-webhook-cache-ttl: 2m (WithWebHook in the same
-	// file). Kubernetes caches the webhook's successes and its
-	// "authenticated: false" answers for this long, in a cache of its own in
-	// front of the webhook (k8s.io/kubernetes/pkg/kubeapiserver/authenticator/config.go,
-	// newWebhookTokenAuthenticator), and does not cache its errors. Use it
-	// for both [CacheOptions.SuccessTTL] and [CacheOptions.FailureTTL], with
-	// [CacheOptions.CacheErrors] false, to match.
-	WebhookDefaultTTL = 2 * time.Minute
 	// DefaultMaxEntries bounds the cache when [CacheOptions.MaxEntries] is
 	// zero: 32768 entries, a few MiB. Kubernetes' token cache has no bound;
 	// 32k entries is the size a comment in its source calls a 2x safety
@@ -112,9 +101,9 @@ type CacheOptions struct {
 //
 // An expired entry counts as a miss and is dropped lazily, when its key is
 // stored again or an insert into the full cache needs room: the Cache runs
-// no background goroutine. Only a miss starts goroutines, for its
-// shared call, and they end with it; Close cancels the calls in flight and
-// waits for them.
+// no background goroutine. Only a miss starts one, for its shared call,
+// and it ends with the call; Close cancels the calls in flight and waits
+// for them.
 type Cache struct {
 	t          authn.TokenAuthenticator
 	successTTL time.Duration
@@ -130,13 +119,10 @@ type Cache struct {
 	entries  map[[sha256.Size]byte]entry
 	warnFull bool // guarded by mu: the "cache full" warning was logged
 
-	group singleflight.Group
-
-	closed   atomic.Bool // fast check on the miss path
-	flightMu sync.Mutex  // guards the fields below and, with closed, flights.Add
-	flights  sync.WaitGroup
-	cancels  map[uint64]context.CancelFunc
-	nextID   uint64
+	flightMu sync.Mutex // guards flights and closed, and running.Add
+	flights  map[[sha256.Size]byte]*flight
+	closed   bool
+	running  sync.WaitGroup // one per flight, done when its goroutine returns
 }
 
 var (
@@ -177,17 +163,14 @@ func NewCache(t authn.TokenAuthenticator, opts CacheOptions) (*Cache, error) {
 	}
 	c := &Cache{
 		t:          t,
-		successTTL: cmpOr(opts.SuccessTTL, DefaultSuccessTTL),
-		failureTTL: cmpOr(opts.FailureTTL, DefaultFailureTTL),
+		successTTL: cmp.Or(opts.SuccessTTL, DefaultSuccessTTL),
+		failureTTL: cmp.Or(opts.FailureTTL, DefaultFailureTTL),
 		keepErrors: opts.CacheErrors,
-		timeout:    cmpOr(opts.Timeout, DefaultTimeout),
-		maxEntries: cmpOr(opts.MaxEntries, DefaultMaxEntries),
-		logger:     opts.Logger,
+		timeout:    cmp.Or(opts.Timeout, DefaultTimeout),
+		maxEntries: cmp.Or(opts.MaxEntries, DefaultMaxEntries),
+		logger:     cmp.Or(opts.Logger, slog.Default()),
 		entries:    make(map[[sha256.Size]byte]entry),
-		cancels:    make(map[uint64]context.CancelFunc),
-	}
-	if c.logger == nil {
-		c.logger = slog.Default()
+		flights:    make(map[[sha256.Size]byte]*flight),
 	}
 	c.logger = c.logger.With("authenticator", "tokencache")
 	var key [32]byte
@@ -199,14 +182,6 @@ func NewCache(t authn.TokenAuthenticator, opts CacheOptions) (*Cache, error) {
 		return nil, fmt.Errorf("union: token cache key: %w", err)
 	}
 	return c, nil
-}
-
-func cmpOr[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
 }
 
 // AuthenticateToken returns the cached answer for token and ctx's
@@ -247,12 +222,12 @@ func (c *Cache) Len() int {
 // safe to call concurrently with AuthenticateToken.
 func (c *Cache) Close() error {
 	c.flightMu.Lock()
-	c.closed.Store(true)
-	for _, cancel := range c.cancels {
-		cancel()
+	c.closed = true
+	for _, f := range c.flights {
+		f.cancel()
 	}
 	c.flightMu.Unlock()
-	c.flights.Wait()
+	c.running.Wait()
 	return nil
 }
 
@@ -264,50 +239,84 @@ func (c *Cache) lookup(key [sha256.Size]byte) (entry, bool) {
 	return e, found && time.Until(e.expires) > 0
 }
 
+// flight is the one upstream call for a key that missed, shared by every
+// caller that misses on the key while it runs.
+type flight struct {
+	done   chan struct{} // closed once e is set
+	e      entry
+	cancel context.CancelFunc // cancels the call's context, for Close
+}
+
 // miss runs, or joins, the one upstream call for key and waits for it as
 // long as ctx allows.
 func (c *Cache) miss(ctx context.Context, key [sha256.Size]byte, token string) (*authn.Response, bool, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, false, &authn.UnavailableError{Err: context.Cause(ctx)}
 	}
-	if c.closed.Load() {
+	c.flightMu.Lock()
+	if c.closed {
+		c.flightMu.Unlock()
 		return nil, false, &authn.UnavailableError{Err: errClosed}
 	}
-	ch := c.group.DoChan(string(key[:]), func() (any, error) {
-		return c.fetch(ctx, key, token), nil
-	})
+	f, joined := c.flights[key]
+	if !joined {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.timeout)
+		f = &flight{done: make(chan struct{}), cancel: cancel}
+		c.flights[key] = f
+		c.running.Add(1)
+		go c.fly(sctx, key, token, f)
+	}
+	c.flightMu.Unlock()
 	select {
-	case res := <-ch:
-		e, _ := res.Val.(entry) // fetch returns nothing else, and never panics
-		return e.resp, e.ok, e.err
+	case <-f.done:
+		return f.e.resp, f.e.ok, f.e.err
 	case <-ctx.Done():
 		return nil, false, &authn.UnavailableError{Err: context.Cause(ctx)}
 	}
 }
 
-// fetch is the shared upstream call of a miss. It runs on singleflight's
-// goroutine, under ctx's values but not its cancellation.
+// fly runs the shared upstream call of f on a goroutine of its own, under
+// the first caller's context values but not its cancellation, then hands
+// the answer to every waiter and ends the flight. A panic or
+// runtime.Goexit in the wrapped authenticator is caught by the deferred
+// function on this same goroutine: it is logged and answered as
+// errPanicked, never cached, and the waiters are released either way.
+// (golang.org/x/sync/singleflight's DoChan would need a second goroutine
+// for that: it crashes the process on a panic in its function and leaves
+// the waiters blocked on a Goexit.)
+func (c *Cache) fly(ctx context.Context, key [sha256.Size]byte, token string, f *flight) {
+	returned := false
+	defer func() {
+		if !returned {
+			// The panic value may hold anything, the token included: log
+			// its type and the stack only.
+			r := recover()
+			c.logger.ErrorContext(ctx, "token authenticator panicked or exited its goroutine",
+				"panic_type", fmt.Sprintf("%T", r), "stack", string(debug.Stack()))
+			f.e = entry{err: errPanicked} // a bug, not an answer: never cached
+		}
+		f.cancel()
+		c.flightMu.Lock()
+		delete(c.flights, key) // after fetch stored the answer: a later miss finds it
+		c.flightMu.Unlock()
+		close(f.done)
+		c.running.Done()
+	}()
+	f.e = c.fetch(ctx, key, token)
+	returned = true
+}
+
+// fetch asks the wrapped authenticator for token and caches its answer
+// when it may be cached.
 func (c *Cache) fetch(ctx context.Context, key [sha256.Size]byte, token string) entry {
 	// An earlier flight for key may have finished between our lookup and
 	// the start of this one.
 	if e, ok := c.lookup(key); ok {
 		return e
 	}
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.timeout)
-	defer cancel()
-	id, open := c.beginFlight(cancel)
-	if !open {
-		return entry{err: &authn.UnavailableError{Err: errClosed}}
-	}
-	defer c.endFlight(id)
-
-	answer, crashed := c.call(sctx, token)
-	if crashed {
-		return entry{err: errPanicked} // a bug, not an answer: never cached
-	}
-	resp, ok, err := normalize(answer.resp, answer.ok, answer.err)
+	resp, ok, err := normalize(c.t.AuthenticateToken(ctx, token))
 	e := entry{resp: resp, ok: ok, err: err}
-	if !ok && (sctx.Err() != nil || !c.cacheable(err)) {
+	if !ok && (ctx.Err() != nil || !c.cacheable(err)) {
 		return e // cut short, or could not check: the next call retries
 	}
 	now := time.Now()
@@ -321,36 +330,9 @@ func (c *Cache) fetch(ctx context.Context, key [sha256.Size]byte, token string) 
 		e.expires = now.Add(c.failureTTL)
 	}
 	if now.Before(e.expires) {
-		c.store(sctx, key, e, now)
+		c.store(ctx, key, e, now)
 	}
 	return e
-}
-
-// call asks the wrapped authenticator on a goroutine of its own, so that a
-// panic or runtime.Goexit in it is reported as crashed rather than reaching
-// singleflight, which would crash the process on a panic and leave the
-// waiters blocked on a Goexit.
-func (c *Cache) call(ctx context.Context, token string) (answer entry, crashed bool) {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		returned := false
-		defer func() {
-			if returned {
-				return
-			}
-			// The panic value may hold anything, the token included: log
-			// its type and the stack only.
-			r := recover()
-			c.logger.ErrorContext(ctx, "token authenticator panicked or exited its goroutine",
-				"panic_type", fmt.Sprintf("%T", r), "stack", string(debug.Stack()))
-			crashed = true
-		}()
-		answer.resp, answer.ok, answer.err = c.t.AuthenticateToken(ctx, token)
-		returned = true
-	}()
-	<-done
-	return answer, crashed
 }
 
 // cacheable reports whether a failure may be cached: no opinion always;
@@ -362,27 +344,6 @@ func (c *Cache) cacheable(err error) bool {
 	}
 	return c.keepErrors && !authn.IsUnavailable(err) &&
 		!errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
-}
-
-// beginFlight registers a shared call's cancel func so that Close can stop
-// it, unless the Cache is closed. It returns the flight's id for endFlight.
-func (c *Cache) beginFlight(cancel context.CancelFunc) (uint64, bool) {
-	c.flightMu.Lock()
-	defer c.flightMu.Unlock()
-	if c.closed.Load() {
-		return 0, false
-	}
-	c.flights.Add(1)
-	c.nextID++
-	c.cancels[c.nextID] = cancel
-	return c.nextID, true
-}
-
-func (c *Cache) endFlight(id uint64) {
-	c.flightMu.Lock()
-	delete(c.cancels, id)
-	c.flightMu.Unlock()
-	c.flights.Done()
 }
 
 // evictionSample is how many entries an insert into a full cache looks at.

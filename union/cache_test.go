@@ -582,6 +582,48 @@ func TestCacheHoldsToShapes(t *testing.T) {
 	}
 }
 
+func TestCacheCrashReleasesEveryWaiter(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		crash func()
+	}{
+		{name: "panic", crash: func() { panic("boom") }},
+		{name: "Goexit", crash: runtime.Goexit},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			synctest.Test(t, func(t *testing.T) {
+				release := make(chan struct{})
+				up := &counting{answer: func(context.Context, string) (*authn.Response, bool, error) {
+					<-release
+					tt.crash()
+					return &authn.Response{User: alice}, true, nil
+				}}
+				c := newCache(t, up, union.CacheOptions{FailureTTL: time.Hour, CacheErrors: true})
+				const callers = 3
+				errs := make(chan error, callers)
+				for range callers {
+					go func() {
+						resp, ok, err := c.AuthenticateToken(t.Context(), "tok")
+						authntest.CheckOutcome(t, resp, ok, err)
+						errs <- err
+					}()
+				}
+				synctest.Wait() // every caller waits on the one call
+				close(release)
+				for range callers {
+					err := <-errs
+					require.Error(t, err)
+					assert.False(t, authn.IsUnavailable(err), "a crash is a bug, not an outage")
+				}
+				assert.EqualValues(t, 1, up.calls.Load(), "one call for all the waiters")
+			})
+		})
+	}
+}
+
 func TestCachePanicIsRecoveredWithoutToken(t *testing.T) {
 	t.Parallel()
 	const token = "s3cret-token-in-panic"

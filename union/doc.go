@@ -31,8 +31,8 @@
 // failures for [CacheOptions.FailureTTL]. Entries are keyed by HMAC-SHA256
 // of the accepted audiences and the token under a random per-Cache key, so
 // the cache holds no token and the same token sent for other audiences is
-// looked up apart. Concurrent misses for one key make one upstream call
-// (golang.org/x/sync/singleflight), detached from any one caller's
+// looked up apart. Concurrent misses for one key make one upstream call,
+// on one goroutine of its own, detached from any one caller's
 // cancellation and bounded by [CacheOptions.Timeout]; each caller waits only
 // as long as its own context allows, and a caller that gives up never
 // poisons the entry. A hit takes one keyed hash, a clock read, a read lock
@@ -48,7 +48,7 @@
 // zero value does the same ([DefaultSuccessTTL], [DefaultFailureTTL]). Its
 // webhook authenticator has a cache of its own, set by
 // --authentication-token-webhook-cache-ttl (default 2m,
-// [WebhookDefaultTTL]), which keeps both successes and "authenticated:
+// webhook.DefaultCacheTTL), which keeps both successes and "authenticated:
 // false" answers that long and never its errors ([CacheOptions.CacheErrors]
 // false). The shared upstream call has Kubernetes' 30s timeout
 // ([DefaultTimeout]).

@@ -11,6 +11,7 @@ import (
 	"github.com/authnkit/authnkit/authn"
 	"github.com/authnkit/authnkit/authn/authntest"
 	"github.com/authnkit/authnkit/union"
+	"github.com/authnkit/authnkit/webhook"
 )
 
 // A request union: bearer tokens first, then a custom API-key header.
@@ -116,13 +117,13 @@ func ExampleNewTokensWith() {
 // TokenReview webhook, with kube-apiserver's webhook TTLs.
 func ExampleNewCache() {
 	var calls atomic.Int64
-	webhook := authn.TokenAuthenticatorFunc(func(context.Context, string) (*authn.Response, bool, error) {
+	remote := authn.TokenAuthenticatorFunc(func(context.Context, string) (*authn.Response, bool, error) {
 		calls.Add(1)
 		return &authn.Response{User: authn.UserInfo{Name: "alice"}}, true, nil
 	})
-	c, err := union.NewCache(webhook, union.CacheOptions{
-		SuccessTTL: union.WebhookDefaultTTL,
-		FailureTTL: union.WebhookDefaultTTL,
+	c, err := union.NewCache(remote, union.CacheOptions{
+		SuccessTTL: webhook.DefaultCacheTTL,
+		FailureTTL: webhook.DefaultCacheTTL,
 	})
 	if err != nil {
 		panic(err)

@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/authnkit/authnkit/authn"
+	"github.com/authnkit/authnkit/internal/audience"
 )
 
 // Defaults of [Options], kube-apiserver's.
@@ -27,6 +29,18 @@ const (
 	// DefaultMaxResponseBytes bounds a TokenReview answer.
 	DefaultMaxResponseBytes = 1 << 20
 )
+
+// DefaultCacheTTL is kube-apiserver's default for
+// --authentication-token-webhook-cache-ttl: 2m (WithWebHook in
+// k8s.io/kubernetes/pkg/kubeapiserver/options/authentication.go).
+// Kubernetes caches the webhook's successes and its "authenticated: false"
+// answers for this long, in a cache of its own in front of the webhook
+// (newWebhookTokenAuthenticator in
+// k8s.io/kubernetes/pkg/kubeapiserver/authenticator/config.go), and does
+// not cache its errors. The [Authenticator] does not cache: to match, put
+// it behind a union.Cache with this as both SuccessTTL and FailureTTL and
+// CacheErrors false.
+const DefaultCacheTTL = 2 * time.Minute
 
 // DefaultRetry is kube-apiserver's token-webhook retry backoff
 // (k8s.io/apiserver/pkg/server/options: DefaultAuthWebhookRetryBackoff,
@@ -170,10 +184,7 @@ func New(opts Options) (*Authenticator, error) {
 	if a.max <= 0 {
 		a.max = DefaultMaxResponseBytes
 	}
-	if a.logger == nil {
-		a.logger = slog.Default()
-	}
-	a.logger = a.logger.With("authenticator", "webhook")
+	a.logger = cmp.Or(a.logger, slog.Default()).With("authenticator", "webhook")
 	u, err := parseServer(cfg.Server, opts.InsecureAllowHTTP)
 	if err != nil {
 		return nil, fmt.Errorf("webhook: %s: %w", where, err)
@@ -296,7 +307,7 @@ func (a *Authenticator) AuthenticateToken(ctx context.Context, token string) (*a
 		if len(got) == 0 {
 			got = a.implicit
 		}
-		auds = authn.Intersect(wantAuds, got)
+		auds = audience.Intersect(wantAuds, got)
 		if len(auds) == 0 {
 			return nil, false, fmt.Errorf("webhook: server accepted the token for %q, none of %q: %w", got, wantAuds, authn.ErrWrongAudience)
 		}

@@ -11,8 +11,9 @@
 // program.
 //
 // The Authenticator does not cache. kube-apiserver caches webhook answers
-// for two minutes (--authentication-token-webhook-cache-ttl); put the
-// Authenticator behind union's token cache to do the same. Its outcomes are
+// for two minutes (--authentication-token-webhook-cache-ttl,
+// [DefaultCacheTTL]); put the Authenticator behind union's token cache to
+// do the same. Its outcomes are
 // listed under [Authenticator.AuthenticateToken]: a success, no opinion
 // (the server does not know the token), and errors that say whether the
 // server refused the token ([authn.ErrInvalidToken]), could not be asked

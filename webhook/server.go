@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"net/http"
 
 	"github.com/authnkit/authnkit/authn"
+	"github.com/authnkit/authnkit/internal/audience"
 )
 
 // DefaultMaxBodyBytes is the request body limit of [NewHandler] when
@@ -86,10 +88,7 @@ func NewHandler(t authn.TokenAuthenticator, opts HandlerOptions) http.Handler {
 	if h.max <= 0 {
 		h.max = DefaultMaxBodyBytes
 	}
-	if h.logger == nil {
-		h.logger = slog.Default()
-	}
-	h.logger = h.logger.With("authenticator", "webhook")
+	h.logger = cmp.Or(h.logger, slog.Default()).With("authenticator", "webhook")
 	return h
 }
 
@@ -148,7 +147,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.logFailure(ctx, err)
 		tr.Status.Error = authn.ErrInvalidToken.Error()
 	case ok && resp != nil:
-		if len(auds) > 0 && len(authn.Intersect(resp.Audiences, auds)) == 0 {
+		if len(auds) > 0 && len(audience.Intersect(resp.Audiences, auds)) == 0 {
 			h.logger.WarnContext(ctx, "authenticator accepted a token for none of the requested audiences", "user", resp.User.Name)
 			authn.WriteStatus(w, authn.NewStatus(http.StatusInternalServerError, "InternalError",
 				"Internal error occurred: error validating audiences"))

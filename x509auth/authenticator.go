@@ -15,13 +15,6 @@ import (
 	"github.com/authnkit/authnkit/authn"
 )
 
-// CredentialIDKey is the [authn.UserInfo.Extra] key under which
-// [CommonNameMapping] records which certificate authenticated the user, as
-// Kubernetes does (user.CredentialIDKey in k8s.io/apiserver): the value is
-// "X509SHA256=" followed by the lower-case hexadecimal SHA-256 of the
-// leaf's DER encoding.
-const CredentialIDKey = "authentication.kubernetes.io/credential-id"
-
 // UIDOID returns the object identifier of the subject attribute that holds
 // a user's UID: 1.3.6.1.4.1.57683.2, Kubernetes' (asn1util.X509UID in
 // k8s.io/apiserver, read by CommonNameUserConversion when the feature gate
@@ -151,6 +144,17 @@ func (a *Authenticator) AuthenticateRequest(r *http.Request) (*authn.Response, b
 	return resp, true, nil
 }
 
+// Reload reads the files of a Verifier made by [New] now, as
+// [Verifier.Reload] does, and returns the failures; for one given to
+// [NewWithVerifier], which its owner reloads, it does nothing and returns
+// nil.
+func (a *Authenticator) Reload() error {
+	if !a.owned {
+		return nil
+	}
+	return a.v.Reload()
+}
+
 // Close stops the watchers of a Verifier made by [New]; for one given to
 // [NewWithVerifier] it does nothing. It is idempotent.
 func (a *Authenticator) Close() error {
@@ -170,8 +174,8 @@ func (a *Authenticator) Close() error {
 //   - UID is the value of the subject attribute [UIDOID], if present; more
 //     than one such attribute, a value that is not a string, or an empty
 //     value is [ErrInvalidUID];
-//   - Extra holds [CredentialIDKey]: "X509SHA256=" and the hexadecimal
-//     SHA-256 of the certificate.
+//   - Extra holds [authn.CredentialIDKey]: "X509SHA256=" and the
+//     lower-case hexadecimal SHA-256 of the certificate's DER encoding.
 //
 // The result is the caller's: its slices and map are not shared.
 func CommonNameMapping(leaf *x509.Certificate) (authn.UserInfo, error) {
@@ -187,7 +191,7 @@ func CommonNameMapping(leaf *x509.Certificate) (authn.UserInfo, error) {
 		Name:   leaf.Subject.CommonName,
 		UID:    uid,
 		Groups: slices.Clone(leaf.Subject.Organization),
-		Extra:  map[string][]string{CredentialIDKey: {"X509SHA256=" + hex.EncodeToString(sum[:])}},
+		Extra:  map[string][]string{authn.CredentialIDKey: {"X509SHA256=" + hex.EncodeToString(sum[:])}},
 	}, nil
 }
 

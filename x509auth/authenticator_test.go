@@ -20,7 +20,7 @@ import (
 
 func credentialID(c *x509.Certificate) map[string][]string {
 	sum := sha256.Sum256(c.Raw)
-	return map[string][]string{CredentialIDKey: {"X509SHA256=" + hex.EncodeToString(sum[:])}}
+	return map[string][]string{authn.CredentialIDKey: {"X509SHA256=" + hex.EncodeToString(sum[:])}}
 }
 
 func uidAttr(v any) pkix.AttributeTypeAndValue {

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authnkit/authnkit/authn"
 	"github.com/authnkit/authnkit/authn/authntest"
 )
 
@@ -123,7 +124,7 @@ func BenchmarkAuthenticateRequest(b *testing.B) {
 		opts VerifyOptions
 	}{
 		{"revocation=none", VerifyOptions{ClientCA: ca.Pool()}},
-		{"revocation=crl+deny", VerifyOptions{ClientCAFile: caFile, CRLFile: crl, DenyFile: deny, Interval: -1}},
+		{"revocation=crl+deny", VerifyOptions{ClientCAFile: authn.FileOptions{Path: caFile, Interval: -1}, CRLFile: authn.FileOptions{Path: crl, Interval: -1}, DenyFile: authn.FileOptions{Path: deny, Interval: -1}}},
 	} {
 		a, err := New(Options{VerifyOptions: bc.opts})
 		if err != nil {

@@ -129,7 +129,8 @@ func prefix(name string) string {
 }
 
 // ReadCABundle reads and parses a PEM CA bundle file exactly as
-// [NewVerifier] reads [VerifyOptions.ClientCAFile]: at most 16 MiB, a
+// [NewVerifier] reads [VerifyOptions.ClientCAFile]: at most
+// [DefaultMaxSize] bytes, a
 // regular file, every CERTIFICATE block without PEM headers a CA, other
 // blocks and text between them ignored, a malformed block or certificate
 // an error naming its line, and no certificate at all an error. A missing
@@ -139,7 +140,7 @@ func prefix(name string) string {
 // It serves checks across configurations, such as refusing a front-proxy
 // CA bundle that shares a CA with the client CA bundle (see [CommonCAs]).
 func ReadCABundle(path string) ([]*x509.Certificate, error) {
-	data, err := reload.ReadFile("x509auth", path, reload.DefaultMaxSize)
+	data, err := reload.ReadFile("x509auth", path, DefaultMaxSize)
 	if err != nil {
 		return nil, err
 	}

@@ -244,7 +244,7 @@ func TestReloadInvalidatesCache(t *testing.T) {
 	path := writeFile(t, dir, "ca.crt", caA.CertPEM)
 	denyPath := writeFile(t, dir, "deny", nil)
 	ev := reloadtest.NewEvents()
-	v, err := NewVerifier(VerifyOptions{ClientCAFile: path, DenyFile: denyPath, Interval: -1, OnReload: ev.OnReload, OnError: ev.OnError})
+	v, err := NewVerifier(VerifyOptions{ClientCAFile: authn.FileOptions{Path: path, Interval: -1, OnReload: ev.OnReload, OnError: ev.OnError}, DenyFile: authn.FileOptions{Path: denyPath, Interval: -1, OnReload: ev.OnReload, OnError: ev.OnError}})
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, v.Close()) })
 	alice, bob := caA.IssueClient("alice"), caB.IssueClient("bob")

@@ -4,7 +4,7 @@
 // certificate's subject names the user.
 //
 //	a, err := x509auth.New(x509auth.Options{VerifyOptions: x509auth.VerifyOptions{
-//		ClientCAFile: "/etc/kubernetes/pki/ca.crt",
+//		ClientCAFile: authn.FileOptions{Path: "/etc/kubernetes/pki/ca.crt"},
 //	}})
 //	if err != nil { … }
 //	defer a.Close()
@@ -77,7 +77,7 @@
 //     such attribute, holding a non-empty string, else the certificate is
 //     refused ([ErrInvalidUID]). This package always applies the rule;
 //     a custom mapping can ignore the attribute;
-//   - Extra["authentication.kubernetes.io/credential-id"] ([CredentialIDKey])
+//   - Extra["authentication.kubernetes.io/credential-id"] ([authn.CredentialIDKey])
 //     is "X509SHA256=" and the certificate's SHA-256 fingerprint in
 //     lower-case hexadecimal, as Kubernetes sets it (for audit logs).
 //
@@ -200,18 +200,22 @@
 //
 // # Reloading
 //
-// [VerifyOptions.ClientCAFile], CRLFile and DenyFile are watched as
-// internal/reload watches files: fsnotify on their folders (so editors'
-// rename-over, delete and re-create, and Kubernetes' ConfigMap and Secret
-// volume updates are all noticed), plus a periodic check
-// ([VerifyOptions.Interval], one minute by default). A changed file is
-// parsed into a new snapshot that replaces the old one at once; requests
-// never wait for a reload and take no lock for it. A file that cannot be
-// read or parsed — a CA bundle with no certificate, a torn PEM block, a
-// CRL that is out of date or not signed by its CA, a malformed deny-list
-// line — keeps the previous snapshot serving; the failure is logged at
-// Warn and passed to [VerifyOptions.OnError], naming the file and the line
-// or block. A certificate signed by a CA removed from the bundle is
+// [VerifyOptions.ClientCAFile], CRLFile and DenyFile are each an
+// [authn.FileOptions]: the file's Path, its periodic check's Interval (one
+// minute by default), its MaxSize ([DefaultMaxSize] by default) and its
+// own OnError and OnReload callbacks. They are watched as every
+// file-backed authnkit component watches its files: fsnotify on their
+// folders (so editors' rename-over, delete and re-create, and Kubernetes'
+// ConfigMap and Secret volume updates are all noticed), plus the periodic
+// check. A changed file is parsed into a new snapshot that replaces the
+// old one at once; requests never wait for a reload and take no lock for
+// it. A file that cannot be read or parsed — a CA bundle with no
+// certificate, a torn PEM block, a CRL that is out of date or not signed
+// by its CA, a malformed deny-list line — keeps the previous snapshot
+// serving; the failure is logged at Warn and passed to that file's
+// OnError, naming the file and the line or block. [Verifier.Reload] and
+// [Authenticator.Reload] read every file at once (on SIGHUP, say) and
+// return the failures. A certificate signed by a CA removed from the bundle is
 // refused from the first request after the reload. When the CA bundle
 // changes, the CRL file is read again, since its signatures are checked
 // against the bundle. Write files atomically (write a temporary file, then

@@ -115,7 +115,7 @@ func TestOpenSSLKubernetesDocs(t *testing.T) {
 	ca := o.cert("ca.crt")
 	assert.True(t, ca.IsCA, "req -x509 uses openssl.cnf's v3_ca: basicConstraints CA:TRUE")
 
-	a, err := New(Options{VerifyOptions: VerifyOptions{ClientCAFile: o.path("ca.crt")}})
+	a, err := New(Options{VerifyOptions: VerifyOptions{ClientCAFile: authn.FileOptions{Path: o.path("ca.crt")}}})
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, a.Close()) })
 
@@ -184,7 +184,7 @@ func TestOpenSSLRevocation(t *testing.T) {
 	admin, jane, bob := o.cert("admin.crt"), o.cert("jane.crt"), o.cert("bob.crt")
 	for _, crl := range []string{"ca.crl", "ca.crl.der"} {
 		t.Run(crl, func(t *testing.T) {
-			v, err := NewVerifier(VerifyOptions{ClientCAFile: o.path("ca.crt"), CRLFile: o.path(crl), DenyFile: o.path("deny")})
+			v, err := NewVerifier(VerifyOptions{ClientCAFile: authn.FileOptions{Path: o.path("ca.crt")}, CRLFile: authn.FileOptions{Path: o.path(crl)}, DenyFile: authn.FileOptions{Path: o.path("deny")}})
 			require.NoError(t, err)
 			defer v.Close()
 			for _, tc := range []struct {
@@ -207,7 +207,7 @@ func TestOpenSSLRevocation(t *testing.T) {
 	t.Run("reload", func(t *testing.T) {
 		ev := reloadtest.NewEvents()
 		require.NoError(t, os.Rename(o.path("ca.crl"), o.path("live.crl")))
-		v, err := NewVerifier(VerifyOptions{ClientCAFile: o.path("ca.crt"), CRLFile: o.path("live.crl"), OnReload: ev.OnReload, OnError: ev.OnError})
+		v, err := NewVerifier(VerifyOptions{ClientCAFile: authn.FileOptions{Path: o.path("ca.crt"), OnReload: ev.OnReload, OnError: ev.OnError}, CRLFile: authn.FileOptions{Path: o.path("live.crl"), OnReload: ev.OnReload, OnError: ev.OnError}})
 		require.NoError(t, err)
 		defer v.Close()
 		// openssl ca -gencrl again after revoking jane too.
@@ -261,7 +261,7 @@ func TestOpenSSLDenyListForms(t *testing.T) {
 		ser,
 		bareSerial,
 	}, "\n")+"\n")
-	v, err := NewVerifier(VerifyOptions{ClientCAFile: o.path("ca.crt"), DenyFile: o.path("deny")})
+	v, err := NewVerifier(VerifyOptions{ClientCAFile: authn.FileOptions{Path: o.path("ca.crt")}, DenyFile: authn.FileOptions{Path: o.path("deny")}})
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, v.Close()) })
 
@@ -287,7 +287,7 @@ func TestOpenSSLDenyListForms(t *testing.T) {
 	t.Run("sha256sum of the PEM file is refused", func(t *testing.T) {
 		line := strings.TrimSpace(o.runTool(t, nil, "sha256sum", "fine.crt"))
 		o.write("bad", "# ok\n"+sum+"\n"+line+"\n")
-		_, err := NewVerifier(VerifyOptions{ClientCAFile: o.path("ca.crt"), DenyFile: o.path("bad")})
+		_, err := NewVerifier(VerifyOptions{ClientCAFile: authn.FileOptions{Path: o.path("ca.crt")}, DenyFile: authn.FileOptions{Path: o.path("bad")}})
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), o.path("bad")+": line 3: fingerprint: a sha256sum of a file")
 	})

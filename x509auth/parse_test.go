@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/authnkit/authnkit/authn"
 	"github.com/authnkit/authnkit/authn/authntest"
 	"github.com/authnkit/authnkit/internal/reload"
 )
@@ -279,7 +280,7 @@ func TestReadCABundle(t *testing.T) {
 	dir := t.TempDir()
 	bigFile := filepath.Join(dir, "big.crt")
 	require.NoError(t, os.WriteFile(bigFile, nil, 0o600))
-	require.NoError(t, os.Truncate(bigFile, reload.DefaultMaxSize+1))
+	require.NoError(t, os.Truncate(bigFile, DefaultMaxSize+1))
 	tests := []struct {
 		name      string
 		path      string
@@ -303,7 +304,7 @@ func TestReadCABundle(t *testing.T) {
 			if tt.wantCerts != nil {
 				require.NoError(t, err)
 				assert.Equal(t, tt.wantCerts, certs)
-				v, err := NewVerifier(VerifyOptions{ClientCAFile: tt.path})
+				v, err := NewVerifier(VerifyOptions{ClientCAFile: authn.FileOptions{Path: tt.path}})
 				require.NoError(t, err, "NewVerifier agrees")
 				require.NoError(t, v.Close())
 				return
@@ -316,7 +317,7 @@ func TestReadCABundle(t *testing.T) {
 			assert.Contains(t, err.Error(), tt.wantMsg)
 			assert.Contains(t, err.Error(), tt.path)
 			assert.True(t, strings.HasPrefix(err.Error(), "x509auth: "), err.Error())
-			_, err = NewVerifier(VerifyOptions{ClientCAFile: tt.path})
+			_, err = NewVerifier(VerifyOptions{ClientCAFile: authn.FileOptions{Path: tt.path}})
 			require.Error(t, err, "NewVerifier agrees")
 		})
 	}

@@ -9,6 +9,8 @@ import (
 	"errors"
 	"math/big"
 	"net/http"
+	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -29,7 +31,7 @@ func TestCABundleSwapWhileServing(t *testing.T) {
 	dir := t.TempDir()
 	path := writeFile(t, dir, "ca.crt", caA.CertPEM)
 	ev := reloadtest.NewEvents()
-	a, err := New(Options{VerifyOptions: VerifyOptions{ClientCAFile: path, OnReload: ev.OnReload, OnError: ev.OnError}})
+	a, err := New(Options{VerifyOptions: VerifyOptions{ClientCAFile: authn.FileOptions{Path: path, OnReload: ev.OnReload, OnError: ev.OnError}}})
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, a.Close()) })
 	srv := newTLSServer(t, a)
@@ -76,8 +78,11 @@ func TestRevocationWhileServing(t *testing.T) {
 	crlPath := writeFile(t, dir, "ca.crl", pemCRL(newCRL(t, ca, crlOptions{})))
 	denyPath := writeFile(t, dir, "deny", []byte("# nothing denied yet\n"))
 	ev := reloadtest.NewEvents()
-	v, err := NewVerifier(VerifyOptions{ClientCAFile: caPath, CRLFile: crlPath, DenyFile: denyPath,
-		OnReload: ev.OnReload, OnError: ev.OnError})
+	v, err := NewVerifier(VerifyOptions{
+		ClientCAFile: authn.FileOptions{Path: caPath, OnReload: ev.OnReload, OnError: ev.OnError},
+		CRLFile:      authn.FileOptions{Path: crlPath, OnReload: ev.OnReload, OnError: ev.OnError},
+		DenyFile:     authn.FileOptions{Path: denyPath, OnReload: ev.OnReload, OnError: ev.OnError},
+	})
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, v.Close()) })
 	a := NewWithVerifier(v, nil)
@@ -150,7 +155,7 @@ func TestCARotationRereadsCRL(t *testing.T) {
 	caPath := writeFile(t, dir, "ca.crt", oldCA.CertPEM)
 	crlPath := writeFile(t, dir, "ca.crl", newCRL(t, oldCA, crlOptions{}))
 	ev := reloadtest.NewEvents()
-	v, err := NewVerifier(VerifyOptions{ClientCAFile: caPath, CRLFile: crlPath, OnReload: ev.OnReload, OnError: ev.OnError})
+	v, err := NewVerifier(VerifyOptions{ClientCAFile: authn.FileOptions{Path: caPath, OnReload: ev.OnReload, OnError: ev.OnError}, CRLFile: authn.FileOptions{Path: crlPath, OnReload: ev.OnReload, OnError: ev.OnError}})
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, v.Close()) })
 
@@ -189,7 +194,7 @@ func TestCRLOfReissuedRoot(t *testing.T) {
 	dir := t.TempDir()
 	caPath := writeFile(t, dir, "ca.crt", pemCerts(reissued, root.Certificate))
 	crlPath := writeFile(t, dir, "ca.crl", pemCRL(newCRL(t, root, crlOptions{revoked: []*x509.Certificate{revokedLeaf.Certificate}})))
-	v, err := NewVerifier(VerifyOptions{ClientCAFile: caPath, CRLFile: crlPath})
+	v, err := NewVerifier(VerifyOptions{ClientCAFile: authn.FileOptions{Path: caPath}, CRLFile: authn.FileOptions{Path: crlPath}})
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, v.Close()) })
 
@@ -224,7 +229,7 @@ func TestStaleCRL(t *testing.T) {
 	direct := root.Issue(authntest.CertOptions{NotAfter: long.NotAfter})
 	next := time.Now().Add(time.Hour)
 	crlPath := writeFile(t, dir, "ca.crl", pemCRL(newCRL(t, inter, crlOptions{nextUpdate: next, revoked: []*x509.Certificate{bad.Certificate}})))
-	v, err := NewVerifier(VerifyOptions{ClientCAFile: caPath, CRLFile: crlPath})
+	v, err := NewVerifier(VerifyOptions{ClientCAFile: authn.FileOptions{Path: caPath}, CRLFile: authn.FileOptions{Path: crlPath}})
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, v.Close()) })
 
@@ -247,8 +252,67 @@ func TestStaleCRL(t *testing.T) {
 
 	// A CRL that is already out of date is refused at load.
 	stale := writeFile(t, dir, "stale.crl", pemCRL(newCRL(t, root, crlOptions{thisUpdate: now.Add(-2 * time.Hour), nextUpdate: now.Add(-time.Hour)})))
-	_, err = NewVerifier(VerifyOptions{ClientCAFile: caPath, CRLFile: stale})
+	_, err = NewVerifier(VerifyOptions{ClientCAFile: authn.FileOptions{Path: caPath}, CRLFile: authn.FileOptions{Path: stale}})
 	require.ErrorIs(t, err, errCRLOutOfDate)
+}
+
+// TestReload: Reload reads every file at once, so that a revocation is in
+// force when it returns; a file that fails keeps its previous content,
+// and its failure goes to that file's OnError and comes back from Reload,
+// joined with the others.
+func TestReload(t *testing.T) {
+	ca := authntest.NewCA()
+	dir := t.TempDir()
+	caPath := writeFile(t, dir, "ca.crt", ca.CertPEM)
+	crlPath := writeFile(t, dir, "ca.crl", newCRL(t, ca, crlOptions{}))
+	denyPath := writeFile(t, dir, "deny", nil)
+	reported := map[string][]error{}
+	var mu sync.Mutex
+	file := func(path string) authn.FileOptions {
+		return authn.FileOptions{Path: path, Interval: -1, OnError: func(err error) {
+			mu.Lock()
+			defer mu.Unlock()
+			reported[path] = append(reported[path], err)
+		}}
+	}
+	a, err := New(Options{VerifyOptions: VerifyOptions{ClientCAFile: file(caPath), CRLFile: file(crlPath), DenyFile: file(denyPath)}})
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, a.Close()) })
+	jane, bob := ca.IssueClient("jane"), ca.IssueClient("bob")
+	for _, c := range []*authntest.Cert{jane, bob} {
+		resp, ok, err := a.AuthenticateRequest(c.NewRequest())
+		authntest.AssertUser(t, authn.UserInfo{Name: c.Certificate.Subject.CommonName, Extra: credentialID(c.Certificate)}, resp, ok, err)
+	}
+
+	sum := sha256.Sum256(jane.Certificate.Raw)
+	require.NoError(t, os.WriteFile(denyPath, []byte(hex.EncodeToString(sum[:])+"\n"), 0o600))
+	require.NoError(t, os.WriteFile(crlPath, newCRL(t, ca, crlOptions{revoked: []*x509.Certificate{bob.Certificate}}), 0o600))
+	require.NoError(t, a.Reload())
+	for _, c := range []*authntest.Cert{jane, bob} {
+		_, _, err = a.AuthenticateRequest(c.NewRequest())
+		require.ErrorIs(t, err, authn.ErrRevoked, "revoked when Reload returns")
+	}
+
+	require.NoError(t, os.WriteFile(denyPath, []byte("not an entry\n"), 0o600))
+	require.NoError(t, os.WriteFile(crlPath, []byte("-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n"), 0o600))
+	err = a.Reload()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), denyPath)
+	assert.Contains(t, err.Error(), crlPath)
+	mu.Lock()
+	assert.Len(t, reported[denyPath], 1, "each file's own OnError")
+	assert.Len(t, reported[crlPath], 1)
+	assert.Empty(t, reported[caPath])
+	mu.Unlock()
+	for _, c := range []*authntest.Cert{jane, bob} {
+		_, _, err = a.AuthenticateRequest(c.NewRequest())
+		require.ErrorIs(t, err, authn.ErrRevoked, "the previous deny list and CRL keep serving")
+	}
+
+	assert.NoError(t, NewWithVerifier(a.v, nil).Reload(), "a shared Verifier is its owner's to reload")
+	static, err := NewVerifier(VerifyOptions{ClientCA: ca.Pool()})
+	require.NoError(t, err)
+	assert.NoError(t, static.Reload(), "no file, nothing to reload")
 }
 
 // TestCloseStopsWatchers: Close ends every watcher goroutine, is
@@ -258,10 +322,9 @@ func TestCloseStopsWatchers(t *testing.T) {
 	ca := authntest.NewCA()
 	dir := t.TempDir()
 	v, err := NewVerifier(VerifyOptions{
-		ClientCAFile: writeFile(t, dir, "ca.crt", ca.CertPEM),
-		CRLFile:      writeFile(t, dir, "ca.crl", newCRL(t, ca, crlOptions{})),
-		DenyFile:     writeFile(t, dir, "deny", nil),
-		Interval:     time.Millisecond,
+		ClientCAFile: authn.FileOptions{Path: writeFile(t, dir, "ca.crt", ca.CertPEM), Interval: time.Millisecond},
+		CRLFile:      authn.FileOptions{Path: writeFile(t, dir, "ca.crl", newCRL(t, ca, crlOptions{})), Interval: time.Millisecond},
+		DenyFile:     authn.FileOptions{Path: writeFile(t, dir, "deny", nil), Interval: time.Millisecond},
 	})
 	require.NoError(t, err)
 	require.NoError(t, v.Close())
@@ -269,7 +332,7 @@ func TestCloseStopsWatchers(t *testing.T) {
 	_, _, err = v.Verify(peersOf(ca.IssueClient("jane")))
 	require.NoError(t, err)
 
-	a, err := New(Options{VerifyOptions: VerifyOptions{ClientCAFile: writeFile(t, dir, "ca2.crt", ca.CertPEM)}})
+	a, err := New(Options{VerifyOptions: VerifyOptions{ClientCAFile: authn.FileOptions{Path: writeFile(t, dir, "ca2.crt", ca.CertPEM)}}})
 	require.NoError(t, err)
 	require.NoError(t, a.Close())
 	require.NoError(t, a.Close())

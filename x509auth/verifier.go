@@ -26,9 +26,21 @@ const DefaultMaxIntermediates = 4
 // maxIntermediatesLimit bounds [VerifyOptions.MaxIntermediates].
 const maxIntermediatesLimit = 15
 
+// DefaultMaxSize is the largest CA bundle, CRL file or deny list read, in
+// bytes, when its [authn.FileOptions.MaxSize] is zero, and the limit
+// [ReadCABundle] applies: 16 MiB.
+const DefaultMaxSize = 16 << 20
+
 // VerifyOptions configures a [Verifier]. Exactly one of ClientCA and
 // ClientCAFile is required; everything else is optional, and zero values
 // are the defaults described with each field.
+//
+// Each file is an [authn.FileOptions]: its Path, how often it is checked
+// besides file-system notifications (Interval), its size limit (MaxSize,
+// zero meaning [DefaultMaxSize]) and its own OnError and OnReload
+// callbacks. A file whose Path is empty is not used. A file that fails to
+// reload keeps its previous content serving; see the package
+// documentation.
 type VerifyOptions struct {
 	// ClientCA is a static set of trusted CAs. NewVerifier keeps a copy,
 	// so later changes to the pool have no effect.
@@ -37,22 +49,23 @@ type VerifyOptions struct {
 	// --client-ca-file. It is read by [NewVerifier] and reloaded when it
 	// changes; a version that cannot be read or parsed, or holds no
 	// certificate, keeps the previous bundle serving and is reported
-	// through Logger and OnError. See the package documentation.
-	ClientCAFile string
-	// CRLFile optionally names certificate revocation lists (PEM "X509
+	// through Logger and its OnError. A new bundle also reloads CRLFile,
+	// whose signatures are checked against it.
+	ClientCAFile authn.FileOptions
+	// CRLFile optionally holds certificate revocation lists (PEM "X509
 	// CRL" blocks, or DER), each signed by a CA that issues client
 	// certificates. A certificate listed by its issuer's CRL is rejected
 	// with a [*RevokedError]. Reloaded like ClientCAFile. An authnkit
 	// extension (--client-crl-file); Kubernetes has no CRL support.
-	CRLFile string
-	// DenyFile optionally names a deny list: one entry per line, "#"
+	CRLFile authn.FileOptions
+	// DenyFile optionally holds a deny list: one entry per line, "#"
 	// comments; an entry is a certificate's SHA-256 fingerprint (64
 	// hexadecimal digits, as sha256sum or "openssl x509 -fingerprint
 	// -sha256" print it) or a leaf's serial number (as "openssl x509
 	// -serial" prints it). See the package documentation for the forms.
 	// A listed certificate is rejected with a [*RevokedError]. Reloaded
 	// like ClientCAFile. An authnkit extension (--client-cert-deny-file).
-	DenyFile string
+	DenyFile authn.FileOptions
 	// MaxIntermediates bounds how many certificates a client may send
 	// after its leaf (intermediates, and the root when the client sends it
 	// too). A longer chain is refused before any signature is checked,
@@ -65,21 +78,10 @@ type VerifyOptions struct {
 	// separately how many failed ones. Zero means [DefaultCacheSize]; a
 	// negative value is an error from NewVerifier.
 	CacheSize int
-	// Interval is how often the files are re-checked in addition to
-	// fsnotify. Zero means one minute; a
-	// negative value disables the periodic check.
-	Interval time.Duration
 	// Logger receives lifecycle events (files loaded, reload failures);
 	// never a request outcome. Nil means [slog.Default], resolved once in
 	// NewVerifier; it is tagged authenticator=x509auth.
 	Logger *slog.Logger
-	// OnError is called with every reload failure, after it is logged,
-	// on the watcher goroutine. Nil: log only. It must not call Close.
-	OnError func(error)
-	// OnReload is called after a changed file (CA bundle, CRL or deny
-	// list) has been loaded and is in use, on the watcher goroutine. Nil:
-	// nothing. It must not call Close.
-	OnReload func()
 }
 
 // Verifier verifies client certificate chains for client authentication
@@ -99,6 +101,10 @@ type Verifier struct {
 	// crlForCA is crl, for caReloaded, which may run on the CA file's
 	// watcher before NewVerifier has set crl.
 	crlForCA atomic.Pointer[reload.File[crlSet]]
+	// reloading counts the Reload calls between their CA bundle reload
+	// and their CRL reload: caReloaded leaves the CRLs to them, so that
+	// one Reload reads (and reports) the CRL file once.
+	reloading atomic.Int32
 
 	gen       atomic.Uint64 // last CA bundle generation handed out
 	maxPeers  int           // 1 + MaxIntermediates
@@ -117,26 +123,31 @@ var _ io.Closer = (*Verifier)(nil)
 // NewVerifier validates opts, reads the files it names, and returns a
 // Verifier that keeps them current. It fails, naming the file and the
 // line or block, when a file cannot be read or parsed, when neither or
-// both of ClientCA and ClientCAFile are set, or when CacheSize is
-// negative or MaxIntermediates more than 15. A missing file matches [io/fs.ErrNotExist].
+// both of ClientCA and ClientCAFile are set, or when CacheSize or a
+// file's MaxSize is negative or MaxIntermediates more than 15. A missing
+// file matches [io/fs.ErrNotExist].
 //
 // With files it owns watcher goroutines until [Verifier.Close].
 func NewVerifier(opts VerifyOptions) (*Verifier, error) {
 	switch {
-	case opts.ClientCA == nil && opts.ClientCAFile == "":
+	case opts.ClientCA == nil && opts.ClientCAFile.Path == "":
 		return nil, errors.New("x509auth: one of ClientCA and ClientCAFile is required")
-	case opts.ClientCA != nil && opts.ClientCAFile != "":
+	case opts.ClientCA != nil && opts.ClientCAFile.Path != "":
 		return nil, errors.New("x509auth: ClientCA and ClientCAFile are mutually exclusive")
 	case opts.CacheSize < 0:
 		return nil, fmt.Errorf("x509auth: negative CacheSize %d", opts.CacheSize)
 	case opts.MaxIntermediates > maxIntermediatesLimit:
 		return nil, fmt.Errorf("x509auth: MaxIntermediates %d, more than %d", opts.MaxIntermediates, maxIntermediatesLimit)
 	}
-	logger := opts.Logger
-	if logger == nil {
-		logger = slog.Default()
+	for _, f := range []struct {
+		name string
+		fo   authn.FileOptions
+	}{{"ClientCAFile", opts.ClientCAFile}, {"CRLFile", opts.CRLFile}, {"DenyFile", opts.DenyFile}} {
+		if f.fo.MaxSize < 0 {
+			return nil, fmt.Errorf("x509auth: %s: negative MaxSize %d", f.name, f.fo.MaxSize)
+		}
 	}
-	logger = logger.With("authenticator", "x509auth")
+	logger := cmp.Or(opts.Logger, slog.Default()).With("authenticator", "x509auth")
 	v := &Verifier{
 		maxPeers:  1 + max(0, cmp.Or(opts.MaxIntermediates, DefaultMaxIntermediates)),
 		keyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
@@ -145,34 +156,30 @@ func NewVerifier(opts VerifyOptions) (*Verifier, error) {
 	size := cmp.Or(opts.CacheSize, DefaultCacheSize)
 	v.cache = newChainCache[*entry](size)
 	v.failed = newChainCache[*failure](size)
-	ropts := func(onReload func()) reload.Options {
-		return reload.Options{
-			Name:     "x509auth",
-			Interval: opts.Interval,
-			Logger:   logger,
-			OnError:  opts.OnError,
-			OnReload: func() {
-				if onReload != nil {
-					onReload()
-				}
-				if opts.OnReload != nil {
-					opts.OnReload()
-				}
-			},
+	// ropts returns the reload options of the file fo, whose new content
+	// is put to use by reloaded before fo.OnReload is called.
+	ropts := func(fo authn.FileOptions, reloaded func()) reload.Options {
+		ro := reload.OptionsFor("x509auth", fo, DefaultMaxSize, logger)
+		ro.OnReload = func() {
+			reloaded()
+			if fo.OnReload != nil {
+				fo.OnReload()
+			}
 		}
+		return ro
 	}
 
 	if opts.ClientCA != nil {
 		v.static = &caBundle{roots: opts.ClientCA.Clone(), gen: v.gen.Add(1)}
 	} else {
-		f, err := reload.New(opts.ClientCAFile, v.parseBundleFile, ropts(v.caReloaded))
+		f, err := reload.New(opts.ClientCAFile.Path, v.parseBundleFile, ropts(opts.ClientCAFile, v.caReloaded))
 		if err != nil {
 			return nil, err
 		}
 		v.ca = f
 	}
-	if opts.CRLFile != "" {
-		f, err := reload.New(opts.CRLFile, v.parseCRLFile, ropts(v.failed.clear))
+	if opts.CRLFile.Path != "" {
+		f, err := reload.New(opts.CRLFile.Path, v.parseCRLFile, ropts(opts.CRLFile, v.failed.clear))
 		if err != nil {
 			v.Close()
 			return nil, err
@@ -180,8 +187,8 @@ func NewVerifier(opts VerifyOptions) (*Verifier, error) {
 		v.crl = f
 		v.crlForCA.Store(f)
 	}
-	if opts.DenyFile != "" {
-		f, err := reload.New(opts.DenyFile, v.parseDenyFile, ropts(v.failed.clear))
+	if opts.DenyFile.Path != "" {
+		f, err := reload.New(opts.DenyFile.Path, v.parseDenyFile, ropts(opts.DenyFile, v.failed.clear))
 		if err != nil {
 			v.Close()
 			return nil, err
@@ -216,7 +223,7 @@ func (v *Verifier) parseBundleFile(path string, data []byte) (*caBundle, error) 
 func (v *Verifier) caReloaded() {
 	v.cache.clear()
 	v.failed.clear()
-	if f := v.crlForCA.Load(); f != nil {
+	if f := v.crlForCA.Load(); f != nil && v.reloading.Load() == 0 {
 		_ = f.Reload() // failures are logged and reported by reload
 	}
 }
@@ -404,6 +411,33 @@ func (e *entry) sumOf(c *x509.Certificate) [32]byte {
 
 func revoked(c *x509.Certificate, sum [32]byte, leaf bool, source string) *RevokedError {
 	return &RevokedError{Certificate: c, Fingerprint: sum, Leaf: leaf, Source: source}
+}
+
+// Reload reads and parses the Verifier's files now, on the calling
+// goroutine, as the watchers do when a file changes: the deny list, the CA
+// bundle, then the CRLs (whose signatures are checked against the bundle),
+// each once. A file that fails keeps its previous content serving; each
+// failure is logged, passed to that file's OnError, and returned, all of
+// them joined, naming the files. With ClientCA and no file it does nothing
+// and returns nil. Reload still works after Close. It is safe to call
+// concurrently with Verify.
+func (v *Verifier) Reload() error {
+	var errs []error
+	if v.deny != nil {
+		errs = append(errs, v.deny.Reload())
+	}
+	// The CRLs are read after the bundle, and once: a CA reload on a
+	// watcher meanwhile leaves them to the CRL reload below, which sees
+	// its bundle.
+	v.reloading.Add(1)
+	if v.ca != nil {
+		errs = append(errs, v.ca.Reload())
+	}
+	v.reloading.Add(-1)
+	if v.crl != nil {
+		errs = append(errs, v.crl.Reload())
+	}
+	return errors.Join(errs...)
 }
 
 // Close stops watching the files and waits for the watcher goroutines to

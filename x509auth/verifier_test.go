@@ -19,22 +19,30 @@ func TestNewVerifierOptions(t *testing.T) {
 	dir := t.TempDir()
 	caFile := writeFile(t, dir, "ca.crt", ca.CertPEM)
 	tests := []struct {
-		name string
-		opts VerifyOptions
+		name    string
+		opts    VerifyOptions
+		wantMsg string
 	}{
 		{name: "no CA", opts: VerifyOptions{}},
-		{name: "both CAs", opts: VerifyOptions{ClientCA: ca.Pool(), ClientCAFile: caFile}},
+		{name: "CA file options without a path", opts: VerifyOptions{ClientCAFile: authn.FileOptions{Interval: -1}}, wantMsg: "one of ClientCA and ClientCAFile"},
+		{name: "both CAs", opts: VerifyOptions{ClientCA: ca.Pool(), ClientCAFile: authn.FileOptions{Path: caFile}}},
 		{name: "negative cache", opts: VerifyOptions{ClientCA: ca.Pool(), CacheSize: -1}},
-		{name: "missing CA file", opts: VerifyOptions{ClientCAFile: dir + "/nope"}},
-		{name: "missing CRL file", opts: VerifyOptions{ClientCAFile: caFile, CRLFile: dir + "/nope"}},
-		{name: "missing deny file", opts: VerifyOptions{ClientCA: ca.Pool(), DenyFile: dir + "/nope"}},
-		{name: "empty CA file", opts: VerifyOptions{ClientCAFile: writeFile(t, dir, "empty.crt", nil)}},
+		{name: "missing CA file", opts: VerifyOptions{ClientCAFile: authn.FileOptions{Path: dir + "/nope"}}},
+		{name: "missing CRL file", opts: VerifyOptions{ClientCAFile: authn.FileOptions{Path: caFile}, CRLFile: authn.FileOptions{Path: dir + "/nope"}}},
+		{name: "missing deny file", opts: VerifyOptions{ClientCA: ca.Pool(), DenyFile: authn.FileOptions{Path: dir + "/nope"}}},
+		{name: "empty CA file", opts: VerifyOptions{ClientCAFile: authn.FileOptions{Path: writeFile(t, dir, "empty.crt", nil)}}},
+		{name: "CA file over its MaxSize", opts: VerifyOptions{ClientCAFile: authn.FileOptions{Path: caFile, MaxSize: 10}}, wantMsg: "limit of 10"},
+		{name: "negative CRL MaxSize", opts: VerifyOptions{ClientCA: ca.Pool(), CRLFile: authn.FileOptions{Path: caFile, MaxSize: -1}},
+			wantMsg: "x509auth: CRLFile: negative MaxSize"},
+		{name: "negative deny MaxSize", opts: VerifyOptions{ClientCA: ca.Pool(), DenyFile: authn.FileOptions{Path: caFile, MaxSize: -1}},
+			wantMsg: "x509auth: DenyFile: negative MaxSize"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			v, err := NewVerifier(tt.opts)
 			require.Error(t, err)
 			assert.Nil(t, v)
+			assert.Contains(t, err.Error(), tt.wantMsg)
 		})
 	}
 }

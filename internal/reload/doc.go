@@ -19,6 +19,11 @@
 // Readers call [File.Load], which never blocks and never takes a lock.
 // Snapshots must be treated as immutable once parse has returned them.
 //
+// Owners configure their files with [authn.FileOptions], which documents
+// Interval, MaxSize, OnError and OnReload once for all of them;
+// [OptionsFor] turns one into [Options], with the owner's name, logger and
+// default size limit.
+//
 // The component that owns a File logs its own "loaded" line (with whatever
 // counts it knows); this package logs successful reloads only at Debug, and
 // failures at Warn. Nothing here logs file content.

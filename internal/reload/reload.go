@@ -2,6 +2,7 @@ package reload
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -16,15 +17,8 @@ import (
 	"time"
 
 	"github.com/fsnotify/fsnotify"
-)
 
-// Defaults applied by [New] to zero [Options] fields.
-const (
-	// DefaultInterval is the periodic re-check interval used when
-	// [Options.Interval] is zero.
-	DefaultInterval = time.Minute
-	// DefaultMaxSize is the read limit used when [Options.MaxSize] is zero.
-	DefaultMaxSize = 16 << 20
+	"github.com/authnkit/authnkit/authn"
 )
 
 // defaultDebounce is how long the watcher waits after the last relevant
@@ -32,38 +26,47 @@ const (
 // atomic writer produce bursts of events for one logical change.
 const defaultDebounce = 100 * time.Millisecond
 
-// Options configures a [File]. The zero value is usable: a one-minute
-// periodic check, a 16 MiB read limit, logging to [slog.Default] and no
-// callbacks.
+// Options configures a [File]. Interval, MaxSize, OnError and OnReload
+// mean what the fields of the same names in [authn.FileOptions] mean,
+// where they are documented for every file-backed authenticator; build
+// Options from those with [OptionsFor]. MaxSize is required here: the
+// owner resolves its own default.
 type Options struct {
 	// Name is the component that owns the file, such as "tokenfile". It
 	// prefixes errors that this package creates ("tokenfile: open …").
 	// Empty means "reload".
 	Name string
-	// Interval is how often the file is re-checked in addition to
-	// fsnotify, as a fallback for file systems without notifications. The
-	// check reads and hashes the file and parses it only when the content
-	// changed. Zero means [DefaultInterval]; a negative value disables the
-	// periodic check.
+	// Interval: zero means [authn.DefaultFileInterval], negative none.
 	Interval time.Duration
-	// MaxSize bounds how many bytes are read. A larger file is an error
-	// (the previous snapshot is kept). Zero means [DefaultMaxSize]; a
-	// negative value is an error from [New].
+	// MaxSize bounds how many bytes are read. It must be positive.
 	MaxSize int64
 	// Logger receives reload failures (Warn) and successful reloads
 	// (Debug). It is used as is: the owning component tags it. Nil means
 	// [slog.Default], resolved once in [New].
 	Logger *slog.Logger
-	// OnError, when set, is called with every reload failure after it has
-	// been logged, on the goroutine that reloaded (the watcher, or the
-	// caller of [File.Reload]). It is not called for the failure New
-	// returns. It must not call [File.Close].
+	// OnError is called on the goroutine that reloaded (the watcher, or
+	// the caller of [File.Reload]), after the failure has been logged; not
+	// for the failure New returns. It must not call [File.Close].
 	OnError func(error)
-	// OnReload, when set, is called after a new snapshot has been stored
-	// (not for the first one, which New stores), on the goroutine that
-	// reloaded. Useful for tests and metrics. It must not call
-	// [File.Close].
+	// OnReload is called after a new snapshot has been stored (not for
+	// the first one, which New stores), on the goroutine that reloaded.
+	// It must not call [File.Close].
 	OnReload func()
+}
+
+// OptionsFor returns the Options for a file configured by fo and owned by
+// the component name, which logs to logger: fo's Interval, OnError and
+// OnReload, and fo.MaxSize or, when that is zero, defaultMaxSize (the
+// owner's documented default). fo.Path is the path to give [New].
+func OptionsFor(name string, fo authn.FileOptions, defaultMaxSize int64, logger *slog.Logger) Options {
+	return Options{
+		Name:     name,
+		Interval: fo.Interval,
+		MaxSize:  cmp.Or(fo.MaxSize, defaultMaxSize),
+		Logger:   logger,
+		OnError:  fo.OnError,
+		OnReload: fo.OnReload,
+	}
 }
 
 // File holds the parsed snapshot of one file behind an atomic pointer and
@@ -137,6 +140,8 @@ func newFile[T any](path string, parse func(path string, data []byte) (*T, error
 		return nil, fmt.Errorf("%s: nil parse function", name)
 	case opts.MaxSize < 0:
 		return nil, fmt.Errorf("%s: negative MaxSize %d", name, opts.MaxSize)
+	case opts.MaxSize == 0:
+		return nil, fmt.Errorf("%s: no MaxSize", name)
 	}
 	f := &File[T]{
 		path:     path,
@@ -145,17 +150,11 @@ func newFile[T any](path string, parse func(path string, data []byte) (*T, error
 		name:     name,
 		parse:    parse,
 		maxSize:  opts.MaxSize,
-		logger:   opts.Logger,
+		logger:   cmp.Or(opts.Logger, slog.Default()),
 		onError:  opts.OnError,
 		onReload: opts.OnReload,
 		stop:     make(chan struct{}),
 		done:     make(chan struct{}),
-	}
-	if f.maxSize == 0 {
-		f.maxSize = DefaultMaxSize
-	}
-	if f.logger == nil {
-		f.logger = slog.Default()
 	}
 	if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSymlink != 0 {
 		f.symlink = true
@@ -170,14 +169,8 @@ func newFile[T any](path string, parse func(path string, data []byte) (*T, error
 	}
 	f.cur.Store(snap)
 
-	interval := opts.Interval
-	if interval == 0 {
-		interval = DefaultInterval
-	}
-	debounce := k.debounce
-	if debounce <= 0 {
-		debounce = defaultDebounce
-	}
+	interval := cmp.Or(opts.Interval, authn.DefaultFileInterval)
+	debounce := cmp.Or(max(k.debounce, 0), defaultDebounce)
 	if !k.noNotify {
 		f.watcher = f.startNotify()
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/authnkit/authnkit/authn"
 	"github.com/authnkit/authnkit/internal/reload/reloadtest"
 )
 
@@ -57,10 +58,14 @@ type events struct{ *reloadtest.Events }
 
 func newEvents() *events { return &events{reloadtest.NewEvents()} }
 
+// testMaxSize is the MaxSize of the tests' files, which are small.
+const testMaxSize = 1 << 20
+
 func (e *events) options(interval time.Duration) Options {
 	return Options{
 		Name:     "test",
 		Interval: interval,
+		MaxSize:  testMaxSize,
 		Logger:   slog.New(slog.DiscardHandler),
 		OnReload: e.OnReload,
 		OnError:  e.OnError,
@@ -100,6 +105,7 @@ func TestNewErrors(t *testing.T) {
 	big := filepath.Join(dir, "big")
 	writeFile(t, big, strings.Repeat("x", 100))
 	p := &parser{}
+	base := Options{MaxSize: testMaxSize}
 
 	tests := []struct {
 		name     string
@@ -109,17 +115,18 @@ func TestNewErrors(t *testing.T) {
 		wantIs   error
 		wantText string
 	}{
-		{name: "missing file", path: filepath.Join(dir, "nope"), parse: p.parse, wantIs: fs.ErrNotExist, wantText: filepath.Join(dir, "nope")},
-		{name: "parse error kept as is", path: broken, parse: p.parse, wantIs: errBroken, wantText: "test: " + broken + ":1: broken content"},
+		{name: "missing file", path: filepath.Join(dir, "nope"), parse: p.parse, opts: base, wantIs: fs.ErrNotExist, wantText: filepath.Join(dir, "nope")},
+		{name: "parse error kept as is", path: broken, parse: p.parse, opts: base, wantIs: errBroken, wantText: "test: " + broken + ":1: broken content"},
 		{name: "parse error without path is prefixed", path: good, parse: func(string, []byte) (*snapshot, error) {
 			return nil, io.ErrUnexpectedEOF
-		}, opts: Options{Name: "comp"}, wantIs: io.ErrUnexpectedEOF, wantText: "comp: " + good + ": unexpected EOF"},
-		{name: "nil snapshot", path: good, parse: func(string, []byte) (*snapshot, error) { return nil, nil }, wantText: good},
+		}, opts: Options{Name: "comp", MaxSize: testMaxSize}, wantIs: io.ErrUnexpectedEOF, wantText: "comp: " + good + ": unexpected EOF"},
+		{name: "nil snapshot", path: good, parse: func(string, []byte) (*snapshot, error) { return nil, nil }, opts: base, wantText: good},
 		{name: "too large", path: big, parse: p.parse, opts: Options{MaxSize: 99}, wantText: big},
-		{name: "directory", path: dir, parse: p.parse, wantIs: ErrNotRegular, wantText: dir},
-		{name: "empty path", path: "", parse: p.parse, wantText: "empty file path"},
-		{name: "nil parse", path: good, parse: nil, wantText: "nil parse"},
+		{name: "directory", path: dir, parse: p.parse, opts: base, wantIs: ErrNotRegular, wantText: dir},
+		{name: "empty path", path: "", parse: p.parse, opts: base, wantText: "empty file path"},
+		{name: "nil parse", path: good, parse: nil, opts: base, wantText: "nil parse"},
 		{name: "negative MaxSize", path: good, parse: p.parse, opts: Options{MaxSize: -1}, wantText: "negative MaxSize"},
+		{name: "no MaxSize", path: good, parse: p.parse, wantText: "no MaxSize"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -268,7 +275,7 @@ func TestUnrelatedFilesIgnored(t *testing.T) {
 		writeFile(t, path, "v1")
 		feed := make(chan fsnotify.Event)
 		p := &parser{}
-		f, err := newFile(path, p.parse, Options{Interval: -1, Logger: slog.New(slog.DiscardHandler)},
+		f, err := newFile(path, p.parse, Options{Interval: -1, Logger: slog.New(slog.DiscardHandler), MaxSize: testMaxSize},
 			knobs{noNotify: true, events: feed})
 		require.NoError(t, err)
 		defer f.Close()
@@ -295,6 +302,7 @@ func TestDebounce(t *testing.T) {
 		var reloads atomic.Int64
 		f, err := newFile(path, p.parse, Options{
 			Interval: -1,
+			MaxSize:  testMaxSize,
 			Logger:   slog.New(slog.DiscardHandler),
 			OnReload: func() { reloads.Add(1) },
 		}, knobs{noNotify: true, events: feed, debounce: 100 * time.Millisecond})
@@ -327,6 +335,7 @@ func TestPeriodicCheck(t *testing.T) {
 		var reloads, failures atomic.Int64
 		var lastErr atomic.Pointer[error]
 		f, err := newFile(path, p.parse, Options{
+			MaxSize:  testMaxSize,
 			Logger:   slog.New(slog.DiscardHandler),
 			OnReload: func() { reloads.Add(1) },
 			OnError:  func(err error) { failures.Add(1); lastErr.Store(&err) },
@@ -336,12 +345,12 @@ func TestPeriodicCheck(t *testing.T) {
 
 		// Same content rewritten (new mtime): read and hashed, not parsed.
 		writeFile(t, path, "v1")
-		time.Sleep(DefaultInterval + time.Second)
+		time.Sleep(authn.DefaultFileInterval + time.Second)
 		synctest.Wait()
 		assert.EqualValues(t, 1, p.calls.Load(), "unchanged content is not parsed again")
 
 		writeFile(t, path, "v2")
-		time.Sleep(DefaultInterval)
+		time.Sleep(authn.DefaultFileInterval)
 		synctest.Wait()
 		assert.Equal(t, "v2", f.Load().text)
 		assert.EqualValues(t, 2, p.calls.Load())
@@ -349,7 +358,7 @@ func TestPeriodicCheck(t *testing.T) {
 
 		// A broken file is reported once, not at every tick.
 		writeFile(t, path, "broken")
-		time.Sleep(5 * DefaultInterval)
+		time.Sleep(5 * authn.DefaultFileInterval)
 		synctest.Wait()
 		assert.Equal(t, "v2", f.Load().text)
 		assert.EqualValues(t, 1, failures.Load())
@@ -357,14 +366,14 @@ func TestPeriodicCheck(t *testing.T) {
 
 		// So is a deleted file.
 		require.NoError(t, os.Remove(path))
-		time.Sleep(5 * DefaultInterval)
+		time.Sleep(5 * authn.DefaultFileInterval)
 		synctest.Wait()
 		assert.EqualValues(t, 2, failures.Load())
 		require.ErrorIs(t, *lastErr.Load(), fs.ErrNotExist)
 
 		// Restoring the old content counts as a change.
 		writeFile(t, path, "v2")
-		time.Sleep(DefaultInterval)
+		time.Sleep(authn.DefaultFileInterval)
 		synctest.Wait()
 		assert.EqualValues(t, 2, reloads.Load())
 		assert.Equal(t, "v2", f.Load().text)
@@ -389,7 +398,7 @@ func TestClose(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "config")
 	writeFile(t, path, "v1")
 	p := &parser{}
-	f, err := New(path, p.parse, Options{Interval: time.Hour, Logger: slog.New(slog.DiscardHandler)})
+	f, err := New(path, p.parse, Options{Interval: time.Hour, Logger: slog.New(slog.DiscardHandler), MaxSize: testMaxSize})
 	require.NoError(t, err)
 	require.NoError(t, f.Close())
 	require.NoError(t, f.Close(), "idempotent")
@@ -406,7 +415,7 @@ func TestCloseWithoutGoroutine(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "config")
 	writeFile(t, path, "v1")
 	p := &parser{}
-	f, err := newFile(path, p.parse, Options{Interval: -1}, knobs{noNotify: true})
+	f, err := newFile(path, p.parse, Options{Interval: -1, MaxSize: testMaxSize}, knobs{noNotify: true})
 	require.NoError(t, err)
 	require.NoError(t, f.Close())
 }
@@ -416,7 +425,7 @@ func TestConcurrentCloses(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "config")
 	writeFile(t, path, "v1")
 	p := &parser{}
-	f, err := New(path, p.parse, Options{Logger: slog.New(slog.DiscardHandler)})
+	f, err := New(path, p.parse, Options{Logger: slog.New(slog.DiscardHandler), MaxSize: testMaxSize})
 	require.NoError(t, err)
 	var wg sync.WaitGroup
 	for range 8 {
@@ -460,7 +469,7 @@ func TestConcurrentLoadAndReload(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "config")
 	writeFile(t, path, "v1")
 	p := &parser{}
-	f, err := New(path, p.parse, Options{Interval: -1, Logger: slog.New(slog.DiscardHandler)})
+	f, err := New(path, p.parse, Options{Interval: -1, Logger: slog.New(slog.DiscardHandler), MaxSize: testMaxSize})
 	require.NoError(t, err)
 	defer f.Close()
 
@@ -487,4 +496,28 @@ func TestConcurrentLoadAndReload(t *testing.T) {
 	}
 	close(stop)
 	wg.Wait()
+}
+
+func TestOptionsFor(t *testing.T) {
+	t.Parallel()
+	logger := slog.New(slog.DiscardHandler)
+	var reloaded, failed bool
+	fo := authn.FileOptions{
+		Path:     "/ignored",
+		Interval: -1,
+		OnError:  func(error) { failed = true },
+		OnReload: func() { reloaded = true },
+	}
+	o := OptionsFor("comp", fo, 123, logger)
+	assert.Equal(t, "comp", o.Name)
+	assert.Equal(t, time.Duration(-1), o.Interval)
+	assert.EqualValues(t, 123, o.MaxSize, "zero MaxSize: the owner's default")
+	assert.Same(t, logger, o.Logger)
+	o.OnError(nil)
+	o.OnReload()
+	assert.True(t, failed)
+	assert.True(t, reloaded)
+
+	fo.MaxSize = 7
+	assert.EqualValues(t, 7, OptionsFor("comp", fo, 123, logger).MaxSize, "a set MaxSize wins")
 }
