@@ -3,8 +3,6 @@ package authn
 import (
 	"context"
 	"slices"
-
-	"github.com/authnkit/authnkit/internal/audience"
 )
 
 type responseKey struct{}
@@ -48,11 +46,3 @@ func AudiencesFrom(ctx context.Context) []string {
 	auds, _ := ctx.Value(audiencesKey{}).([]string)
 	return auds
 }
-
-// Intersect returns the members of a that also appear in b, in a's order,
-// without duplicates; nil when there are none.
-//
-// It serves authnkit's own audience-aware packages, which now share it
-// through an internal package; it remains exported only until the last of
-// them has moved there, and will then be removed.
-func Intersect(a, b []string) []string { return audience.Intersect(a, b) }

@@ -261,13 +261,6 @@ func TestContextHelpers(t *testing.T) {
 	assert.Equal(t, []string{"a", "b"}, authn.AudiencesFrom(actx), "WithAudiences copies")
 }
 
-func TestIntersect(t *testing.T) {
-	t.Parallel()
-	assert.Equal(t, []string{"b", "c"}, authn.Intersect([]string{"a", "b", "c", "b"}, []string{"c", "b"}))
-	assert.Nil(t, authn.Intersect([]string{"a"}, []string{"b"}))
-	assert.Nil(t, authn.Intersect(nil, []string{"b"}))
-}
-
 func TestUserInfoClone(t *testing.T) {
 	t.Parallel()
 	c := alice.Clone()

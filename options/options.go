@@ -432,8 +432,8 @@ func (b *builder) own(c io.Closer) { b.out.closers = append(b.out.closers, c) }
 
 // file configures a file given by a flag: path (empty for a file that is
 // not set), the default checks and limits, failures reported to OnError.
-func (b *builder) file(path string) authn.FileOptions {
-	return authn.FileOptions{Path: path, OnError: b.o.OnError}
+func (o *Options) file(path string) authn.FileOptions {
+	return authn.FileOptions{Path: path, OnError: o.OnError}
 }
 
 // agnostic wraps an audience-agnostic token authenticator.
@@ -571,7 +571,7 @@ func (b *builder) requestHeader() error {
 		return nil
 	}
 	p, err := requestheader.New(requestheader.Options{
-		ClientCAFile:        b.file(rh.ClientCAFile),
+		ClientCAFile:        b.o.file(rh.ClientCAFile),
 		AllowedNames:        rh.AllowedNames,
 		UsernameHeaders:     rh.UsernameHeaders,
 		UIDHeaders:          rh.UIDHeaders,
@@ -591,7 +591,7 @@ func (b *builder) basicAuth() error {
 	if b.o.BasicAuthFile == "" {
 		return nil
 	}
-	p, err := basicauth.New(basicauth.Options{FileOptions: b.file(b.o.BasicAuthFile), Logger: b.logger})
+	p, err := basicauth.New(basicauth.Options{FileOptions: b.o.file(b.o.BasicAuthFile), Logger: b.logger})
 	if err != nil {
 		return fmt.Errorf("options: --basic-auth-file: %w", err)
 	}
@@ -606,9 +606,9 @@ func (b *builder) clientCerts() error {
 		return nil
 	}
 	c, err := x509auth.New(x509auth.Options{VerifyOptions: x509auth.VerifyOptions{
-		ClientCAFile: b.file(b.o.ClientCAFile),
-		CRLFile:      b.file(b.o.ClientCRLFile),
-		DenyFile:     b.file(b.o.ClientCertDenyFile),
+		ClientCAFile: b.o.file(b.o.ClientCAFile),
+		CRLFile:      b.o.file(b.o.ClientCRLFile),
+		DenyFile:     b.o.file(b.o.ClientCertDenyFile),
 		Logger:       b.logger,
 	}})
 	if err != nil {
@@ -634,7 +634,7 @@ func (b *builder) tokenFile() error {
 	if b.o.TokenAuthFile == "" {
 		return nil
 	}
-	t, err := tokenfile.New(tokenfile.Options{FileOptions: b.file(b.o.TokenAuthFile), Logger: b.logger})
+	t, err := tokenfile.New(tokenfile.Options{FileOptions: b.o.file(b.o.TokenAuthFile), Logger: b.logger})
 	if err != nil {
 		return fmt.Errorf("options: --token-auth-file: %w", err)
 	}
@@ -663,7 +663,7 @@ func (b *builder) bootstrap() error {
 	}
 	store := o.BootstrapTokenStore
 	if store == nil {
-		fs, err := bootstrap.NewFileStore(bootstrap.FileStoreOptions{FileOptions: b.file(o.BootstrapTokenFile), Logger: b.logger})
+		fs, err := bootstrap.NewFileStore(bootstrap.FileStoreOptions{FileOptions: b.o.file(o.BootstrapTokenFile), Logger: b.logger})
 		if err != nil {
 			return fmt.Errorf("options: --bootstrap-token-file: %w", err)
 		}

@@ -33,14 +33,17 @@ func (o *Options) newServiceAccounts(out *Authenticator, apiAudiences []string, 
 		}
 		out.ServiceAccountIssuer = iss
 	}
+	files := make([]authn.FileOptions, len(keyFiles))
+	for i, path := range keyFiles {
+		files[i] = o.file(path)
+	}
 	sa, err := serviceaccount.New(serviceaccount.Options{
-		KeyFiles:     keyFiles,
+		KeyFiles:     files,
 		Issuers:      o.ServiceAccountIssuers,
 		APIAudiences: apiAudiences,
 		Legacy:       len(keyFiles) > 0,
 		Lookup:       o.ServiceAccountLookup,
 		Logger:       logger,
-		OnError:      o.OnError,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("options: --service-account-key-file: %w", err)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/authnkit/authnkit/authn"
+	aud "github.com/authnkit/authnkit/internal/audience"
 	"github.com/authnkit/authnkit/internal/jwtpeek"
 	"github.com/authnkit/authnkit/internal/jwtverify"
 	"github.com/authnkit/authnkit/internal/reload"
@@ -24,6 +25,10 @@ import (
 // with go-jose's Claims.Validate, which applies jwt.DefaultLeeway, one
 // minute.
 const DefaultLeeway = time.Minute
+
+// DefaultMaxSize bounds a key file when its [authn.FileOptions.MaxSize] is
+// zero: 1 MiB, room for thousands of keys.
+const DefaultMaxSize = 1 << 20
 
 // MaxTokenSize bounds the tokens an [Authenticator] looks at, in bytes.
 // Kubernetes' service-account tokens are one to two KiB; a longer token is
@@ -36,9 +41,10 @@ type Options struct {
 	// KeyFiles are --service-account-key-file: files of PEM RSA or ECDSA
 	// public keys, certificates or private keys (only their public halves
 	// are kept), or, beyond Kubernetes, a JWKS or JWK in JSON. Each file is
-	// watched and reloaded on change; a file that fails to read or parse
-	// keeps its previous keys serving.
-	KeyFiles []string
+	// watched and reloaded as [authn.FileOptions] says (MaxSize zero:
+	// [DefaultMaxSize]); a file that fails to read or parse keeps its
+	// previous keys serving.
+	KeyFiles []authn.FileOptions
 	// Keys are static verification keys (RSA or ECDSA public keys, or
 	// private keys whose public halves are used), in addition to KeyFiles.
 	Keys []crypto.PublicKey
@@ -64,20 +70,10 @@ type Options struct {
 	// Leeway is the clock skew allowed on "exp", "nbf" and "iat". Zero
 	// means [DefaultLeeway]; negative is an error.
 	Leeway time.Duration
-	// Interval is the periodic re-check of KeyFiles in addition to
-	// fsnotify. Zero means one minute; negative disables it.
-	Interval time.Duration
 	// Logger receives key file lifecycle events (loaded, reload failed),
 	// never a token. Nil means [slog.Default], resolved once in New; it
 	// is tagged authenticator=serviceaccount.
 	Logger *slog.Logger
-	// OnError is called with every key file reload failure after it has
-	// been logged. It runs on a watcher goroutine and must not call
-	// [Authenticator.Close].
-	OnError func(error)
-	// OnReload is called after a changed key file is in use. Same rules
-	// as OnError. Useful for tests and metrics.
-	OnReload func()
 	// Now is the clock for "exp", "nbf" and "iat". Nil means time.Now.
 	Now func() time.Time
 }
@@ -166,27 +162,21 @@ func New(opts Options) (*Authenticator, error) {
 		}
 		a.static = append(a.static, pk)
 	}
-	onReload := func() {
-		a.rebuild()
-		if opts.OnReload != nil {
-			opts.OnReload()
+	for _, fo := range opts.KeyFiles {
+		ro := reload.OptionsFor("serviceaccount", fo, DefaultMaxSize, a.logger)
+		ro.OnReload = func() {
+			a.rebuild() // the file's new keys in use before the caller hears of it
+			if fo.OnReload != nil {
+				fo.OnReload()
+			}
 		}
-	}
-	for _, path := range opts.KeyFiles {
-		f, err := reload.New(path, func(path string, data []byte) (*[]publicKey, error) {
+		f, err := reload.New(fo.Path, func(path string, data []byte) (*[]publicKey, error) {
 			keys, err := parseKeys(data)
 			if err != nil {
 				return nil, fmt.Errorf("serviceaccount: %s: %w", path, err)
 			}
 			return &keys, nil
-		}, reload.Options{
-			Name:     "serviceaccount",
-			Interval: opts.Interval,
-			MaxSize:  1 << 20,
-			Logger:   a.logger,
-			OnError:  opts.OnError,
-			OnReload: onReload,
-		})
+		}, ro)
 		if err != nil {
 			_ = a.Close()
 			return nil, err
@@ -341,7 +331,7 @@ func (a *Authenticator) validate(ctx context.Context, token string, jws *jwtpeek
 	if wanted == nil {
 		wanted = a.auds
 	}
-	auds := authn.Intersect(wanted, tokenAuds)
+	auds := aud.Intersect(wanted, tokenAuds)
 	if len(auds) == 0 {
 		return nil, h.Kid, fmt.Errorf("%w: token audiences %q, accepted %q", authn.ErrWrongAudience, jwtverify.ClipList(tokenAuds), jwtverify.ClipList(wanted))
 	}
@@ -433,7 +423,7 @@ func (a *Authenticator) validateBound(ctx context.Context, c *claims, auds []str
 		add(ExtraPodUID, p.UID)
 	}
 	if c.ID != "" {
-		add(ExtraCredentialID, "JTI="+c.ID)
+		add(authn.CredentialIDKey, "JTI="+c.ID)
 	}
 	if n := k.Node; n != nil && n.Name != "" {
 		add(ExtraNodeName, n.Name)

@@ -54,7 +54,7 @@ func TestRoundTrip(t *testing.T) {
 					name:  "bound, no binding",
 					token: mint(t, iss, BoundToken{Namespace: "default", Name: "demo", UID: "sa-uid", ID: "j1"}),
 					want: saUser("default", "demo", "sa-uid", map[string][]string{
-						ExtraCredentialID: {"JTI=j1"},
+						authn.CredentialIDKey: {"JTI=j1"},
 					}),
 					wantAuds: []string{testIssuer}, wantExp: exp,
 				},
@@ -65,7 +65,7 @@ func TestRoundTrip(t *testing.T) {
 					want: saUser("ns1", "app", "sa-uid", map[string][]string{
 						ExtraPodName: {"app-0"}, ExtraPodUID: {"pod-uid"},
 						ExtraNodeName: {"node-a"}, ExtraNodeUID: {"node-uid"},
-						ExtraCredentialID: {"JTI=j2"},
+						authn.CredentialIDKey: {"JTI=j2"},
 					}),
 					wantAuds: []string{testIssuer}, wantExp: exp,
 				},
@@ -73,7 +73,7 @@ func TestRoundTrip(t *testing.T) {
 					name: "bound to a secret",
 					token: mint(t, iss, BoundToken{Namespace: "ns1", Name: "app", UID: "sa-uid", ID: "j3",
 						Secret: &ObjectRef{Name: "s", UID: "secret-uid"}, Lifetime: 2 * time.Hour}),
-					want:     saUser("ns1", "app", "sa-uid", map[string][]string{ExtraCredentialID: {"JTI=j3"}}),
+					want:     saUser("ns1", "app", "sa-uid", map[string][]string{authn.CredentialIDKey: {"JTI=j3"}}),
 					wantAuds: []string{testIssuer}, wantExp: testNow.Add(2 * time.Hour),
 				},
 				{
@@ -81,7 +81,7 @@ func TestRoundTrip(t *testing.T) {
 					token: mint(t, iss, BoundToken{Namespace: "ns1", Name: "app", UID: "sa-uid", ID: "j4",
 						Node: &ObjectRef{Name: "node-a", UID: "node-uid"}}),
 					want: saUser("ns1", "app", "sa-uid", map[string][]string{
-						ExtraNodeName: {"node-a"}, ExtraNodeUID: {"node-uid"}, ExtraCredentialID: {"JTI=j4"},
+						ExtraNodeName: {"node-a"}, ExtraNodeUID: {"node-uid"}, authn.CredentialIDKey: {"JTI=j4"},
 					}),
 					wantAuds: []string{testIssuer}, wantExp: exp,
 				},
@@ -89,7 +89,7 @@ func TestRoundTrip(t *testing.T) {
 					name: "several audiences, one accepted",
 					token: mint(t, iss, BoundToken{Namespace: "default", Name: "demo", UID: "sa-uid", ID: "j5",
 						Audiences: []string{"vault", testIssuer}}),
-					want:     saUser("default", "demo", "sa-uid", map[string][]string{ExtraCredentialID: {"JTI=j5"}}),
+					want:     saUser("default", "demo", "sa-uid", map[string][]string{authn.CredentialIDKey: {"JTI=j5"}}),
 					wantAuds: []string{testIssuer}, wantExp: exp,
 				},
 				{
@@ -191,7 +191,7 @@ func TestGoJoseTokens(t *testing.T) {
 		"pod": map[string]any{"name": "ctrl-1", "uid": "pod-1"},
 	}}
 	wantBound := saUser("kube-system", "ctrl", "uid-1", map[string][]string{
-		ExtraPodName: {"ctrl-1"}, ExtraPodUID: {"pod-1"}, ExtraCredentialID: {"JTI=abc"},
+		ExtraPodName: {"ctrl-1"}, ExtraPodUID: {"pod-1"}, authn.CredentialIDKey: {"JTI=abc"},
 	})
 	legacy := map[string]any{
 		"iss": LegacyIssuer, "sub": "system:serviceaccount:default:old",
@@ -464,7 +464,7 @@ func TestNewErrors(t *testing.T) {
 		"negative leeway":           {Issuers: []string{testIssuer}, Keys: []crypto.PublicKey{key}, Leeway: -1},
 		"legacy only, no audiences": {Legacy: true, Keys: []crypto.PublicKey{key}},
 		"empty issuer":              {Issuers: []string{""}, Keys: []crypto.PublicKey{key}},
-		"missing key file":          {Issuers: []string{testIssuer}, KeyFiles: []string{"/nonexistent/key.pem"}},
+		"missing key file":          {Issuers: []string{testIssuer}, KeyFiles: []authn.FileOptions{{Path: "/nonexistent/key.pem"}}},
 		"bad key type":              {Issuers: []string{testIssuer}, Keys: []crypto.PublicKey{"not a key"}},
 	} {
 		_, err := New(o)

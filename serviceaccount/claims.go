@@ -14,11 +14,11 @@ const LegacyIssuer = "kubernetes/serviceaccount"
 // Kubernetes names them (k8s.io/apiserver/pkg/authentication/serviceaccount
 // util.go, and user.CredentialIDKey).
 const (
-	ExtraPodName      = "authentication.kubernetes.io/pod-name"
-	ExtraPodUID       = "authentication.kubernetes.io/pod-uid"
-	ExtraNodeName     = "authentication.kubernetes.io/node-name"
-	ExtraNodeUID      = "authentication.kubernetes.io/node-uid"
-	ExtraCredentialID = "authentication.kubernetes.io/credential-id"
+	ExtraPodName  = "authentication.kubernetes.io/pod-name"
+	ExtraPodUID   = "authentication.kubernetes.io/pod-uid"
+	ExtraNodeName = "authentication.kubernetes.io/node-name"
+	ExtraNodeUID  = "authentication.kubernetes.io/node-uid"
+	// The credential ID ("JTI=<jti>") is under [authn.CredentialIDKey].
 )
 
 // User and group name parts, as Kubernetes defines them.

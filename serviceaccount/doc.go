@@ -185,8 +185,7 @@
 //     signature work, so that junk costs little.
 //   - Duplicates in the requested audiences are reported once in
 //     [authn.Response.Audiences] (Kubernetes repeats them): the
-//     intersection is [authn.Intersect], a set operation shared by every
-//     package.
+//     intersection is a set operation shared by every package.
 //   - There is no "any audience": [New] fails when no API audience can be
 //     derived (no issuer, no [Options.APIAudiences]), where Kubernetes
 //     would skip the audience check.

@@ -51,7 +51,7 @@ func Example() {
 	fmt.Println(ok, err)
 	fmt.Println(resp.User.Name, resp.User.UID)
 	fmt.Println(resp.User.Groups)
-	fmt.Println(resp.User.Extra[serviceaccount.ExtraPodName], resp.User.Extra[serviceaccount.ExtraCredentialID])
+	fmt.Println(resp.User.Extra[serviceaccount.ExtraPodName], resp.User.Extra[authn.CredentialIDKey])
 	fmt.Println(resp.Audiences)
 
 	// A token meant for another audience is rejected.

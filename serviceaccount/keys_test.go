@@ -46,8 +46,8 @@ func TestKeyFileRotation(t *testing.T) {
 	writePEM(t, path, ka.Public())
 
 	ev := reloadtest.NewEvents()
-	a, err := New(Options{KeyFiles: []string{path}, Issuers: []string{testIssuer}, Now: fixedNow,
-		Logger: slog.New(slog.DiscardHandler), OnReload: ev.OnReload, OnError: ev.OnError})
+	a, err := New(Options{KeyFiles: []authn.FileOptions{{Path: path, OnReload: ev.OnReload, OnError: ev.OnError}},
+		Issuers: []string{testIssuer}, Now: fixedNow, Logger: slog.New(slog.DiscardHandler)})
 	require.NoError(t, err)
 	defer func() { require.NoError(t, a.Close()) }()
 
@@ -98,7 +98,7 @@ func TestKeyFileFormats(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			path := tempPath(t, "keys")
 			require.NoError(t, os.WriteFile(path, []byte(content), 0o600))
-			a := newAuth(t, Options{KeyFiles: []string{path}, Interval: -1})
+			a := newAuth(t, Options{KeyFiles: []authn.FileOptions{{Path: path, Interval: -1}}})
 			for _, tok := range []string{
 				mint(t, newIssuer(t, ec), BoundToken{Namespace: "ns", Name: "sa", UID: "u"}),
 				mint(t, newIssuer(t, rk), BoundToken{Namespace: "ns", Name: "sa", UID: "u"}),
@@ -159,7 +159,7 @@ func TestJWKAlgBinds(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a := newAuth(t, Options{KeyFiles: []string{keyFile(tt.alg)}, Interval: -1})
+			a := newAuth(t, Options{KeyFiles: []authn.FileOptions{{Path: keyFile(tt.alg), Interval: -1}}})
 			resp, ok, err := a.AuthenticateToken(t.Context(), tt.token)
 			if tt.wantErr == nil {
 				authntest.AssertUser(t, saUser("ns", "sa", "u", resp.User.Extra), resp, ok, err)
@@ -171,7 +171,7 @@ func TestJWKAlgBinds(t *testing.T) {
 	}
 	for _, alg := range []string{"ES256", "HS256", "none", "EdDSA", "RS1"} {
 		t.Run("alg "+alg+" refused", func(t *testing.T) {
-			_, err := New(Options{KeyFiles: []string{keyFile(alg)}, Issuers: []string{testIssuer}, Interval: -1, Logger: slog.New(slog.DiscardHandler)})
+			_, err := New(Options{KeyFiles: []authn.FileOptions{{Path: keyFile(alg), Interval: -1}}, Issuers: []string{testIssuer}, Logger: slog.New(slog.DiscardHandler)})
 			require.ErrorContains(t, err, alg)
 		})
 	}

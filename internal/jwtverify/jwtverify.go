@@ -168,4 +168,3 @@ func ClipList(l []string) []string {
 	}
 	return out
 }
-

@@ -60,7 +60,7 @@ func TestVerify(t *testing.T) {
 	ks := NewStatic()
 	ks.Add(keyload.Key{Public: k1.Public()}, "one")
 	ks.Add(keyload.Key{Public: k2.Public(), Alg: "ES384"}, "two") // bound to another algorithm
-	ks.Add(keyload.Key{Public: other.Public()}, "one", "", "one")  // repeated IDs count once
+	ks.Add(keyload.Key{Public: other.Public()}, "one", "", "one") // repeated IDs count once
 	assert.Equal(t, 3, ks.Len())
 
 	tests := []struct {
