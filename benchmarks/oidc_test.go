@@ -16,6 +16,7 @@ import (
 	"k8s.io/apiserver/pkg/server/dynamiccertificates"
 	k8soidc "k8s.io/apiserver/plugin/pkg/authenticator/token/oidc"
 
+	"github.com/authnkit/authnkit/authconfig"
 	"github.com/authnkit/authnkit/oidc"
 	"github.com/authnkit/authnkit/oidc/oidctest"
 )
@@ -56,13 +57,13 @@ func oidcToken(p *oidctest.Provider) string {
 
 // oidcJWT is authnkit's configuration of one issuer: its CA, the audience
 // and the claim mappings above.
-func oidcJWT(p *oidctest.Provider) oidc.JWT {
+func oidcJWT(p *oidctest.Provider) authconfig.JWT {
 	prefix := oidcPrefix
-	return oidc.JWT{
-		Issuer: oidc.Issuer{URL: p.Issuer(), CertificateAuthority: string(p.CAPEM()), Audiences: []string{oidcAudience}},
-		ClaimMappings: oidc.ClaimMappings{
-			Username: oidc.PrefixedClaimOrExpression{Claim: "sub", Prefix: &prefix},
-			Groups:   oidc.PrefixedClaimOrExpression{Claim: "groups", Prefix: &prefix},
+	return authconfig.JWT{
+		Issuer: authconfig.Issuer{URL: p.Issuer(), CertificateAuthority: string(p.CAPEM()), Audiences: []string{oidcAudience}},
+		ClaimMappings: authconfig.ClaimMappings{
+			Username: authconfig.PrefixedClaimOrExpression{Claim: "sub", Prefix: &prefix},
+			Groups:   authconfig.PrefixedClaimOrExpression{Claim: "groups", Prefix: &prefix},
 		},
 	}
 }
@@ -85,7 +86,7 @@ func k8sOIDCJWT(p *oidctest.Provider) apiserver.JWTAuthenticator {
 // issuer's keys are loaded, so that no fetch runs during the timing.
 func newOIDCAuthenticator(tb testing.TB, alg string, providers ...*oidctest.Provider) *oidc.Authenticator {
 	tb.Helper()
-	jwts := make([]oidc.JWT, len(providers))
+	jwts := make([]authconfig.JWT, len(providers))
 	for i, p := range providers {
 		jwts[i] = oidcJWT(p)
 	}
@@ -201,7 +202,7 @@ func BenchmarkOIDC(b *testing.B) {
 // The largest is 64, not DESIGN.md's 100: an AuthenticationConfiguration
 // holds at most 64 JWT authenticators, in Kubernetes
 // (ValidateAuthenticationConfiguration) and in authnkit
-// (oidc.MaxJWTAuthenticators, which oidc.New enforces), so 64 is the most
+// (authconfig.MaxJWTAuthenticators, which oidc.New enforces), so 64 is the most
 // issuers either side can be configured with.
 var oidcIssuerCounts = []int{1, 10, 64}
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/authnkit/authnkit/authconfig"
 	"github.com/authnkit/authnkit/oidc"
 	"github.com/authnkit/authnkit/oidc/oidctest"
 )
@@ -19,7 +20,7 @@ func TestVerifyAllocations(t *testing.T) {
 	for _, alg := range []string{"RS256", "ES256"} {
 		t.Run(alg, func(t *testing.T) {
 			p := newProvider(t, oidctest.Options{Algorithm: alg})
-			a := newAuthenticator(t, []oidc.JWT{jwtFor(p)}, oidc.Options{SigningAlgorithms: []string{alg}})
+			a := newAuthenticator(t, []authconfig.JWT{jwtFor(p)}, oidc.Options{SigningAlgorithms: []string{alg}})
 			tok := p.Sign(claims(p, "alice", map[string]any{"groups": []string{"dev", "ops"}, "exp": time.Now().Add(time.Hour).Unix()}))
 			ctx := t.Context()
 			_, ok, err := a.AuthenticateToken(ctx, tok)

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/authnkit/authnkit/authconfig"
 	"github.com/authnkit/authnkit/authn"
 	"github.com/authnkit/authnkit/oidc"
 	"github.com/authnkit/authnkit/oidc/oidctest"
@@ -29,7 +30,7 @@ func TestAttacks(t *testing.T) {
 	gone := p.Rotate()
 	p.RemoveKey(gone) // never published: unknown even after a refetch
 	p.SetCurrent(first)
-	a := newAuthenticator(t, []oidc.JWT{jwtFor(p)}, oidc.Options{UnknownKeyCooldown: time.Nanosecond})
+	a := newAuthenticator(t, []authconfig.JWT{jwtFor(p)}, oidc.Options{UnknownKeyCooldown: time.Nanosecond})
 	e := base64.RawURLEncoding
 	good := p.Sign(claims(p, "alice", nil))
 	parts := strings.Split(good, ".")
@@ -108,8 +109,8 @@ func TestAttacks(t *testing.T) {
 	assert.Greater(t, jwksAfter, jwksBefore, "the unknown kid was refetched")
 
 	t.Run("email_verified false", func(t *testing.T) {
-		f := oidc.Classic{IssuerURL: p.Issuer(), ClientID: audience, CertificateAuthority: string(p.CAPEM()), UsernameClaim: "email"}
-		b := newAuthenticator(t, []oidc.JWT{f.JWT()}, oidc.Options{})
+		f := authconfig.Classic{IssuerURL: p.Issuer(), ClientID: audience, CertificateAuthority: string(p.CAPEM()), UsernameClaim: "email"}
+		b := newAuthenticator(t, []authconfig.JWT{f.JWT()}, oidc.Options{})
 		_, ok, err := authenticate(t, b, p.Sign(claims(p, "alice", map[string]any{"email": "a@example.com", "email_verified": false})))
 		require.False(t, ok)
 		require.ErrorIs(t, err, oidc.ErrEmailNotVerified)

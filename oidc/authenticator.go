@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/authnkit/authnkit/authconfig"
 	"github.com/authnkit/authnkit/authn"
 	"github.com/authnkit/authnkit/internal/jwssig"
 	"github.com/authnkit/authnkit/internal/jwtpeek"
@@ -48,8 +49,8 @@ type state struct {
 // I/O itself: each issuer's discovery document and keys are fetched in the
 // background, and until they arrive that issuer's tokens fail with
 // [authn.ErrUnavailable]. An empty jwt is valid and authenticates nothing.
-// Validation failures are a *[ConfigError] matching [ErrInvalidConfig].
-func New(jwt []JWT, opts Options) (*Authenticator, error) {
+// Validation failures are a *[authconfig.ConfigError] matching [authconfig.ErrInvalidConfig].
+func New(jwt []authconfig.JWT, opts Options) (*Authenticator, error) {
 	opts.SigningAlgorithms = append([]string(nil), opts.SigningAlgorithms...)
 	algs, err := allowedAlgs(opts.SigningAlgorithms)
 	if err != nil {
@@ -83,7 +84,7 @@ func New(jwt []JWT, opts Options) (*Authenticator, error) {
 // their keys; the key managers of removed issuers stop. On error nothing
 // changes and the previous configuration keeps serving. Update is safe to
 // call concurrently with AuthenticateToken; after Close it is an error.
-func (a *Authenticator) Update(jwt []JWT) error {
+func (a *Authenticator) Update(jwt []authconfig.JWT) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.closed {
@@ -110,11 +111,11 @@ func (a *Authenticator) Update(jwt []JWT) error {
 
 // build validates and compiles jwt into a state, reusing old's key sets
 // where they fetch the same thing.
-func (a *Authenticator) build(jwt []JWT, old *state) (*state, error) {
-	if ferrs := validateJWTs(jwt); len(ferrs) > 0 {
-		return nil, &ConfigError{Errors: ferrs}
+func (a *Authenticator) build(jwt []authconfig.JWT, old *state) (*state, error) {
+	if err := (&authconfig.AuthenticationConfiguration{JWT: jwt}).ValidateStatic(); err != nil {
+		return nil, err
 	}
-	var ferrs []*FieldError
+	var ferrs []*authconfig.FieldError
 	st := &state{byIssuer: make(map[string]*issuer, len(jwt)), want: want{names: map[string]struct{}{}}}
 	for i := range jwt {
 		is, errs := compile(fmt.Sprintf("jwt[%d]", i), &jwt[i], a.algs, &a.opts)
@@ -122,7 +123,7 @@ func (a *Authenticator) build(jwt []JWT, old *state) (*state, error) {
 		st.issuers = append(st.issuers, is)
 	}
 	if len(ferrs) > 0 {
-		return nil, &ConfigError{Errors: ferrs}
+		return nil, &authconfig.ConfigError{Errors: ferrs}
 	}
 	reuse := map[keySetID]*issuer{}
 	if old != nil {

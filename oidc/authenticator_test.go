@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/authnkit/authnkit/authconfig"
 	"github.com/authnkit/authnkit/authn"
 	"github.com/authnkit/authnkit/oidc"
 	"github.com/authnkit/authnkit/oidc/oidctest"
@@ -18,7 +19,7 @@ import (
 func TestAuthenticateToken(t *testing.T) {
 	t.Parallel()
 	p := newProvider(t, oidctest.Options{})
-	a := newAuthenticator(t, []oidc.JWT{jwtFor(p)}, oidc.Options{})
+	a := newAuthenticator(t, []authconfig.JWT{jwtFor(p)}, oidc.Options{})
 
 	c := claims(p, "alice", map[string]any{"groups": []string{"dev", "ops"}, "jti": "id-1"})
 	resp, ok, err := authenticate(t, a, p.Sign(c))
@@ -47,54 +48,54 @@ func TestClassicFlags(t *testing.T) {
 	iss := p.Issuer()
 	tests := []struct {
 		name     string
-		flags    oidc.Classic
+		flags    authconfig.Classic
 		claims   map[string]any
 		wantUser authn.UserInfo
 		wantErr  error
 	}{
-		{name: "default prefix is the issuer for sub", flags: oidc.Classic{},
+		{name: "default prefix is the issuer for sub", flags: authconfig.Classic{},
 			claims: map[string]any{"groups": []string{"g"}}, wantUser: authn.UserInfo{Name: iss + "#alice"}},
-		{name: "email claim has no default prefix", flags: oidc.Classic{UsernameClaim: "email"},
+		{name: "email claim has no default prefix", flags: authconfig.Classic{UsernameClaim: "email"},
 			claims: map[string]any{"email": "alice@example.com", "email_verified": true}, wantUser: authn.UserInfo{Name: "alice@example.com"}},
-		{name: "email without email_verified is accepted", flags: oidc.Classic{UsernameClaim: "email"},
+		{name: "email without email_verified is accepted", flags: authconfig.Classic{UsernameClaim: "email"},
 			claims: map[string]any{"email": "alice@example.com"}, wantUser: authn.UserInfo{Name: "alice@example.com"}},
-		{name: "email_verified false", flags: oidc.Classic{UsernameClaim: "email"},
+		{name: "email_verified false", flags: authconfig.Classic{UsernameClaim: "email"},
 			claims: map[string]any{"email": "alice@example.com", "email_verified": false}, wantErr: oidc.ErrEmailNotVerified},
-		{name: "email_verified not a boolean", flags: oidc.Classic{UsernameClaim: "email"},
+		{name: "email_verified not a boolean", flags: authconfig.Classic{UsernameClaim: "email"},
 			claims: map[string]any{"email": "alice@example.com", "email_verified": "true"}, wantErr: oidc.ErrMissingClaim},
-		{name: "email_verified is only checked for the email claim", flags: oidc.Classic{UsernamePrefix: "-"},
+		{name: "email_verified is only checked for the email claim", flags: authconfig.Classic{UsernamePrefix: "-"},
 			claims: map[string]any{"email_verified": false}, wantUser: authn.UserInfo{Name: "alice"}},
-		{name: "dash disables the prefix", flags: oidc.Classic{UsernamePrefix: "-"}, wantUser: authn.UserInfo{Name: "alice"}},
-		{name: "explicit prefix", flags: oidc.Classic{UsernamePrefix: "acme:"}, wantUser: authn.UserInfo{Name: "acme:alice"}},
-		{name: "explicit prefix on email", flags: oidc.Classic{UsernameClaim: "email", UsernamePrefix: "acme:"},
+		{name: "dash disables the prefix", flags: authconfig.Classic{UsernamePrefix: "-"}, wantUser: authn.UserInfo{Name: "alice"}},
+		{name: "explicit prefix", flags: authconfig.Classic{UsernamePrefix: "acme:"}, wantUser: authn.UserInfo{Name: "acme:alice"}},
+		{name: "explicit prefix on email", flags: authconfig.Classic{UsernameClaim: "email", UsernamePrefix: "acme:"},
 			claims: map[string]any{"email": "a@example.com"}, wantUser: authn.UserInfo{Name: "acme:a@example.com"}},
-		{name: "missing username claim", flags: oidc.Classic{UsernameClaim: "preferred_username"}, wantErr: oidc.ErrMissingClaim},
-		{name: "username claim not a string", flags: oidc.Classic{UsernameClaim: "n", UsernamePrefix: "-"},
+		{name: "missing username claim", flags: authconfig.Classic{UsernameClaim: "preferred_username"}, wantErr: oidc.ErrMissingClaim},
+		{name: "username claim not a string", flags: authconfig.Classic{UsernameClaim: "n", UsernamePrefix: "-"},
 			claims: map[string]any{"n": 7}, wantErr: oidc.ErrMissingClaim},
-		{name: "empty username", flags: oidc.Classic{UsernameClaim: "n", UsernamePrefix: "-"},
+		{name: "empty username", flags: authconfig.Classic{UsernameClaim: "n", UsernamePrefix: "-"},
 			claims: map[string]any{"n": ""}, wantErr: oidc.ErrMissingClaim},
-		{name: "groups array with prefix", flags: oidc.Classic{UsernamePrefix: "-", GroupsClaim: "groups", GroupsPrefix: "oidc:"},
+		{name: "groups array with prefix", flags: authconfig.Classic{UsernamePrefix: "-", GroupsClaim: "groups", GroupsPrefix: "oidc:"},
 			claims: map[string]any{"groups": []string{"a", "b"}}, wantUser: authn.UserInfo{Name: "alice", Groups: []string{"oidc:a", "oidc:b"}}},
-		{name: "groups single string", flags: oidc.Classic{UsernamePrefix: "-", GroupsClaim: "role"},
+		{name: "groups single string", flags: authconfig.Classic{UsernamePrefix: "-", GroupsClaim: "role"},
 			claims: map[string]any{"role": "admin"}, wantUser: authn.UserInfo{Name: "alice", Groups: []string{"admin"}}},
-		{name: "groups absent", flags: oidc.Classic{UsernamePrefix: "-", GroupsClaim: "groups"}, wantUser: authn.UserInfo{Name: "alice"}},
-		{name: "groups null", flags: oidc.Classic{UsernamePrefix: "-", GroupsClaim: "groups"},
+		{name: "groups absent", flags: authconfig.Classic{UsernamePrefix: "-", GroupsClaim: "groups"}, wantUser: authn.UserInfo{Name: "alice"}},
+		{name: "groups null", flags: authconfig.Classic{UsernamePrefix: "-", GroupsClaim: "groups"},
 			claims: map[string]any{"groups": nil}, wantUser: authn.UserInfo{Name: "alice"}},
-		{name: "groups of the wrong type", flags: oidc.Classic{UsernamePrefix: "-", GroupsClaim: "groups"},
+		{name: "groups of the wrong type", flags: authconfig.Classic{UsernamePrefix: "-", GroupsClaim: "groups"},
 			claims: map[string]any{"groups": []any{"a", 1}}, wantErr: oidc.ErrMissingClaim},
-		{name: "required claims present", flags: oidc.Classic{UsernamePrefix: "-", RequiredClaims: map[string]string{"hd": "example.com", "tier": "gold"}},
+		{name: "required claims present", flags: authconfig.Classic{UsernamePrefix: "-", RequiredClaims: map[string]string{"hd": "example.com", "tier": "gold"}},
 			claims: map[string]any{"hd": "example.com", "tier": "gold"}, wantUser: authn.UserInfo{Name: "alice"}},
-		{name: "required claim wrong value", flags: oidc.Classic{UsernamePrefix: "-", RequiredClaims: map[string]string{"hd": "example.com"}},
+		{name: "required claim wrong value", flags: authconfig.Classic{UsernamePrefix: "-", RequiredClaims: map[string]string{"hd": "example.com"}},
 			claims: map[string]any{"hd": "evil.com"}, wantErr: oidc.ErrClaimValidation},
-		{name: "required claim missing", flags: oidc.Classic{UsernamePrefix: "-", RequiredClaims: map[string]string{"hd": "example.com"}},
+		{name: "required claim missing", flags: authconfig.Classic{UsernamePrefix: "-", RequiredClaims: map[string]string{"hd": "example.com"}},
 			wantErr: oidc.ErrClaimValidation},
-		{name: "required claim not a string", flags: oidc.Classic{UsernamePrefix: "-", RequiredClaims: map[string]string{"hd": "1"}},
+		{name: "required claim not a string", flags: authconfig.Classic{UsernamePrefix: "-", RequiredClaims: map[string]string{"hd": "1"}},
 			claims: map[string]any{"hd": 1}, wantErr: oidc.ErrClaimValidation},
-		{name: "system: username refused", flags: oidc.Classic{UsernamePrefix: "-", UsernameClaim: "name"},
+		{name: "system: username refused", flags: authconfig.Classic{UsernamePrefix: "-", UsernameClaim: "name"},
 			claims: map[string]any{"name": "system:admin"}, wantErr: oidc.ErrReservedName},
-		{name: "system: group refused", flags: oidc.Classic{UsernamePrefix: "-", GroupsClaim: "groups"},
+		{name: "system: group refused", flags: authconfig.Classic{UsernamePrefix: "-", GroupsClaim: "groups"},
 			claims: map[string]any{"groups": []string{"dev", "system:masters"}}, wantErr: oidc.ErrReservedName},
-		{name: "system: group prefixed is fine", flags: oidc.Classic{UsernamePrefix: "-", GroupsClaim: "groups", GroupsPrefix: "oidc:"},
+		{name: "system: group prefixed is fine", flags: authconfig.Classic{UsernamePrefix: "-", GroupsClaim: "groups", GroupsPrefix: "oidc:"},
 			claims: map[string]any{"groups": []string{"system:masters"}}, wantUser: authn.UserInfo{Name: "alice", Groups: []string{"oidc:system:masters"}}},
 	}
 	for _, tt := range tests {
@@ -102,7 +103,7 @@ func TestClassicFlags(t *testing.T) {
 			t.Parallel()
 			f := tt.flags
 			f.IssuerURL, f.ClientID, f.CertificateAuthority = iss, audience, string(p.CAPEM())
-			a := newAuthenticator(t, []oidc.JWT{f.JWT()}, oidc.Options{})
+			a := newAuthenticator(t, []authconfig.JWT{f.JWT()}, oidc.Options{})
 			resp, ok, err := authenticate(t, a, p.Sign(claims(p, "alice", tt.claims)))
 			if tt.wantErr != nil {
 				require.ErrorIs(t, err, tt.wantErr)
@@ -120,8 +121,8 @@ func TestClassicFlags(t *testing.T) {
 func TestInsecureAllowSystemNames(t *testing.T) {
 	t.Parallel()
 	p := newProvider(t, oidctest.Options{})
-	f := oidc.Classic{IssuerURL: p.Issuer(), ClientID: audience, CertificateAuthority: string(p.CAPEM()), UsernamePrefix: "-", GroupsClaim: "groups"}
-	a := newAuthenticator(t, []oidc.JWT{f.JWT()}, oidc.Options{InsecureAllowSystemNames: true})
+	f := authconfig.Classic{IssuerURL: p.Issuer(), ClientID: audience, CertificateAuthority: string(p.CAPEM()), UsernamePrefix: "-", GroupsClaim: "groups"}
+	a := newAuthenticator(t, []authconfig.JWT{f.JWT()}, oidc.Options{InsecureAllowSystemNames: true})
 	resp, ok, err := authenticate(t, a, p.Sign(claims(p, "system:admin", map[string]any{"groups": []string{"system:masters"}})))
 	require.NoError(t, err)
 	require.True(t, ok)
@@ -131,25 +132,25 @@ func TestInsecureAllowSystemNames(t *testing.T) {
 func TestExpressions(t *testing.T) {
 	t.Parallel()
 	p := newProvider(t, oidctest.Options{})
-	base := func(m oidc.ClaimMappings) oidc.JWT {
+	base := func(m authconfig.ClaimMappings) authconfig.JWT {
 		j := jwtFor(p)
 		j.ClaimMappings = m
 		return j
 	}
-	user := oidc.PrefixedClaimOrExpression{Expression: `"user:" + claims.sub`}
+	user := authconfig.PrefixedClaimOrExpression{Expression: `"user:" + claims.sub`}
 	tests := []struct {
 		name     string
-		jwt      oidc.JWT
+		jwt      authconfig.JWT
 		claims   map[string]any
 		wantUser authn.UserInfo
 		wantErr  error
 	}{
 		{name: "username, groups, uid and extra from expressions",
-			jwt: base(oidc.ClaimMappings{
+			jwt: base(authconfig.ClaimMappings{
 				Username: user,
-				Groups:   oidc.PrefixedClaimOrExpression{Expression: `claims.roles.split(",").map(r, "role:" + r)`},
-				UID:      oidc.ClaimOrExpression{Expression: `claims.oid`},
-				Extra: []oidc.ExtraMapping{
+				Groups:   authconfig.PrefixedClaimOrExpression{Expression: `claims.roles.split(",").map(r, "role:" + r)`},
+				UID:      authconfig.ClaimOrExpression{Expression: `claims.oid`},
+				Extra: []authconfig.ExtraMapping{
 					{Key: "example.com/tenant", ValueExpression: `claims.tid`},
 					{Key: "example.com/empty", ValueExpression: `""`},
 					{Key: "example.com/list", ValueExpression: `["a", "", "b"]`},
@@ -158,56 +159,56 @@ func TestExpressions(t *testing.T) {
 			claims: map[string]any{"roles": "admin,dev", "oid": "o-1", "tid": "t-9"},
 			wantUser: authn.UserInfo{Name: "user:alice", UID: "o-1", Groups: []string{"role:admin", "role:dev"},
 				Extra: map[string][]string{"example.com/tenant": {"t-9"}, "example.com/list": {"a", "b"}}}},
-		{name: "uid from a claim", jwt: base(oidc.ClaimMappings{Username: user, UID: oidc.ClaimOrExpression{Claim: "oid"}}),
+		{name: "uid from a claim", jwt: base(authconfig.ClaimMappings{Username: user, UID: authconfig.ClaimOrExpression{Claim: "oid"}}),
 			claims: map[string]any{"oid": "o-2"}, wantUser: authn.UserInfo{Name: "user:alice", UID: "o-2"}},
-		{name: "uid claim missing", jwt: base(oidc.ClaimMappings{Username: user, UID: oidc.ClaimOrExpression{Claim: "oid"}}),
+		{name: "uid claim missing", jwt: base(authconfig.ClaimMappings{Username: user, UID: authconfig.ClaimOrExpression{Claim: "oid"}}),
 			wantErr: oidc.ErrMissingClaim},
 		{name: "groups claim wins over the expression when present",
-			jwt:    base(oidc.ClaimMappings{Username: user, Groups: oidc.PrefixedClaimOrExpression{Claim: "groups", Prefix: ptr("")}}),
+			jwt:    base(authconfig.ClaimMappings{Username: user, Groups: authconfig.PrefixedClaimOrExpression{Claim: "groups", Prefix: ptr("")}}),
 			claims: map[string]any{"groups": "one"}, wantUser: authn.UserInfo{Name: "user:alice", Groups: []string{"one"}}},
-		{name: "empty username from an expression", jwt: base(oidc.ClaimMappings{Username: oidc.PrefixedClaimOrExpression{Expression: `""`}}),
+		{name: "empty username from an expression", jwt: base(authconfig.ClaimMappings{Username: authconfig.PrefixedClaimOrExpression{Expression: `""`}}),
 			wantErr: oidc.ErrMissingClaim},
-		{name: "expression error at run time", jwt: base(oidc.ClaimMappings{Username: oidc.PrefixedClaimOrExpression{Expression: `claims.nope`}}),
+		{name: "expression error at run time", jwt: base(authconfig.ClaimMappings{Username: authconfig.PrefixedClaimOrExpression{Expression: `claims.nope`}}),
 			wantErr: oidc.ErrExpression},
 		{name: "claim validation expression passes",
-			jwt: func() oidc.JWT {
-				j := base(oidc.ClaimMappings{Username: user})
-				j.ClaimValidationRules = []oidc.ClaimValidationRule{{Expression: `claims.hd == "example.com"`, Message: "wrong domain"}}
+			jwt: func() authconfig.JWT {
+				j := base(authconfig.ClaimMappings{Username: user})
+				j.ClaimValidationRules = []authconfig.ClaimValidationRule{{Expression: `claims.hd == "example.com"`, Message: "wrong domain"}}
 				return j
 			}(),
 			claims: map[string]any{"hd": "example.com"}, wantUser: authn.UserInfo{Name: "user:alice"}},
 		{name: "claim validation expression fails",
-			jwt: func() oidc.JWT {
-				j := base(oidc.ClaimMappings{Username: user})
-				j.ClaimValidationRules = []oidc.ClaimValidationRule{{Expression: `claims.hd == "example.com"`, Message: "wrong domain"}}
+			jwt: func() authconfig.JWT {
+				j := base(authconfig.ClaimMappings{Username: user})
+				j.ClaimValidationRules = []authconfig.ClaimValidationRule{{Expression: `claims.hd == "example.com"`, Message: "wrong domain"}}
 				return j
 			}(),
 			claims: map[string]any{"hd": "evil.com"}, wantErr: oidc.ErrClaimValidation},
 		{name: "numbers are doubles as in Kubernetes",
-			jwt: func() oidc.JWT {
-				j := base(oidc.ClaimMappings{Username: user})
-				j.ClaimValidationRules = []oidc.ClaimValidationRule{{Expression: `claims.level >= 2 && claims.exp > 0`}}
+			jwt: func() authconfig.JWT {
+				j := base(authconfig.ClaimMappings{Username: user})
+				j.ClaimValidationRules = []authconfig.ClaimValidationRule{{Expression: `claims.level >= 2 && claims.exp > 0`}}
 				return j
 			}(),
 			claims: map[string]any{"level": 3}, wantUser: authn.UserInfo{Name: "user:alice"}},
 		{name: "user validation rule fails",
-			jwt: func() oidc.JWT {
-				j := base(oidc.ClaimMappings{Username: user})
-				j.UserValidationRules = []oidc.UserValidationRule{{Expression: `!user.username.startsWith("user:al")`, Message: "no al"}}
+			jwt: func() authconfig.JWT {
+				j := base(authconfig.ClaimMappings{Username: user})
+				j.UserValidationRules = []authconfig.UserValidationRule{{Expression: `!user.username.startsWith("user:al")`, Message: "no al"}}
 				return j
 			}(),
 			wantErr: oidc.ErrUserValidation},
 		{name: "user validation rule sees groups",
-			jwt: func() oidc.JWT {
-				j := base(oidc.ClaimMappings{Username: user, Groups: oidc.PrefixedClaimOrExpression{Claim: "groups", Prefix: ptr("")}})
-				j.UserValidationRules = []oidc.UserValidationRule{{Expression: `"dev" in user.groups`, Message: "dev only"}}
+			jwt: func() authconfig.JWT {
+				j := base(authconfig.ClaimMappings{Username: user, Groups: authconfig.PrefixedClaimOrExpression{Claim: "groups", Prefix: ptr("")}})
+				j.UserValidationRules = []authconfig.UserValidationRule{{Expression: `"dev" in user.groups`, Message: "dev only"}}
 				return j
 			}(),
 			claims: map[string]any{"groups": []string{"dev"}}, wantUser: authn.UserInfo{Name: "user:alice", Groups: []string{"dev"}}},
 		{name: "email with email_verified checked by a rule",
-			jwt: func() oidc.JWT {
-				j := base(oidc.ClaimMappings{Username: oidc.PrefixedClaimOrExpression{Expression: `claims.email`}})
-				j.ClaimValidationRules = []oidc.ClaimValidationRule{{Expression: `claims.?email_verified.orValue(true) == true`, Message: "unverified"}}
+			jwt: func() authconfig.JWT {
+				j := base(authconfig.ClaimMappings{Username: authconfig.PrefixedClaimOrExpression{Expression: `claims.email`}})
+				j.ClaimValidationRules = []authconfig.ClaimValidationRule{{Expression: `claims.?email_verified.orValue(true) == true`, Message: "unverified"}}
 				return j
 			}(),
 			claims: map[string]any{"email": "a@example.com", "email_verified": false}, wantErr: oidc.ErrClaimValidation},
@@ -215,7 +216,7 @@ func TestExpressions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			a := newAuthenticator(t, []oidc.JWT{tt.jwt}, oidc.Options{})
+			a := newAuthenticator(t, []authconfig.JWT{tt.jwt}, oidc.Options{})
 			resp, ok, err := authenticate(t, a, p.Sign(claims(p, "alice", tt.claims)))
 			if tt.wantErr != nil {
 				require.ErrorIs(t, err, tt.wantErr)
@@ -235,44 +236,44 @@ func TestConfigurationErrors(t *testing.T) {
 	good := jwtFor(p)
 
 	noCompiler := good
-	noCompiler.ClaimMappings.Username = oidc.PrefixedClaimOrExpression{Expression: "claims.sub"}
-	_, err := oidc.New([]oidc.JWT{noCompiler}, oidc.Options{})
-	require.ErrorIs(t, err, oidc.ErrInvalidConfig)
+	noCompiler.ClaimMappings.Username = authconfig.PrefixedClaimOrExpression{Expression: "claims.sub"}
+	_, err := oidc.New([]authconfig.JWT{noCompiler}, oidc.Options{})
+	require.ErrorIs(t, err, authconfig.ErrInvalidConfig)
 	assert.Contains(t, err.Error(), `jwt[0].claimMappings.username.expression: Invalid value: "claims.sub": expressions need a CEL compiler`)
 
 	bad := good
-	bad.ClaimMappings.Username = oidc.PrefixedClaimOrExpression{Expression: "claims.sub +"}
-	_, err = newAuthenticatorErr([]oidc.JWT{bad})
-	require.ErrorIs(t, err, oidc.ErrInvalidConfig)
+	bad.ClaimMappings.Username = authconfig.PrefixedClaimOrExpression{Expression: "claims.sub +"}
+	_, err = newAuthenticatorErr([]authconfig.JWT{bad})
+	require.ErrorIs(t, err, authconfig.ErrInvalidConfig)
 	assert.Contains(t, err.Error(), `jwt[0].claimMappings.username.expression: Invalid value: "claims.sub +": compilation failed: `)
 
 	email := good
-	email.ClaimMappings.Username = oidc.PrefixedClaimOrExpression{Expression: "claims.email"}
-	_, err = newAuthenticatorErr([]oidc.JWT{email})
-	require.ErrorIs(t, err, oidc.ErrInvalidConfig)
+	email.ClaimMappings.Username = authconfig.PrefixedClaimOrExpression{Expression: "claims.email"}
+	_, err = newAuthenticatorErr([]authconfig.JWT{email})
+	require.ErrorIs(t, err, authconfig.ErrInvalidConfig)
 	assert.Contains(t, err.Error(), "claims.email_verified must be used in claimMappings.username.expression or claimMappings.extra[*].valueExpression or claimValidationRules[*].expression when claims.email is used in claimMappings.username.expression")
 
 	wrongType := good
-	wrongType.ClaimValidationRules = []oidc.ClaimValidationRule{{Expression: `"not a bool"`}}
-	_, err = newAuthenticatorErr([]oidc.JWT{wrongType})
-	require.ErrorIs(t, err, oidc.ErrInvalidConfig)
+	wrongType.ClaimValidationRules = []authconfig.ClaimValidationRule{{Expression: `"not a bool"`}}
+	_, err = newAuthenticatorErr([]authconfig.JWT{wrongType})
+	require.ErrorIs(t, err, authconfig.ErrInvalidConfig)
 	assert.Contains(t, err.Error(), "jwt[0].claimValidationRules[0].expression: Invalid value")
 
 	for _, u := range []string{p.Issuer() + "?", "https:///tenant"} {
 		noFetch := good
 		noFetch.Issuer.URL = u
-		_, err = oidc.New([]oidc.JWT{noFetch}, oidc.Options{})
-		require.ErrorIs(t, err, oidc.ErrInvalidConfig, u)
-		fe, ok := errors.AsType[*oidc.FieldError](err)
+		_, err = oidc.New([]authconfig.JWT{noFetch}, oidc.Options{})
+		require.ErrorIs(t, err, authconfig.ErrInvalidConfig, u)
+		fe, ok := errors.AsType[*authconfig.FieldError](err)
 		require.True(t, ok, u)
 		assert.Equal(t, "jwt[0].issuer.url", fe.Field)
 	}
 
-	_, err = oidc.New([]oidc.JWT{good}, oidc.Options{SigningAlgorithms: []string{"HS256"}})
+	_, err = oidc.New([]authconfig.JWT{good}, oidc.Options{SigningAlgorithms: []string{"HS256"}})
 	require.Error(t, err)
-	_, err = oidc.New([]oidc.JWT{good}, oidc.Options{SigningAlgorithms: []string{"none"}})
+	_, err = oidc.New([]authconfig.JWT{good}, oidc.Options{SigningAlgorithms: []string{"none"}})
 	require.Error(t, err)
-	_, err = oidc.New([]oidc.JWT{good}, oidc.Options{ClockSkew: -time.Second})
+	_, err = oidc.New([]authconfig.JWT{good}, oidc.Options{ClockSkew: -time.Second})
 	require.Error(t, err)
 
 	empty, err := oidc.New(nil, oidc.Options{})
@@ -284,7 +285,7 @@ func TestConfigurationErrors(t *testing.T) {
 	require.NoError(t, empty.Close())
 }
 
-func newAuthenticatorErr(jwt []oidc.JWT) (*oidc.Authenticator, error) {
+func newAuthenticatorErr(jwt []authconfig.JWT) (*oidc.Authenticator, error) {
 	c, err := celexprNew()
 	if err != nil {
 		return nil, err
@@ -300,7 +301,7 @@ func newAuthenticatorErr(jwt []oidc.JWT) (*oidc.Authenticator, error) {
 func TestManyIssuers(t *testing.T) {
 	t.Parallel()
 	var ps []*oidctest.Provider
-	var jwts []oidc.JWT
+	var jwts []authconfig.JWT
 	for i, path := range []string{"/a", "/b", "/c"} {
 		p := newProvider(t, oidctest.Options{IssuerPath: path, Algorithm: []string{"RS256", "ES256", "EdDSA"}[i]})
 		ps = append(ps, p)
@@ -350,7 +351,7 @@ func TestUpdate(t *testing.T) {
 	t.Parallel()
 	p1 := newProvider(t, oidctest.Options{IssuerPath: "/one"})
 	p2 := newProvider(t, oidctest.Options{IssuerPath: "/two"})
-	a := newAuthenticator(t, []oidc.JWT{jwtFor(p1)}, oidc.Options{})
+	a := newAuthenticator(t, []authconfig.JWT{jwtFor(p1)}, oidc.Options{})
 	tok1, tok2 := p1.Sign(claims(p1, "u", nil)), p2.Sign(claims(p2, "u", nil))
 
 	_, ok, err := authenticate(t, a, tok1)
@@ -360,13 +361,13 @@ func TestUpdate(t *testing.T) {
 
 	bad := jwtFor(p2)
 	bad.Issuer.Audiences = nil
-	err = a.Update([]oidc.JWT{jwtFor(p1), bad})
-	require.ErrorIs(t, err, oidc.ErrInvalidConfig)
+	err = a.Update([]authconfig.JWT{jwtFor(p1), bad})
+	require.ErrorIs(t, err, authconfig.ErrInvalidConfig)
 	_, ok, err = authenticate(t, a, tok1)
 	require.NoError(t, err)
 	require.True(t, ok, "a failed update keeps the old configuration")
 
-	require.NoError(t, a.Update([]oidc.JWT{jwtFor(p1), jwtFor(p2)}))
+	require.NoError(t, a.Update([]authconfig.JWT{jwtFor(p1), jwtFor(p2)}))
 	for _, tok := range []string{tok1, tok2} {
 		_, ok, err = authenticate(t, a, tok)
 		require.NoError(t, err)
@@ -375,7 +376,7 @@ func TestUpdate(t *testing.T) {
 	d, j := p1.Fetches()
 	assert.Equal(t, [2]int{d1, j1}, [2]int{d, j}, "an unchanged issuer keeps its keys")
 
-	require.NoError(t, a.Update([]oidc.JWT{jwtFor(p2)}))
+	require.NoError(t, a.Update([]authconfig.JWT{jwtFor(p2)}))
 	_, ok, err = authenticate(t, a, tok1)
 	require.NoError(t, err)
 	require.False(t, ok, "a removed issuer is no opinion")
@@ -388,8 +389,8 @@ func TestCredentialIDAndAudiences(t *testing.T) {
 	p := newProvider(t, oidctest.Options{})
 	j := jwtFor(p)
 	j.Issuer.Audiences = []string{"a", "b", "c"}
-	j.Issuer.AudienceMatchPolicy = oidc.MatchAny
-	a := newAuthenticator(t, []oidc.JWT{j}, oidc.Options{})
+	j.Issuer.AudienceMatchPolicy = authconfig.MatchAny
+	a := newAuthenticator(t, []authconfig.JWT{j}, oidc.Options{})
 	c := p.Claims("alice", "c", "x", "a")
 	resp, ok, err := authenticate(t, a, p.Sign(c))
 	require.NoError(t, err)

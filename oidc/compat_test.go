@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/authnkit/authnkit/authconfig"
 	"github.com/authnkit/authnkit/authn"
 	"github.com/authnkit/authnkit/oidc"
 	"github.com/authnkit/authnkit/oidc/oidctest"
@@ -23,10 +24,10 @@ import (
 func TestCredentialIDFromJTI(t *testing.T) {
 	t.Parallel()
 	p := newProvider(t, oidctest.Options{})
-	jwt := func(extra ...oidc.ExtraMapping) oidc.JWT {
-		return oidc.JWT{
-			Issuer:        oidc.Issuer{URL: p.Issuer(), CertificateAuthority: string(p.CAPEM()), Audiences: []string{"my-client"}},
-			ClaimMappings: oidc.ClaimMappings{Username: oidc.PrefixedClaimOrExpression{Expression: "claims.username"}, Extra: extra},
+	jwt := func(extra ...authconfig.ExtraMapping) authconfig.JWT {
+		return authconfig.JWT{
+			Issuer:        authconfig.Issuer{URL: p.Issuer(), CertificateAuthority: string(p.CAPEM()), Audiences: []string{"my-client"}},
+			ClaimMappings: authconfig.ClaimMappings{Username: authconfig.PrefixedClaimOrExpression{Expression: "claims.username"}, Extra: extra},
 		}
 	}
 	valid := time.Now().Add(time.Hour).Unix()
@@ -39,7 +40,7 @@ func TestCredentialIDFromJTI(t *testing.T) {
 	}
 	tests := []struct {
 		name   string
-		jwt    oidc.JWT
+		jwt    authconfig.JWT
 		claims map[string]any
 		want   authn.UserInfo
 	}{
@@ -47,8 +48,8 @@ func TestCredentialIDFromJTI(t *testing.T) {
 			jwt: jwt(), claims: base(map[string]any{"jti": "1234"}),
 			want: authn.UserInfo{Name: "jane", Extra: map[string][]string{oidc.ExtraCredentialID: {"JTI=1234"}}}},
 		{name: "credential id set in extra when extra claim mappings are defined",
-			jwt: jwt(oidc.ExtraMapping{Key: "example.org/foo", ValueExpression: "claims.foo"},
-				oidc.ExtraMapping{Key: "example.org/bar", ValueExpression: "claims.bar"}),
+			jwt: jwt(authconfig.ExtraMapping{Key: "example.org/foo", ValueExpression: "claims.foo"},
+				authconfig.ExtraMapping{Key: "example.org/bar", ValueExpression: "claims.bar"}),
 			claims: base(map[string]any{"jti": "1234", "foo": "bar", "bar": []string{"baz", "qux"}}),
 			want: authn.UserInfo{Name: "jane", Extra: map[string][]string{
 				oidc.ExtraCredentialID: {"JTI=1234"},
@@ -71,7 +72,7 @@ func TestCredentialIDFromJTI(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			a := newAuthenticator(t, []oidc.JWT{tt.jwt}, oidc.Options{})
+			a := newAuthenticator(t, []authconfig.JWT{tt.jwt}, oidc.Options{})
 			resp, ok, err := authenticate(t, a, p.Sign(tt.claims))
 			require.NoError(t, err)
 			require.True(t, ok)
@@ -89,17 +90,17 @@ func TestRegisteredClaimTypes(t *testing.T) {
 	t.Parallel()
 	p := newProvider(t, oidctest.Options{})
 	fromClaim := jwtFor(p)
-	fromClaim.ClaimMappings.Username = oidc.PrefixedClaimOrExpression{Claim: "username", Prefix: ptr("")}
+	fromClaim.ClaimMappings.Username = authconfig.PrefixedClaimOrExpression{Claim: "username", Prefix: ptr("")}
 	fromExpr := jwtFor(p)
-	fromExpr.ClaimMappings.Username = oidc.PrefixedClaimOrExpression{Expression: "claims.username"}
+	fromExpr.ClaimMappings.Username = authconfig.PrefixedClaimOrExpression{Expression: "claims.username"}
 	fromSub := jwtFor(p)
 	noGroups := jwtFor(p)
-	noGroups.ClaimMappings.Groups = oidc.PrefixedClaimOrExpression{}
+	noGroups.ClaimMappings.Groups = authconfig.PrefixedClaimOrExpression{}
 	now := time.Now()
 	src := map[string]any{"s": map[string]any{"endpoint": "https://example.com/groups"}}
 	tests := []struct {
 		name     string
-		jwt      oidc.JWT
+		jwt      authconfig.JWT
 		claims   map[string]any // over p's defaults: iss, aud, sub "alice", iat, exp
 		raw      string         // instead of claims: the whole payload
 		wantUser string         // "" means an error is wanted
@@ -164,7 +165,7 @@ func TestRegisteredClaimTypes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			a := newAuthenticator(t, []oidc.JWT{tt.jwt}, oidc.Options{})
+			a := newAuthenticator(t, []authconfig.JWT{tt.jwt}, oidc.Options{})
 			token := p.Sign(claims(p, "alice", tt.claims))
 			if tt.raw != "" {
 				token = p.SignRaw([]byte(`{"alg":"RS256","kid":"`+p.KeyID()+`"}`), []byte(tt.raw), p.KeyID())
@@ -236,20 +237,20 @@ func TestNullClaims(t *testing.T) {
 	t.Parallel()
 	p := newProvider(t, oidctest.Options{})
 	withUID := jwtFor(p)
-	withUID.ClaimMappings.UID = oidc.ClaimOrExpression{Claim: "oid"}
-	required := func(value string) oidc.JWT {
+	withUID.ClaimMappings.UID = authconfig.ClaimOrExpression{Claim: "oid"}
+	required := func(value string) authconfig.JWT {
 		j := jwtFor(p)
-		j.ClaimValidationRules = []oidc.ClaimValidationRule{{Claim: "hd", RequiredValue: value}}
+		j.ClaimValidationRules = []authconfig.ClaimValidationRule{{Claim: "hd", RequiredValue: value}}
 		return j
 	}
-	fromName := func(prefix string) oidc.JWT {
+	fromName := func(prefix string) authconfig.JWT {
 		j := jwtFor(p)
-		j.ClaimMappings.Username = oidc.PrefixedClaimOrExpression{Claim: "name", Prefix: ptr(prefix)}
+		j.ClaimMappings.Username = authconfig.PrefixedClaimOrExpression{Claim: "name", Prefix: ptr(prefix)}
 		return j
 	}
 	tests := []struct {
 		name     string
-		jwt      oidc.JWT
+		jwt      authconfig.JWT
 		claims   map[string]any
 		wantUser authn.UserInfo
 		wantErr  error
@@ -268,7 +269,7 @@ func TestNullClaims(t *testing.T) {
 			wantUser: authn.UserInfo{Name: "oidc:alice"}},
 		{name: "null inside the groups array is refused", jwt: jwtFor(p), claims: map[string]any{"groups": []any{"dev", nil}},
 			wantErr: oidc.ErrMissingClaim},
-		{name: "null email_verified is not verified", jwt: func() oidc.JWT {
+		{name: "null email_verified is not verified", jwt: func() authconfig.JWT {
 			j := fromName("")
 			j.ClaimMappings.Username.Claim = "email"
 			return j
@@ -277,7 +278,7 @@ func TestNullClaims(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			a := newAuthenticator(t, []oidc.JWT{tt.jwt}, oidc.Options{})
+			a := newAuthenticator(t, []authconfig.JWT{tt.jwt}, oidc.Options{})
 			c := claims(p, "alice", tt.claims)
 			for k, v := range tt.claims {
 				c[k] = v // claims drops nil values; these tests need JSON null
@@ -302,9 +303,9 @@ func TestValidationRulesBeforeMappings(t *testing.T) {
 	t.Parallel()
 	p := newProvider(t, oidctest.Options{})
 	j := jwtFor(p)
-	j.ClaimMappings.Username = oidc.PrefixedClaimOrExpression{Expression: "claims.username"} // fails without the claim
-	j.ClaimValidationRules = []oidc.ClaimValidationRule{{Expression: `has(claims.username)`, Message: "a username is required"}}
-	a := newAuthenticator(t, []oidc.JWT{j}, oidc.Options{})
+	j.ClaimMappings.Username = authconfig.PrefixedClaimOrExpression{Expression: "claims.username"} // fails without the claim
+	j.ClaimValidationRules = []authconfig.ClaimValidationRule{{Expression: `has(claims.username)`, Message: "a username is required"}}
+	a := newAuthenticator(t, []authconfig.JWT{j}, oidc.Options{})
 
 	_, ok, err := authenticate(t, a, p.Sign(claims(p, "alice", nil)))
 	require.False(t, ok)
@@ -328,7 +329,7 @@ func TestJWKAlgorithmBindsKey(t *testing.T) {
 	body, err := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: p.PublicKey(kid), KeyID: kid, Algorithm: "PS256", Use: "sig"}}})
 	require.NoError(t, err)
 	p.SetJWKSBody(body)
-	a := newAuthenticator(t, []oidc.JWT{jwtFor(p)}, oidc.Options{SigningAlgorithms: []string{"RS256", "PS256"}})
+	a := newAuthenticator(t, []authconfig.JWT{jwtFor(p)}, oidc.Options{SigningAlgorithms: []string{"RS256", "PS256"}})
 
 	_, ok, err := authenticate(t, a, p.Sign(claims(p, "alice", nil))) // RS256, with the key's kid
 	require.False(t, ok)
@@ -337,7 +338,7 @@ func TestJWKAlgorithmBindsKey(t *testing.T) {
 	assert.Equal(t, 1, a.Health()[0].Keys, "the key is usable, for PS256")
 
 	p.SetJWKSBody(nil)
-	b := newAuthenticator(t, []oidc.JWT{jwtFor(p)}, oidc.Options{SigningAlgorithms: []string{"RS256", "PS256"}})
+	b := newAuthenticator(t, []authconfig.JWT{jwtFor(p)}, oidc.Options{SigningAlgorithms: []string{"RS256", "PS256"}})
 	_, ok, err = authenticate(t, b, p.Sign(claims(p, "alice", nil)))
 	require.NoError(t, err, "the same key published as RS256")
 	require.True(t, ok)
@@ -350,9 +351,9 @@ func TestExpressionsIterateClaims(t *testing.T) {
 	t.Parallel()
 	p := newProvider(t, oidctest.Options{})
 	j := jwtFor(p)
-	j.ClaimMappings.Groups = oidc.PrefixedClaimOrExpression{Expression: `claims.filter(k, k.startsWith("grp_")).map(k, k.substring(4)).sort()`}
-	j.ClaimValidationRules = []oidc.ClaimValidationRule{{Expression: `claims.exists(k, k == "sub")`, Message: "no sub"}}
-	a := newAuthenticator(t, []oidc.JWT{j}, oidc.Options{})
+	j.ClaimMappings.Groups = authconfig.PrefixedClaimOrExpression{Expression: `claims.filter(k, k.startsWith("grp_")).map(k, k.substring(4)).sort()`}
+	j.ClaimValidationRules = []authconfig.ClaimValidationRule{{Expression: `claims.exists(k, k == "sub")`, Message: "no sub"}}
+	a := newAuthenticator(t, []authconfig.JWT{j}, oidc.Options{})
 	resp, ok, err := authenticate(t, a, p.Sign(claims(p, "alice", map[string]any{"grp_ops": true, "grp_dev": 1, "other": "x"})))
 	require.NoError(t, err)
 	require.True(t, ok)
@@ -379,15 +380,15 @@ func TestEmailVerifiedRuleIndexForms(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			j := jwtFor(p)
-			j.ClaimMappings.Username = oidc.PrefixedClaimOrExpression{Expression: tt.username}
+			j.ClaimMappings.Username = authconfig.PrefixedClaimOrExpression{Expression: tt.username}
 			if tt.rule != "" {
-				j.ClaimValidationRules = []oidc.ClaimValidationRule{{Expression: tt.rule, Message: "unverified"}}
+				j.ClaimValidationRules = []authconfig.ClaimValidationRule{{Expression: tt.rule, Message: "unverified"}}
 			}
 			c, err := celexprNew()
 			require.NoError(t, err)
-			a, err := oidc.New([]oidc.JWT{j}, oidc.Options{Compiler: c})
+			a, err := oidc.New([]authconfig.JWT{j}, oidc.Options{Compiler: c})
 			if tt.wantErr {
-				require.ErrorIs(t, err, oidc.ErrInvalidConfig)
+				require.ErrorIs(t, err, authconfig.ErrInvalidConfig)
 				assert.ErrorContains(t, err, "jwt[0].claimMappings.username.expression: Invalid value")
 				assert.ErrorContains(t, err, "claims.email_verified must be used")
 				return

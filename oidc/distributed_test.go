@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/authnkit/authnkit/authconfig"
 	"github.com/authnkit/authnkit/authn"
 	"github.com/authnkit/authnkit/oidc"
 	"github.com/authnkit/authnkit/oidc/oidctest"
@@ -41,7 +42,7 @@ func TestDistributedGroups(t *testing.T) {
 	p.HandleFunc("/claims/fail", func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no", http.StatusInternalServerError)
 	})
-	a := newAuthenticator(t, []oidc.JWT{jwtFor(p)}, oidc.Options{})
+	a := newAuthenticator(t, []authconfig.JWT{jwtFor(p)}, oidc.Options{})
 
 	distributed := func(endpoint string) map[string]any {
 		return map[string]any{

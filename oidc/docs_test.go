@@ -7,19 +7,20 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/authnkit/authnkit/authconfig"
 	"github.com/authnkit/authnkit/authn"
 	"github.com/authnkit/authnkit/oidc"
 	"github.com/authnkit/authnkit/oidc/oidctest"
 )
 
 // TestDocumentedBehaviour loads the Kubernetes documentation's complete
-// AuthenticationConfiguration example (testdata/config/full-v1.yaml),
+// AuthenticationConfiguration example (authconfig/testdata/config/full-v1.yaml),
 // points it at an in-process provider (its discoveryURL too), and checks
 // the outcomes the documentation gives for its example tokens.
 func TestDocumentedBehaviour(t *testing.T) {
 	t.Parallel()
 	p := newProvider(t, oidctest.Options{})
-	cfg, err := oidc.LoadConfig("testdata/config/full-v1.yaml")
+	cfg, err := authconfig.Load("../authconfig/testdata/config/full-v1.yaml")
 	require.NoError(t, err)
 	require.Len(t, cfg.JWT, 1)
 	cfg.JWT[0].Issuer.URL = p.Issuer()

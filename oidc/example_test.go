@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/authnkit/authnkit/authconfig"
 	"github.com/authnkit/authnkit/oidc"
 	"github.com/authnkit/authnkit/oidc/celexpr"
 	"github.com/authnkit/authnkit/oidc/oidctest"
@@ -13,11 +14,11 @@ import (
 
 // An authenticator for the classic --oidc-* flags, against an in-process
 // provider.
-func ExampleClassic() {
+func ExampleNew_classic() {
 	p := oidctest.NewProvider(oidctest.Options{})
 	defer p.Close()
 
-	flags := oidc.Classic{
+	flags := authconfig.Classic{
 		IssuerURL:            p.Issuer(),
 		ClientID:             "kubernetes",
 		CertificateAuthority: string(p.CAPEM()),
@@ -25,7 +26,7 @@ func ExampleClassic() {
 		GroupsClaim:          "groups",
 		GroupsPrefix:         "oidc:",
 	}
-	a, err := oidc.New([]oidc.JWT{flags.JWT()}, oidc.Options{})
+	a, err := oidc.New([]authconfig.JWT{flags.JWT()}, oidc.Options{})
 	if err != nil {
 		panic(err)
 	}
@@ -47,7 +48,7 @@ func ExampleNew() {
 	p := oidctest.NewProvider(oidctest.Options{Algorithm: "ES256"})
 	defer p.Close()
 
-	cfg, err := oidc.ParseConfig([]byte(`
+	cfg, err := authconfig.Parse([]byte(`
 apiVersion: apiserver.config.k8s.io/v1
 kind: AuthenticationConfiguration
 jwt:
@@ -101,13 +102,13 @@ func ExampleAuthenticator_Update() {
 	p := oidctest.NewProvider(oidctest.Options{})
 	defer p.Close()
 	prefix := "oidc:"
-	jwt := oidc.JWT{
-		Issuer: oidc.Issuer{URL: p.Issuer(), CertificateAuthority: string(p.CAPEM()), Audiences: []string{"kubernetes"}},
-		ClaimMappings: oidc.ClaimMappings{
-			Username: oidc.PrefixedClaimOrExpression{Claim: "sub", Prefix: &prefix},
+	jwt := authconfig.JWT{
+		Issuer: authconfig.Issuer{URL: p.Issuer(), CertificateAuthority: string(p.CAPEM()), Audiences: []string{"kubernetes"}},
+		ClaimMappings: authconfig.ClaimMappings{
+			Username: authconfig.PrefixedClaimOrExpression{Claim: "sub", Prefix: &prefix},
 		},
 	}
-	a, err := oidc.New([]oidc.JWT{jwt}, oidc.Options{})
+	a, err := oidc.New([]authconfig.JWT{jwt}, oidc.Options{})
 	if err != nil {
 		panic(err)
 	}
@@ -118,7 +119,7 @@ func ExampleAuthenticator_Update() {
 
 	other := "corp:"
 	jwt.ClaimMappings.Username.Prefix = &other
-	if err := a.Update([]oidc.JWT{jwt}); err != nil {
+	if err := a.Update([]authconfig.JWT{jwt}); err != nil {
 		panic(err)
 	}
 	resp, _, _ = a.AuthenticateToken(context.Background(), token)

@@ -8,6 +8,7 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/stretchr/testify/require"
 
+	"github.com/authnkit/authnkit/authconfig"
 	"github.com/authnkit/authnkit/authn"
 	"github.com/authnkit/authnkit/oidc"
 	"github.com/authnkit/authnkit/oidc/oidctest"
@@ -22,7 +23,7 @@ func FuzzAuthenticateToken(f *testing.F) {
 	defer p.Close()
 	j := jwtFor(p)
 	j.ClaimMappings.Groups.Prefix = ptr("")
-	a, err := oidc.New([]oidc.JWT{j}, oidc.Options{UnknownKeyCooldown: time.Hour})
+	a, err := oidc.New([]authconfig.JWT{j}, oidc.Options{UnknownKeyCooldown: time.Hour})
 	require.NoError(f, err)
 	defer a.Close()
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/authnkit/authnkit/authconfig"
 	"github.com/authnkit/authnkit/authn"
 	"github.com/authnkit/authnkit/authn/authntest"
 	"github.com/authnkit/authnkit/oidc"
@@ -29,19 +30,19 @@ func newProvider(t testing.TB, opts oidctest.Options) *oidctest.Provider {
 
 // jwtFor is a configuration for p: audience "kubernetes", username from
 // "sub" prefixed "oidc:", groups from "groups" prefixed "oidc:".
-func jwtFor(p *oidctest.Provider) oidc.JWT {
-	return oidc.JWT{
-		Issuer: oidc.Issuer{URL: p.Issuer(), CertificateAuthority: string(p.CAPEM()), Audiences: []string{audience}},
-		ClaimMappings: oidc.ClaimMappings{
-			Username: oidc.PrefixedClaimOrExpression{Claim: "sub", Prefix: ptr("oidc:")},
-			Groups:   oidc.PrefixedClaimOrExpression{Claim: "groups", Prefix: ptr("oidc:")},
+func jwtFor(p *oidctest.Provider) authconfig.JWT {
+	return authconfig.JWT{
+		Issuer: authconfig.Issuer{URL: p.Issuer(), CertificateAuthority: string(p.CAPEM()), Audiences: []string{audience}},
+		ClaimMappings: authconfig.ClaimMappings{
+			Username: authconfig.PrefixedClaimOrExpression{Claim: "sub", Prefix: ptr("oidc:")},
+			Groups:   authconfig.PrefixedClaimOrExpression{Claim: "groups", Prefix: ptr("oidc:")},
 		},
 	}
 }
 
 // newAuthenticator builds an Authenticator that the test closes. opts
 // gets the CEL compiler unless it has one.
-func newAuthenticator(t testing.TB, jwt []oidc.JWT, opts oidc.Options) *oidc.Authenticator {
+func newAuthenticator(t testing.TB, jwt []authconfig.JWT, opts oidc.Options) *oidc.Authenticator {
 	t.Helper()
 	if opts.Compiler == nil {
 		c, err := celexpr.New(celexpr.Options{})

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/authnkit/authnkit/authconfig"
 	"github.com/authnkit/authnkit/internal/jwssig"
 	"github.com/authnkit/authnkit/oidc/internal/jwks"
 )
@@ -49,7 +50,7 @@ type userRule struct {
 	expr, msg string
 }
 
-// issuer is one compiled [JWT]: immutable once built, except for its key
+// issuer is one compiled [authconfig.JWT]: immutable once built, except for its key
 // set, which refreshes itself.
 type issuer struct {
 	url    string
@@ -83,8 +84,8 @@ type keySetID struct {
 // compile builds the runtime form of j, found at path ("jwt[0]"). It
 // reports expression and CA failures as field errors. The key set is
 // created by the caller.
-func compile(path string, j *JWT, algs []jwssig.Alg, opts *Options) (*issuer, []*FieldError) {
-	var errs []*FieldError
+func compile(path string, j *authconfig.JWT, algs []jwssig.Alg, opts *Options) (*issuer, []*authconfig.FieldError) {
+	var errs []*authconfig.FieldError
 	is := &issuer{
 		url:  j.Issuer.URL,
 		auds: slices.Clone(j.Issuer.Audiences),
@@ -94,7 +95,7 @@ func compile(path string, j *JWT, algs []jwssig.Alg, opts *Options) (*issuer, []
 
 	if opts.HTTPClient != nil {
 		if j.Issuer.CertificateAuthority != "" {
-			errs = append(errs, &FieldError{Field: path + ".issuer.certificateAuthority", Type: FieldValueForbidden,
+			errs = append(errs, &authconfig.FieldError{Field: path + ".issuer.certificateAuthority", Type: authconfig.FieldValueForbidden,
 				Detail: "must be empty when Options.HTTPClient is set"})
 		}
 		is.client = opts.HTTPClient
@@ -103,7 +104,7 @@ func compile(path string, j *JWT, algs []jwssig.Alg, opts *Options) (*issuer, []
 		if ca := j.Issuer.CertificateAuthority; ca != "" {
 			pool := x509.NewCertPool()
 			if !pool.AppendCertsFromPEM([]byte(ca)) {
-				errs = append(errs, &FieldError{Field: path + ".issuer.certificateAuthority", Type: FieldValueInvalid,
+				errs = append(errs, &authconfig.FieldError{Field: path + ".issuer.certificateAuthority", Type: authconfig.FieldValueInvalid,
 					BadValue: "<omitted>", Detail: "no PEM certificate found"})
 			}
 			tc.RootCAs = pool
@@ -116,13 +117,13 @@ func compile(path string, j *JWT, algs []jwssig.Alg, opts *Options) (*issuer, []
 
 	compileExpr := func(field, expr string, env Env, want ResultType) Program {
 		if opts.Compiler == nil {
-			errs = append(errs, &FieldError{Field: field, Type: FieldValueInvalid, BadValue: expr,
+			errs = append(errs, &authconfig.FieldError{Field: field, Type: authconfig.FieldValueInvalid, BadValue: expr,
 				Detail: "expressions need a CEL compiler (oidc.Options.Compiler, for example celexpr.New)"})
 			return nil
 		}
 		p, err := opts.Compiler.Compile(expr, env, want)
 		if err != nil {
-			errs = append(errs, &FieldError{Field: field, Type: FieldValueInvalid, BadValue: expr,
+			errs = append(errs, &authconfig.FieldError{Field: field, Type: authconfig.FieldValueInvalid, BadValue: expr,
 				Detail: "compilation failed: " + err.Error()})
 			return nil
 		}
@@ -179,7 +180,7 @@ func compile(path string, j *JWT, algs []jwssig.Alg, opts *Options) (*issuer, []
 	// Kubernetes: an expression that makes the username from claims.email
 	// must be accompanied by a check of claims.email_verified.
 	if p := is.username.prog; p != nil && p.UsesClaim("email") && !usesEmailVerified(is) {
-		errs = append(errs, &FieldError{Field: mp + ".username.expression", Type: FieldValueInvalid, BadValue: cm.Username.Expression,
+		errs = append(errs, &authconfig.FieldError{Field: mp + ".username.expression", Type: authconfig.FieldValueInvalid, BadValue: cm.Username.Expression,
 			Detail: "claims.email_verified must be used in claimMappings.username.expression or claimMappings.extra[*].valueExpression or claimValidationRules[*].expression when claims.email is used in claimMappings.username.expression"})
 	}
 	return is, errs

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/authnkit/authnkit/authconfig"
 	"github.com/authnkit/authnkit/authn"
 	"github.com/authnkit/authnkit/oidc"
 	"github.com/authnkit/authnkit/oidc/oidctest"
@@ -41,7 +42,7 @@ func inBubbleWith(t *testing.T, popts oidctest.Options, aopts oidc.Options, befo
 		j := jwtFor(p)
 		j.Issuer.CertificateAuthority = ""
 		aopts.HTTPClient = p.Client()
-		a, err := oidc.New([]oidc.JWT{j}, aopts)
+		a, err := oidc.New([]authconfig.JWT{j}, aopts)
 		require.NoError(t, err)
 		defer func() { require.NoError(t, a.Close()) }()
 		f(t, p, a)
@@ -166,7 +167,7 @@ func TestIssuerUnreachableAtStart(t *testing.T) {
 	t.Parallel()
 	p := newProvider(t, oidctest.Options{})
 	p.SetUnreachable(true)
-	a := newAuthenticator(t, []oidc.JWT{jwtFor(p)}, oidc.Options{})
+	a := newAuthenticator(t, []authconfig.JWT{jwtFor(p)}, oidc.Options{})
 	tok := p.Sign(claims(p, "alice", nil))
 
 	_, ok, err := authenticate(t, a, tok)

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/authnkit/authnkit/authconfig"
 	"github.com/authnkit/authnkit/authn"
 	"github.com/authnkit/authnkit/internal/reload"
 	"github.com/authnkit/authnkit/oidc"
@@ -107,7 +108,7 @@ func (o *Options) validateOIDC() []error {
 }
 
 // oidcFlags names the --oidc-* flag behind each field of the JWT
-// authenticator that [oidc.Classic] builds.
+// authenticator that [authconfig.Classic] builds.
 var oidcFlags = []struct{ field, flag string }{
 	{"jwt[0].issuer.url", "--oidc-issuer-url"},
 	{"jwt[0].issuer.audiences", "--oidc-client-id"},
@@ -126,11 +127,11 @@ var oidcFlags = []struct{ field, flag string }{
 // file by its path, instead of fields of a configuration the user never
 // wrote. Other errors are returned as they are.
 func (o *OIDCOptions) flagErrors(err error) error {
-	ce, ok := errors.AsType[*oidc.ConfigError](err)
+	ce, ok := errors.AsType[*authconfig.ConfigError](err)
 	if !ok {
 		return fmt.Errorf("--oidc-*: %w", err)
 	}
-	out := &oidc.ConfigError{}
+	out := &authconfig.ConfigError{}
 	for _, fe := range ce.Errors {
 		if fe == nil {
 			continue
@@ -154,13 +155,13 @@ func (o *OIDCOptions) flagErrors(err error) error {
 
 // authConfig is the --authentication-config file's current content.
 type authConfig struct {
-	cfg *oidc.AuthenticationConfiguration
+	cfg *authconfig.AuthenticationConfiguration
 }
 
 // newOIDC builds the JWT authenticator from the classic flags or the
 // authentication configuration file, and returns the file's anonymous
 // section (nil when there is no file or it has none).
-func (o *Options) newOIDC(out *Authenticator, logger *slog.Logger) (authn.TokenAuthenticator, *oidc.AnonymousConfig, error) {
+func (o *Options) newOIDC(out *Authenticator, logger *slog.Logger) (authn.TokenAuthenticator, *authconfig.AnonymousConfig, error) {
 	opts := oidc.Options{
 		SigningAlgorithms:        o.OIDC.SigningAlgs,
 		InsecureAllowSystemNames: o.OIDC.InsecureAllowSystemNames,
@@ -169,7 +170,7 @@ func (o *Options) newOIDC(out *Authenticator, logger *slog.Logger) (authn.TokenA
 	}
 	if o.AuthenticationConfigFile == "" {
 		c := o.OIDC
-		classic := oidc.Classic{
+		classic := authconfig.Classic{
 			IssuerURL: c.IssuerURL, ClientID: c.ClientID,
 			UsernameClaim: c.UsernameClaim, UsernamePrefix: c.UsernamePrefix,
 			GroupsClaim: c.GroupsClaim, GroupsPrefix: c.GroupsPrefix,
@@ -183,10 +184,10 @@ func (o *Options) newOIDC(out *Authenticator, logger *slog.Logger) (authn.TokenA
 			classic.CertificateAuthority = string(ca)
 		}
 		jwt := classic.JWT()
-		if err := o.checkDisallowedIssuers([]oidc.JWT{jwt}); err != nil {
+		if err := o.checkDisallowedIssuers([]authconfig.JWT{jwt}); err != nil {
 			return nil, nil, fmt.Errorf("options: %w", o.OIDC.flagErrors(err))
 		}
-		a, err := oidc.New([]oidc.JWT{jwt}, opts)
+		a, err := oidc.New([]authconfig.JWT{jwt}, opts)
 		if err != nil {
 			return nil, nil, fmt.Errorf("options: %w", o.OIDC.flagErrors(err))
 		}
@@ -205,9 +206,9 @@ func (o *Options) newOIDC(out *Authenticator, logger *slog.Logger) (authn.TokenA
 	opts.Compiler = compiler
 
 	var a *oidc.Authenticator
-	var first *oidc.AuthenticationConfiguration
+	var first *authconfig.AuthenticationConfiguration
 	parse := func(path string, data []byte) (*authConfig, error) {
-		cfg, err := oidc.ParseConfig(data)
+		cfg, err := authconfig.Parse(data)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
@@ -222,8 +223,8 @@ func (o *Options) newOIDC(out *Authenticator, logger *slog.Logger) (authn.TokenA
 			return &authConfig{cfg: cfg}, nil
 		}
 		if !reflect.DeepEqual(first.Anonymous, cfg.Anonymous) {
-			return nil, fmt.Errorf("%s: %w", path, &oidc.ConfigError{Errors: []*oidc.FieldError{{
-				Field: "anonymous", Type: oidc.FieldValueForbidden, Detail: "changed from initial configuration file"}}})
+			return nil, fmt.Errorf("%s: %w", path, &authconfig.ConfigError{Errors: []*authconfig.FieldError{{
+				Field: "anonymous", Type: authconfig.FieldValueForbidden, Detail: "changed from initial configuration file"}}})
 		}
 		if err := a.Update(cfg.JWT); err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
@@ -251,16 +252,16 @@ func (o *Options) newOIDC(out *Authenticator, logger *slog.Logger) (authn.TokenA
 // checkDisallowedIssuers refuses an OIDC issuer that is also a
 // service-account issuer, as kube-apiserver does: its tokens would be
 // checked twice, by two different rules.
-func (o *Options) checkDisallowedIssuers(jwt []oidc.JWT) error {
-	var errs []*oidc.FieldError
+func (o *Options) checkDisallowedIssuers(jwt []authconfig.JWT) error {
+	var errs []*authconfig.FieldError
 	for i, j := range jwt {
 		if slices.Contains(o.ServiceAccountIssuers, j.Issuer.URL) {
-			errs = append(errs, &oidc.FieldError{Field: fmt.Sprintf("jwt[%d].issuer.url", i), Type: oidc.FieldValueInvalid, BadValue: j.Issuer.URL,
+			errs = append(errs, &authconfig.FieldError{Field: fmt.Sprintf("jwt[%d].issuer.url", i), Type: authconfig.FieldValueInvalid, BadValue: j.Issuer.URL,
 				Detail: "URL must not overlap with disallowed issuers: [" + strings.Join(o.ServiceAccountIssuers, " ") + "]"})
 		}
 	}
 	if len(errs) > 0 {
-		return &oidc.ConfigError{Errors: errs}
+		return &authconfig.ConfigError{Errors: errs}
 	}
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/authnkit/authnkit/authconfig"
 	"github.com/authnkit/authnkit/authn"
 	"github.com/authnkit/authnkit/authn/authntest"
 	"github.com/authnkit/authnkit/internal/reload/reloadtest"
@@ -171,7 +172,7 @@ func TestAuthenticationConfigFile(t *testing.T) {
 	} {
 		reloadtest.Replace(t, path, content)
 		err := events.WaitError(t)
-		require.ErrorIs(t, err, oidc.ErrInvalidConfig)
+		require.ErrorIs(t, err, authconfig.ErrInvalidConfig)
 		resp, ok, err = a.AuthenticateRequest(bearer(fresh()))
 		require.NoError(t, err)
 		require.True(t, ok)
@@ -205,7 +206,7 @@ func TestAuthenticationConfigConflicts(t *testing.T) {
 	o.AuthenticationConfigFile = writeFile(t, "broken.yaml", "kind: Nope\n")
 	_, err = o.New()
 	require.Error(t, err)
-	require.True(t, errors.Is(err, oidc.ErrInvalidConfig), err)
+	require.True(t, errors.Is(err, authconfig.ErrInvalidConfig), err)
 }
 
 // Problems with the --oidc-* flags name the flags, and the CA file by its
@@ -244,7 +245,7 @@ func TestOIDCFlagErrorsNameTheFlags(t *testing.T) {
 			}
 			assert.NotContains(t, msg, "jwt[0]", "no configuration field the user never wrote")
 			assert.NotContains(t, msg, "<omitted>")
-			require.ErrorIs(t, err, oidc.ErrInvalidConfig)
+			require.ErrorIs(t, err, authconfig.ErrInvalidConfig)
 		})
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/authnkit/authnkit/authconfig"
 	"github.com/authnkit/authnkit/authn"
 	"github.com/authnkit/authnkit/basicauth"
 	"github.com/authnkit/authnkit/bootstrap"
@@ -682,9 +683,9 @@ func (b *builder) bootstrap() error {
 // kube-apiserver (both verify JWTs, and OIDC may fetch keys on a miss),
 // and returns the anonymous configuration: --anonymous-auth, or the
 // --authentication-config file's anonymous section.
-func (b *builder) oidc() (*oidc.AnonymousConfig, error) {
+func (b *builder) oidc() (*authconfig.AnonymousConfig, error) {
 	o := b.o
-	anonymous := &oidc.AnonymousConfig{Enabled: o.AnonymousAuth}
+	anonymous := &authconfig.AnonymousConfig{Enabled: o.AnonymousAuth}
 	if (o.OIDC.IssuerURL == "" || o.OIDC.ClientID == "") && o.AuthenticationConfigFile == "" {
 		return anonymous, nil
 	}
@@ -694,8 +695,8 @@ func (b *builder) oidc() (*oidc.AnonymousConfig, error) {
 	}
 	if anon != nil {
 		if o.AnonymousAuthSet {
-			return nil, fmt.Errorf("options: --authentication-config %s: %w", o.AuthenticationConfigFile, &oidc.ConfigError{Errors: []*oidc.FieldError{{
-				Field: "anonymous", Type: oidc.FieldValueForbidden,
+			return nil, fmt.Errorf("options: --authentication-config %s: %w", o.AuthenticationConfigFile, &authconfig.ConfigError{Errors: []*authconfig.FieldError{{
+				Field: "anonymous", Type: authconfig.FieldValueForbidden,
 				Detail: "--anonymous-auth flag cannot be set when anonymous field is configured in authentication configuration file"}}})
 		}
 		anonymous = anon

@@ -1,4 +1,4 @@
-package oidc
+package authconfig
 
 import (
 	"crypto/ecdsa"
@@ -87,7 +87,7 @@ func TestConfigError(t *testing.T) {
 		{name: "several in brackets", errs: []*FieldError{a, b}, want: `[a: Required value, b: Invalid value: "x": bad]`},
 		{name: "repeats once", errs: []*FieldError{a, b, errRequired("a", "")}, want: `[a: Required value, b: Invalid value: "x": bad]`},
 		{name: "repeats of one", errs: []*FieldError{a, errRequired("a", "")}, want: "a: Required value"},
-		{name: "empty", errs: nil, want: "oidc: invalid configuration"},
+		{name: "empty", errs: nil, want: "authconfig: invalid configuration"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

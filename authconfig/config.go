@@ -1,13 +1,13 @@
-package oidc
+package authconfig
 
 // The configuration types mirror AuthenticationConfiguration
 // (apiserver.config.k8s.io/v1) field for field, with the same JSON names,
 // so that a kube-apiserver --authentication-config file loads unchanged
-// ([ParseConfig], [LoadConfig]) and is checked by the same rules
+// ([Parse], [Load]) and is checked by the same rules
 // ([AuthenticationConfiguration.ValidateStatic]).
 
 // Kind and the API versions of the AuthenticationConfiguration file that
-// [ParseConfig] reads. v1 is current; v1beta1 and v1alpha1 are the older
+// [Parse] reads. v1 is current; v1beta1 and v1alpha1 are the older
 // versions Kubernetes still reads, with the same JWT fields.
 const (
 	Kind          = "AuthenticationConfiguration"

@@ -1,4 +1,4 @@
-package oidc
+package authconfig
 
 import (
 	"encoding/json"
@@ -9,11 +9,11 @@ import (
 )
 
 // ErrInvalidConfig is matched (with [errors.Is]) by every [*ConfigError], by
-// every [*FieldError], and by every error [ParseConfig] and [LoadConfig]
+// every [*FieldError], and by every error [Parse] and [Load]
 // return because the configuration itself is wrong (syntax, unknown or
 // duplicate fields, wrong types, size). It is not matched by a file that
 // cannot be read.
-var ErrInvalidConfig = errors.New("oidc: invalid configuration")
+var ErrInvalidConfig = errors.New("authconfig: invalid configuration")
 
 // FieldErrorType says what is wrong with a field. Its value is the text
 // Kubernetes prints for it (field.ErrorType's String).

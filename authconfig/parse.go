@@ -1,4 +1,4 @@
-package oidc
+package authconfig
 
 import (
 	"bytes"
@@ -14,8 +14,8 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// MaxConfigSize is the largest configuration, in bytes, that [ParseConfig]
-// and [LoadConfig] accept: 1 MiB.
+// MaxConfigSize is the largest configuration, in bytes, that [Parse]
+// and [Load] accept: 1 MiB.
 const MaxConfigSize = 1 << 20
 
 // Limits on the decoded document. A configuration is a few dozen nodes;
@@ -28,7 +28,7 @@ const (
 	cfgMaxProblems = 10      // decoding problems listed in one error
 )
 
-// ParseConfig decodes an AuthenticationConfiguration file, as
+// Parse decodes an AuthenticationConfiguration file, as
 // kube-apiserver reads --authentication-config, and validates it with
 // [AuthenticationConfiguration.ValidateStatic].
 //
@@ -47,8 +47,8 @@ const (
 // CEL expressions in it are not compiled yet ([New] does that). Every
 // error matches [ErrInvalidConfig]: a [*ConfigError] when validation
 // fails, otherwise an error naming the line of each problem found (up to
-// ten). ParseConfig never panics and is safe for concurrent use.
-func ParseConfig(data []byte) (*AuthenticationConfiguration, error) {
+// ten). Parse never panics and is safe for concurrent use.
+func Parse(data []byte) (*AuthenticationConfiguration, error) {
 	c, err := decodeConfig(data)
 	if err != nil {
 		return nil, err
@@ -59,30 +59,30 @@ func ParseConfig(data []byte) (*AuthenticationConfiguration, error) {
 	return c, nil
 }
 
-// LoadConfig reads the file at path (at most [MaxConfigSize] bytes) and
-// parses it with [ParseConfig].
+// Load reads the file at path (at most [MaxConfigSize] bytes) and
+// parses it with [Parse].
 //
 // An error reading the file wraps the [os] error, so errors.Is(err,
 // fs.ErrNotExist) works, and does not match [ErrInvalidConfig]; every
-// other error does, names path, and wraps what ParseConfig returned (a
+// other error does, names path, and wraps what Parse returned (a
 // [*ConfigError] stays reachable with [errors.As]).
-func LoadConfig(path string) (*AuthenticationConfiguration, error) {
+func Load(path string) (*AuthenticationConfiguration, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("oidc: read config: %w", err)
+		return nil, fmt.Errorf("authconfig: read config: %w", err)
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, MaxConfigSize+1))
 	if err != nil {
-		return nil, fmt.Errorf("oidc: read config: %w", err)
+		return nil, fmt.Errorf("authconfig: read config: %w", err)
 	}
 	if len(data) > MaxConfigSize {
 		return nil, &configDecodeError{path: path, problems: []string{configTooLarge()}}
 	}
-	c, err := ParseConfig(data)
+	c, err := Parse(data)
 	if err != nil {
 		if de, ok := errors.AsType[*configDecodeError](err); ok {
-			de.path = path // de is ours, freshly made by ParseConfig
+			de.path = path // de is ours, freshly made by Parse
 			return nil, de
 		}
 		return nil, fmt.Errorf("%w: %s: %w", ErrInvalidConfig, path, err)

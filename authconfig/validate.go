@@ -1,4 +1,4 @@
-package oidc
+package authconfig
 
 import (
 	"crypto/x509"

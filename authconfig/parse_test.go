@@ -1,4 +1,4 @@
-package oidc_test
+package authconfig_test
 
 import (
 	"encoding/json"
@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/authnkit/authnkit/oidc"
+	"github.com/authnkit/authnkit/authconfig"
 )
 
 func strPtr(s string) *string { return &s }
@@ -38,30 +38,30 @@ func readCA(t *testing.T) string {
 }
 
 // fullExample is the documentation's complete example as a value.
-func fullExample(apiVersion, ca string) *oidc.AuthenticationConfiguration {
-	return &oidc.AuthenticationConfiguration{
+func fullExample(apiVersion, ca string) *authconfig.AuthenticationConfiguration {
+	return &authconfig.AuthenticationConfiguration{
 		APIVersion: apiVersion,
-		Kind:       oidc.Kind,
-		JWT: []oidc.JWT{{
-			Issuer: oidc.Issuer{
+		Kind:       authconfig.Kind,
+		JWT: []authconfig.JWT{{
+			Issuer: authconfig.Issuer{
 				URL:                  "https://example.com",
 				DiscoveryURL:         "https://discovery.example.com/.well-known/openid-configuration",
 				CertificateAuthority: ca,
 				Audiences:            []string{"my-app", "my-other-app"},
-				AudienceMatchPolicy:  oidc.MatchAny,
+				AudienceMatchPolicy:  authconfig.MatchAny,
 			},
-			ClaimValidationRules: []oidc.ClaimValidationRule{
+			ClaimValidationRules: []authconfig.ClaimValidationRule{
 				{Claim: "hd", RequiredValue: "example.com"},
 				{Expression: `claims.hd == "example.com"`, Message: "the hd claim must be set to example.com"},
 				{Expression: "claims.exp - claims.nbf <= 86400", Message: "total token lifetime must not exceed 24 hours"},
 			},
-			ClaimMappings: oidc.ClaimMappings{
-				Username: oidc.PrefixedClaimOrExpression{Expression: `claims.username + ":external-user"`},
-				Groups:   oidc.PrefixedClaimOrExpression{Expression: `claims.roles.split(",")`},
-				UID:      oidc.ClaimOrExpression{Expression: "claims.sub"},
-				Extra:    []oidc.ExtraMapping{{Key: "example.com/tenant", ValueExpression: "claims.tenant"}},
+			ClaimMappings: authconfig.ClaimMappings{
+				Username: authconfig.PrefixedClaimOrExpression{Expression: `claims.username + ":external-user"`},
+				Groups:   authconfig.PrefixedClaimOrExpression{Expression: `claims.roles.split(",")`},
+				UID:      authconfig.ClaimOrExpression{Expression: "claims.sub"},
+				Extra:    []authconfig.ExtraMapping{{Key: "example.com/tenant", ValueExpression: "claims.tenant"}},
 			},
-			UserValidationRules: []oidc.UserValidationRule{
+			UserValidationRules: []authconfig.UserValidationRule{
 				{Expression: "!user.username.startsWith('system:')", Message: "username cannot use the reserved system: prefix"},
 				{Expression: "user.groups.all(group, !group.startsWith('system:'))", Message: "groups cannot use the reserved system: prefix"},
 			},
@@ -69,47 +69,47 @@ func fullExample(apiVersion, ca string) *oidc.AuthenticationConfiguration {
 	}
 }
 
-func anonymousExample(apiVersion string) *oidc.AuthenticationConfiguration {
-	return &oidc.AuthenticationConfiguration{
+func anonymousExample(apiVersion string) *authconfig.AuthenticationConfiguration {
+	return &authconfig.AuthenticationConfiguration{
 		APIVersion: apiVersion,
-		Kind:       oidc.Kind,
-		Anonymous: &oidc.AnonymousConfig{
+		Kind:       authconfig.Kind,
+		Anonymous: &authconfig.AnonymousConfig{
 			Enabled:    true,
-			Conditions: []oidc.AnonymousCondition{{Path: "/livez"}, {Path: "/readyz"}, {Path: "/healthz"}},
+			Conditions: []authconfig.AnonymousCondition{{Path: "/livez"}, {Path: "/readyz"}, {Path: "/healthz"}},
 		},
 	}
 }
 
-func TestParseConfigDocumentedExamples(t *testing.T) {
+func TestParseDocumentedExamples(t *testing.T) {
 	ca := readCA(t)
 	tests := []struct {
 		file string
-		want *oidc.AuthenticationConfiguration
+		want *authconfig.AuthenticationConfiguration
 	}{
-		{file: "full-v1.yaml", want: fullExample(oidc.GroupV1, ca)},
-		{file: "full-v1.json", want: fullExample(oidc.GroupV1, ca)},
-		{file: "full-v1beta1.yaml", want: fullExample(oidc.GroupV1beta1, ca)},
-		{file: "full-v1alpha1.json", want: fullExample(oidc.GroupV1alpha1, ca)},
-		{file: "anonymous.yaml", want: anonymousExample(oidc.GroupV1)},
-		{file: "anonymous.json", want: anonymousExample(oidc.GroupV1beta1)},
-		{file: "prefixes.yaml", want: &oidc.AuthenticationConfiguration{
-			APIVersion: oidc.GroupV1,
-			Kind:       oidc.Kind,
-			JWT: []oidc.JWT{
+		{file: "full-v1.yaml", want: fullExample(authconfig.GroupV1, ca)},
+		{file: "full-v1.json", want: fullExample(authconfig.GroupV1, ca)},
+		{file: "full-v1beta1.yaml", want: fullExample(authconfig.GroupV1beta1, ca)},
+		{file: "full-v1alpha1.json", want: fullExample(authconfig.GroupV1alpha1, ca)},
+		{file: "anonymous.yaml", want: anonymousExample(authconfig.GroupV1)},
+		{file: "anonymous.json", want: anonymousExample(authconfig.GroupV1beta1)},
+		{file: "prefixes.yaml", want: &authconfig.AuthenticationConfiguration{
+			APIVersion: authconfig.GroupV1,
+			Kind:       authconfig.Kind,
+			JWT: []authconfig.JWT{
 				{
-					Issuer: oidc.Issuer{URL: "https://example.com", Audiences: []string{"my-app"}},
-					ClaimMappings: oidc.ClaimMappings{
-						Username: oidc.PrefixedClaimOrExpression{Claim: "sub", Prefix: strPtr("oidc:")},
-						Groups:   oidc.PrefixedClaimOrExpression{Claim: "groups", Prefix: strPtr("oidc:")},
-						UID:      oidc.ClaimOrExpression{Claim: "sub"},
+					Issuer: authconfig.Issuer{URL: "https://example.com", Audiences: []string{"my-app"}},
+					ClaimMappings: authconfig.ClaimMappings{
+						Username: authconfig.PrefixedClaimOrExpression{Claim: "sub", Prefix: strPtr("oidc:")},
+						Groups:   authconfig.PrefixedClaimOrExpression{Claim: "groups", Prefix: strPtr("oidc:")},
+						UID:      authconfig.ClaimOrExpression{Claim: "sub"},
 					},
 				},
 				{
-					Issuer:               oidc.Issuer{URL: "https://login.example.org/tenant-a", Audiences: []string{"kubernetes"}},
-					ClaimValidationRules: []oidc.ClaimValidationRule{{Claim: "hd", RequiredValue: "example.org"}},
-					ClaimMappings: oidc.ClaimMappings{
-						Username: oidc.PrefixedClaimOrExpression{Claim: "email", Prefix: strPtr("")},
-						Groups:   oidc.PrefixedClaimOrExpression{Claim: "roles", Prefix: strPtr("https://login.example.org/tenant-a#")},
+					Issuer:               authconfig.Issuer{URL: "https://login.example.org/tenant-a", Audiences: []string{"kubernetes"}},
+					ClaimValidationRules: []authconfig.ClaimValidationRule{{Claim: "hd", RequiredValue: "example.org"}},
+					ClaimMappings: authconfig.ClaimMappings{
+						Username: authconfig.PrefixedClaimOrExpression{Claim: "email", Prefix: strPtr("")},
+						Groups:   authconfig.PrefixedClaimOrExpression{Claim: "roles", Prefix: strPtr("https://login.example.org/tenant-a#")},
 					},
 				},
 			},
@@ -119,13 +119,13 @@ func TestParseConfigDocumentedExamples(t *testing.T) {
 		t.Run(tt.file, func(t *testing.T) {
 			t.Parallel()
 			path := filepath.Join("testdata", "config", tt.file)
-			got, err := oidc.LoadConfig(path)
+			got, err := authconfig.Load(path)
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, got)
 
 			data, err := os.ReadFile(path)
 			require.NoError(t, err)
-			got, err = oidc.ParseConfig(data)
+			got, err = authconfig.Parse(data)
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, got)
 			require.NoError(t, got.ValidateStatic())
@@ -134,7 +134,7 @@ func TestParseConfigDocumentedExamples(t *testing.T) {
 }
 
 // The documented errors: what a user sees for common mistakes, in full.
-func TestParseConfigInvalidFiles(t *testing.T) {
+func TestParseInvalidFiles(t *testing.T) {
 	tests := []struct {
 		file string
 		want string
@@ -159,15 +159,15 @@ func TestParseConfigInvalidFiles(t *testing.T) {
 				`jwt[0].claimMappings.groups: Invalid value: "": claim and expression can't both be set, ` +
 				`jwt[0].claimMappings.uid: Invalid value: "": claim and expression can't both be set]`},
 		{file: "unknown-field.yaml",
-			want: `oidc: invalid configuration: line 6: unknown field "jwt[0].issuer.audience"`},
+			want: `authconfig: invalid configuration: line 6: unknown field "jwt[0].issuer.audience"`},
 		{file: "unknown-field.json",
-			want: `oidc: invalid configuration: line 5: unknown field "jwt[0].issuer.URL"`},
+			want: `authconfig: invalid configuration: line 5: unknown field "jwt[0].issuer.URL"`},
 		{file: "duplicate-field.yaml",
-			want: `oidc: invalid configuration: line 7: duplicate field "jwt[0].issuer.url" (first set on line 5)`},
+			want: `authconfig: invalid configuration: line 7: duplicate field "jwt[0].issuer.url" (first set on line 5)`},
 		{file: "wrong-api-group.yaml",
-			want: `oidc: invalid configuration: line 1: apiVersion "apiserver.k8s.io/v1beta1" is not supported: want apiserver.config.k8s.io/v1, apiserver.config.k8s.io/v1beta1 or apiserver.config.k8s.io/v1alpha1`},
+			want: `authconfig: invalid configuration: line 1: apiVersion "apiserver.k8s.io/v1beta1" is not supported: want apiserver.config.k8s.io/v1, apiserver.config.k8s.io/v1beta1 or apiserver.config.k8s.io/v1alpha1`},
 		{file: "yes-is-a-boolean.yaml",
-			want: `oidc: invalid configuration: line 9: jwt[0].claimValidationRules[0].requiredValue: expected a string, got the boolean yes (Kubernetes reads YAML 1.1, where it is a boolean: quote it)`},
+			want: `authconfig: invalid configuration: line 9: jwt[0].claimValidationRules[0].requiredValue: expected a string, got the boolean yes (Kubernetes reads YAML 1.1, where it is a boolean: quote it)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -175,18 +175,18 @@ func TestParseConfigInvalidFiles(t *testing.T) {
 			path := filepath.Join("testdata", "config", "invalid", tt.file)
 			data, err := os.ReadFile(path)
 			require.NoError(t, err)
-			got, err := oidc.ParseConfig(data)
-			require.ErrorIs(t, err, oidc.ErrInvalidConfig)
+			got, err := authconfig.Parse(data)
+			require.ErrorIs(t, err, authconfig.ErrInvalidConfig)
 			assert.Nil(t, got)
 			assert.Equal(t, tt.want, err.Error())
 
-			got, err = oidc.LoadConfig(path)
-			require.ErrorIs(t, err, oidc.ErrInvalidConfig)
+			got, err = authconfig.Load(path)
+			require.ErrorIs(t, err, authconfig.ErrInvalidConfig)
 			assert.Nil(t, got)
 			assert.Contains(t, err.Error(), path)
-			assert.True(t, strings.HasPrefix(err.Error(), "oidc: invalid configuration: "+path+": "), err.Error())
-			if _, isConfig := errors.AsType[*oidc.ConfigError](err); isConfig {
-				assert.Equal(t, "oidc: invalid configuration: "+path+": "+tt.want, err.Error())
+			assert.True(t, strings.HasPrefix(err.Error(), "authconfig: invalid configuration: "+path+": "), err.Error())
+			if _, isConfig := errors.AsType[*authconfig.ConfigError](err); isConfig {
+				assert.Equal(t, "authconfig: invalid configuration: "+path+": "+tt.want, err.Error())
 			}
 		})
 	}
@@ -200,64 +200,64 @@ jwt:
 
 const header = "apiVersion: apiserver.config.k8s.io/v1\nkind: AuthenticationConfiguration\n"
 
-func TestParseConfigDecoding(t *testing.T) {
-	minimal := func(apiVersion string) *oidc.AuthenticationConfiguration {
-		return &oidc.AuthenticationConfiguration{APIVersion: apiVersion, Kind: oidc.Kind, JWT: []oidc.JWT{{
-			Issuer:        oidc.Issuer{URL: "https://example.com", Audiences: []string{"a"}},
-			ClaimMappings: oidc.ClaimMappings{Username: oidc.PrefixedClaimOrExpression{Claim: "sub", Prefix: strPtr("")}},
+func TestParseDecoding(t *testing.T) {
+	minimal := func(apiVersion string) *authconfig.AuthenticationConfiguration {
+		return &authconfig.AuthenticationConfiguration{APIVersion: apiVersion, Kind: authconfig.Kind, JWT: []authconfig.JWT{{
+			Issuer:        authconfig.Issuer{URL: "https://example.com", Audiences: []string{"a"}},
+			ClaimMappings: authconfig.ClaimMappings{Username: authconfig.PrefixedClaimOrExpression{Claim: "sub", Prefix: strPtr("")}},
 		}}}
 	}
 	tests := []struct {
 		name string
 		in   string
-		want *oidc.AuthenticationConfiguration
+		want *authconfig.AuthenticationConfiguration
 	}{
-		{name: "minimal", in: header + minimalJWT, want: minimal(oidc.GroupV1)},
+		{name: "minimal", in: header + minimalJWT, want: minimal(authconfig.GroupV1)},
 		{name: "no jwt", in: header,
-			want: &oidc.AuthenticationConfiguration{APIVersion: oidc.GroupV1, Kind: oidc.Kind}},
+			want: &authconfig.AuthenticationConfiguration{APIVersion: authconfig.GroupV1, Kind: authconfig.Kind}},
 		{name: "empty jwt list", in: header + "jwt: []\n",
-			want: &oidc.AuthenticationConfiguration{APIVersion: oidc.GroupV1, Kind: oidc.Kind, JWT: []oidc.JWT{}}},
+			want: &authconfig.AuthenticationConfiguration{APIVersion: authconfig.GroupV1, Kind: authconfig.Kind, JWT: []authconfig.JWT{}}},
 		{name: "null values are zero values", in: header + "jwt: null\nanonymous: ~\n",
-			want: &oidc.AuthenticationConfiguration{APIVersion: oidc.GroupV1, Kind: oidc.Kind}},
+			want: &authconfig.AuthenticationConfiguration{APIVersion: authconfig.GroupV1, Kind: authconfig.Kind}},
 		{name: "anonymous disabled", in: header + "anonymous: {enabled: false}\n",
-			want: &oidc.AuthenticationConfiguration{APIVersion: oidc.GroupV1, Kind: oidc.Kind, Anonymous: &oidc.AnonymousConfig{}}},
+			want: &authconfig.AuthenticationConfiguration{APIVersion: authconfig.GroupV1, Kind: authconfig.Kind, Anonymous: &authconfig.AnonymousConfig{}}},
 		{name: "YAML 1.1 boolean", in: header + "anonymous: {enabled: yes}\n",
-			want: &oidc.AuthenticationConfiguration{APIVersion: oidc.GroupV1, Kind: oidc.Kind, Anonymous: &oidc.AnonymousConfig{Enabled: true}}},
+			want: &authconfig.AuthenticationConfiguration{APIVersion: authconfig.GroupV1, Kind: authconfig.Kind, Anonymous: &authconfig.AnonymousConfig{Enabled: true}}},
 		{name: "quoted yes is a string", in: header + `jwt:
 - issuer: {url: "https://example.com", audiences: ["yes"]}
   claimMappings: {username: {claim: sub, prefix: !!str on}}
-`, want: &oidc.AuthenticationConfiguration{APIVersion: oidc.GroupV1, Kind: oidc.Kind, JWT: []oidc.JWT{{
-			Issuer:        oidc.Issuer{URL: "https://example.com", Audiences: []string{"yes"}},
-			ClaimMappings: oidc.ClaimMappings{Username: oidc.PrefixedClaimOrExpression{Claim: "sub", Prefix: strPtr("on")}},
+`, want: &authconfig.AuthenticationConfiguration{APIVersion: authconfig.GroupV1, Kind: authconfig.Kind, JWT: []authconfig.JWT{{
+			Issuer:        authconfig.Issuer{URL: "https://example.com", Audiences: []string{"yes"}},
+			ClaimMappings: authconfig.ClaimMappings{Username: authconfig.PrefixedClaimOrExpression{Claim: "sub", Prefix: strPtr("on")}},
 		}}}},
 		{name: "anchors and aliases", in: header + `jwt:
 - issuer: {url: "https://example.com", audiences: &auds [a]}
   claimMappings: &mappings {username: {claim: sub, prefix: ""}}
 - issuer: {url: "https://example.org", audiences: *auds}
   claimMappings: *mappings
-`, want: &oidc.AuthenticationConfiguration{APIVersion: oidc.GroupV1, Kind: oidc.Kind, JWT: []oidc.JWT{
+`, want: &authconfig.AuthenticationConfiguration{APIVersion: authconfig.GroupV1, Kind: authconfig.Kind, JWT: []authconfig.JWT{
 			minimal("").JWT[0],
 			{
-				Issuer:        oidc.Issuer{URL: "https://example.org", Audiences: []string{"a"}},
-				ClaimMappings: oidc.ClaimMappings{Username: oidc.PrefixedClaimOrExpression{Claim: "sub", Prefix: strPtr("")}},
+				Issuer:        authconfig.Issuer{URL: "https://example.org", Audiences: []string{"a"}},
+				ClaimMappings: authconfig.ClaimMappings{Username: authconfig.PrefixedClaimOrExpression{Claim: "sub", Prefix: strPtr("")}},
 			},
 		}}},
 		{name: "JSON", in: `{"apiVersion": "apiserver.config.k8s.io/v1", "kind": "AuthenticationConfiguration",
 			"jwt": [{"issuer": {"url": "https://example.com", "audiences": ["a"]},
 			         "claimMappings": {"username": {"claim": "sub", "prefix": ""}}}]}`,
-			want: minimal(oidc.GroupV1)},
+			want: minimal(authconfig.GroupV1)},
 		{name: "JSON with leading white space", in: "\n\t {\"apiVersion\": \"apiserver.config.k8s.io/v1beta1\", \"kind\": \"AuthenticationConfiguration\"}",
-			want: &oidc.AuthenticationConfiguration{APIVersion: oidc.GroupV1beta1, Kind: oidc.Kind}},
+			want: &authconfig.AuthenticationConfiguration{APIVersion: authconfig.GroupV1beta1, Kind: authconfig.Kind}},
 		{name: "YAML flow style that is not JSON", in: "[apiVersion: x]\n"},
 		{name: "only the first YAML document is read", in: header + minimalJWT + "---\nkind: Other\n",
-			want: minimal(oidc.GroupV1)},
+			want: minimal(authconfig.GroupV1)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := oidc.ParseConfig([]byte(tt.in))
+			got, err := authconfig.Parse([]byte(tt.in))
 			if tt.want == nil {
-				require.ErrorIs(t, err, oidc.ErrInvalidConfig)
+				require.ErrorIs(t, err, authconfig.ErrInvalidConfig)
 				assert.Nil(t, got)
 				return
 			}
@@ -267,73 +267,73 @@ func TestParseConfigDecoding(t *testing.T) {
 	}
 }
 
-func TestParseConfigStrictErrors(t *testing.T) {
+func TestParseStrictErrors(t *testing.T) {
 	tests := []struct {
 		name string
 		in   string
 		want string
 	}{
 		{name: "empty", in: "",
-			want: "oidc: invalid configuration: empty config data"},
+			want: "authconfig: invalid configuration: empty config data"},
 		{name: "only comments", in: "# nothing\n\n",
-			want: "oidc: invalid configuration: empty config data"},
+			want: "authconfig: invalid configuration: empty config data"},
 		{name: "not an object", in: "- a\n",
-			want: "oidc: invalid configuration: line 1: expected an AuthenticationConfiguration object, got a list"},
+			want: "authconfig: invalid configuration: line 1: expected an AuthenticationConfiguration object, got a list"},
 		{name: "missing apiVersion and kind", in: "jwt: []\n",
-			want: "oidc: invalid configuration: line 1: apiVersion is required: want apiserver.config.k8s.io/v1, apiserver.config.k8s.io/v1beta1 or apiserver.config.k8s.io/v1alpha1; " +
+			want: "authconfig: invalid configuration: line 1: apiVersion is required: want apiserver.config.k8s.io/v1, apiserver.config.k8s.io/v1beta1 or apiserver.config.k8s.io/v1alpha1; " +
 				"line 1: kind is required: want AuthenticationConfiguration"},
 		{name: "wrong kind", in: "apiVersion: apiserver.config.k8s.io/v1\nkind: AuthorizationConfiguration\n",
-			want: `oidc: invalid configuration: line 2: kind "AuthorizationConfiguration" is not supported: want AuthenticationConfiguration`},
+			want: `authconfig: invalid configuration: line 2: kind "AuthorizationConfiguration" is not supported: want AuthenticationConfiguration`},
 		{name: "field names are case-sensitive", in: header + "JWT: []\n",
-			want: `oidc: invalid configuration: line 3: unknown field "JWT"`},
+			want: `authconfig: invalid configuration: line 3: unknown field "JWT"`},
 		{name: "metadata is not a field", in: header + "metadata: {name: x}\n",
-			want: `oidc: invalid configuration: line 3: unknown field "metadata"`},
+			want: `authconfig: invalid configuration: line 3: unknown field "metadata"`},
 		{name: "several problems", in: header + "jwt:\n- issuer: {url: 1, urll: x, audiences: a}\n  claimMappings: {username: {prefix: [x]}}\n",
-			want: `oidc: invalid configuration: line 4: jwt[0].issuer.url: expected a string, got the number 1; ` +
+			want: `authconfig: invalid configuration: line 4: jwt[0].issuer.url: expected a string, got the number 1; ` +
 				`line 4: unknown field "jwt[0].issuer.urll"; ` +
 				`line 4: jwt[0].issuer.audiences: expected a list, got a string; ` +
 				`line 5: jwt[0].claimMappings.username.prefix: expected a string, got a list`},
 		{name: "boolean in a string field", in: header + "anonymous: {enabled: true, conditions: [{path: true}]}\n",
-			want: `oidc: invalid configuration: line 3: anonymous.conditions[0].path: expected a string, got the boolean true`},
+			want: `authconfig: invalid configuration: line 3: anonymous.conditions[0].path: expected a string, got the boolean true`},
 		{name: "string in a boolean field", in: header + `anonymous: {enabled: "true"}` + "\n",
-			want: `oidc: invalid configuration: line 3: anonymous.enabled: expected a boolean, got a string`},
+			want: `authconfig: invalid configuration: line 3: anonymous.enabled: expected a boolean, got a string`},
 		{name: "duplicate field in JSON", in: `{"apiVersion": "apiserver.config.k8s.io/v1", "kind": "AuthenticationConfiguration",` + "\n" + `"kind": "AuthenticationConfiguration"}`,
-			want: `oidc: invalid configuration: line 2: duplicate field "kind" (first set on line 1)`},
+			want: `authconfig: invalid configuration: line 2: duplicate field "kind" (first set on line 1)`},
 		{name: "JSON syntax error", in: "{\n\"apiVersion\": \"apiserver.config.k8s.io/v1\",\n}",
-			want: `oidc: invalid configuration: line 3: invalid character '}' looking for beginning of object key string`},
+			want: `authconfig: invalid configuration: line 3: invalid character '}' looking for beginning of object key string`},
 		{name: "JSON truncated", in: "{\n\"apiVersion\": ",
-			want: `oidc: invalid configuration: line 2: unexpected end of JSON input`},
+			want: `authconfig: invalid configuration: line 2: unexpected end of JSON input`},
 		{name: "JSON trailing data", in: `{"apiVersion": "apiserver.config.k8s.io/v1", "kind": "AuthenticationConfiguration"} {}`,
-			want: `oidc: invalid configuration: line 1: invalid data after the top-level value`},
+			want: `authconfig: invalid configuration: line 1: invalid data after the top-level value`},
 		{name: "YAML syntax error", in: header + "jwt: [\n",
-			want: `oidc: invalid configuration: line 3: did not find expected node content`},
+			want: `authconfig: invalid configuration: line 3: did not find expected node content`},
 		{name: "merge keys", in: header + "base: &b {enabled: true}\nanonymous:\n  <<: *b\n",
-			want: `oidc: invalid configuration: line 5: merge keys (<<) are not supported`},
+			want: `authconfig: invalid configuration: line 5: merge keys (<<) are not supported`},
 		{name: "recursive alias", in: header + "jwt: &x [*x]\n",
-			want: `oidc: invalid configuration: line 3: alias "x" refers to a value that contains it`},
+			want: `authconfig: invalid configuration: line 3: alias "x" refers to a value that contains it`},
 		{name: "YAML binary tag", in: header + "kind2: !!binary aGk=\n",
-			want: `oidc: invalid configuration: line 3: unsupported YAML tag "!!binary"`},
+			want: `authconfig: invalid configuration: line 3: unsupported YAML tag "!!binary"`},
 		{name: "too deep", in: header + "x: " + strings.Repeat("[", 70) + strings.Repeat("]", 70) + "\n",
-			want: `oidc: invalid configuration: line 3: nested more than 64 levels deep`},
+			want: `authconfig: invalid configuration: line 3: nested more than 64 levels deep`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := oidc.ParseConfig([]byte(tt.in))
-			require.ErrorIs(t, err, oidc.ErrInvalidConfig)
+			got, err := authconfig.Parse([]byte(tt.in))
+			require.ErrorIs(t, err, authconfig.ErrInvalidConfig)
 			assert.Nil(t, got)
 			assert.Equal(t, tt.want, err.Error())
 		})
 	}
 }
 
-func TestParseConfigBounds(t *testing.T) {
+func TestParseBounds(t *testing.T) {
 	t.Run("over 1 MiB", func(t *testing.T) {
 		t.Parallel()
-		data := []byte(header + "# " + strings.Repeat("x", oidc.MaxConfigSize) + "\n")
-		_, err := oidc.ParseConfig(data)
-		require.ErrorIs(t, err, oidc.ErrInvalidConfig)
-		assert.Equal(t, "oidc: invalid configuration: larger than 1048576 bytes", err.Error())
+		data := []byte(header + "# " + strings.Repeat("x", authconfig.MaxConfigSize) + "\n")
+		_, err := authconfig.Parse(data)
+		require.ErrorIs(t, err, authconfig.ErrInvalidConfig)
+		assert.Equal(t, "authconfig: invalid configuration: larger than 1048576 bytes", err.Error())
 	})
 	t.Run("alias expansion", func(t *testing.T) {
 		t.Parallel()
@@ -345,8 +345,8 @@ func TestParseConfigBounds(t *testing.T) {
 			fmt.Fprintf(&b, "x%d: &a%d [%s*a%d]\n", i, i, strings.Repeat(fmt.Sprintf("*a%d,", i-1), 9), i-1)
 		}
 		b.WriteString("jwt: *a8\n")
-		_, err := oidc.ParseConfig([]byte(b.String()))
-		require.ErrorIs(t, err, oidc.ErrInvalidConfig)
+		_, err := authconfig.Parse([]byte(b.String()))
+		require.ErrorIs(t, err, authconfig.ErrInvalidConfig)
 		assert.Contains(t, err.Error(), "document too large: over 262144 values")
 	})
 	t.Run("many problems are summarised", func(t *testing.T) {
@@ -356,44 +356,44 @@ func TestParseConfigBounds(t *testing.T) {
 		for i := range 25 {
 			fmt.Fprintf(&b, "unknown%d: x\n", i)
 		}
-		_, err := oidc.ParseConfig([]byte(b.String()))
-		require.ErrorIs(t, err, oidc.ErrInvalidConfig)
+		_, err := authconfig.Parse([]byte(b.String()))
+		require.ErrorIs(t, err, authconfig.ErrInvalidConfig)
 		assert.Equal(t, 10, strings.Count(err.Error(), "unknown field"))
 		assert.True(t, strings.HasSuffix(err.Error(), "; and 15 more"), err.Error())
 	})
 }
 
-func TestLoadConfigErrors(t *testing.T) {
+func TestLoadErrors(t *testing.T) {
 	dir := t.TempDir()
 	t.Run("missing file", func(t *testing.T) {
 		t.Parallel()
 		path := filepath.Join(dir, "absent.yaml")
-		_, err := oidc.LoadConfig(path)
+		_, err := authconfig.Load(path)
 		require.ErrorIs(t, err, fs.ErrNotExist)
-		assert.NotErrorIs(t, err, oidc.ErrInvalidConfig)
+		assert.NotErrorIs(t, err, authconfig.ErrInvalidConfig)
 		assert.Contains(t, err.Error(), path)
 	})
 	t.Run("too large", func(t *testing.T) {
 		t.Parallel()
 		path := filepath.Join(dir, "big.yaml")
-		require.NoError(t, os.WriteFile(path, make([]byte, oidc.MaxConfigSize+1), 0o600))
-		_, err := oidc.LoadConfig(path)
-		require.ErrorIs(t, err, oidc.ErrInvalidConfig)
-		assert.Equal(t, "oidc: invalid configuration: "+path+": larger than 1048576 bytes", err.Error())
+		require.NoError(t, os.WriteFile(path, make([]byte, authconfig.MaxConfigSize+1), 0o600))
+		_, err := authconfig.Load(path)
+		require.ErrorIs(t, err, authconfig.ErrInvalidConfig)
+		assert.Equal(t, "authconfig: invalid configuration: "+path+": larger than 1048576 bytes", err.Error())
 	})
 	t.Run("validation error is reachable", func(t *testing.T) {
 		t.Parallel()
 		path := filepath.Join(dir, "bad.yaml")
 		require.NoError(t, os.WriteFile(path, []byte(header+"jwt: [{}]\n"), 0o600))
-		_, err := oidc.LoadConfig(path)
-		require.ErrorIs(t, err, oidc.ErrInvalidConfig)
-		ce, ok := errors.AsType[*oidc.ConfigError](err)
+		_, err := authconfig.Load(path)
+		require.ErrorIs(t, err, authconfig.ErrInvalidConfig)
+		ce, ok := errors.AsType[*authconfig.ConfigError](err)
 		require.True(t, ok)
-		fe, ok := errors.AsType[*oidc.FieldError](err)
+		fe, ok := errors.AsType[*authconfig.FieldError](err)
 		require.True(t, ok)
 		assert.Equal(t, ce.Errors[0], fe)
 		assert.Equal(t, "jwt[0].issuer.url", fe.Field)
-		assert.Equal(t, oidc.FieldValueRequired, fe.Type)
+		assert.Equal(t, authconfig.FieldValueRequired, fe.Type)
 	})
 }
 
@@ -402,17 +402,17 @@ func TestLoadConfigErrors(t *testing.T) {
 // types but not to the decoder fails here as an unknown field.
 func TestDecoderCoversEveryField(t *testing.T) {
 	ca := readCA(t)
-	full := fullExample(oidc.GroupV1, ca)
+	full := fullExample(authconfig.GroupV1, ca)
 	j := &full.JWT[0]
-	j.ClaimMappings.Username = oidc.PrefixedClaimOrExpression{Claim: "sub", Prefix: strPtr("p:")}
-	j.ClaimMappings.Groups = oidc.PrefixedClaimOrExpression{Claim: "groups", Prefix: strPtr("g:")}
-	j.ClaimMappings.UID = oidc.ClaimOrExpression{Claim: "sub"}
-	full.Anonymous = &oidc.AnonymousConfig{Enabled: true, Conditions: []oidc.AnonymousCondition{{Path: "/livez"}}}
+	j.ClaimMappings.Username = authconfig.PrefixedClaimOrExpression{Claim: "sub", Prefix: strPtr("p:")}
+	j.ClaimMappings.Groups = authconfig.PrefixedClaimOrExpression{Claim: "groups", Prefix: strPtr("g:")}
+	j.ClaimMappings.UID = authconfig.ClaimOrExpression{Claim: "sub"}
+	full.Anonymous = &authconfig.AnonymousConfig{Enabled: true, Conditions: []authconfig.AnonymousCondition{{Path: "/livez"}}}
 
 	// Every field is set in one authenticator or the other, except
 	// EgressSelectorType, which must stay empty to validate; it is decoded
 	// on its own below.
-	second := fullExample(oidc.GroupV1, ca).JWT[0]
+	second := fullExample(authconfig.GroupV1, ca).JWT[0]
 	second.Issuer.URL = "https://example.org"
 	second.Issuer.DiscoveryURL = "https://discovery.example.org/"
 	full.JWT = append(full.JWT, second)
@@ -428,13 +428,13 @@ func TestDecoderCoversEveryField(t *testing.T) {
 
 	data, err := json.Marshal(full)
 	require.NoError(t, err)
-	got, err := oidc.ParseConfig(data)
+	got, err := authconfig.Parse(data)
 	require.NoError(t, err)
 	assert.Equal(t, full, got)
 
 	// egressSelectorType is decoded, then refused by validation.
-	_, err = oidc.ParseConfig([]byte(header + "jwt: [{issuer: {egressSelectorType: cluster}}]\n"))
-	require.ErrorIs(t, err, oidc.ErrInvalidConfig)
+	_, err = authconfig.Parse([]byte(header + "jwt: [{issuer: {egressSelectorType: cluster}}]\n"))
+	require.ErrorIs(t, err, authconfig.ErrInvalidConfig)
 	assert.Contains(t, err.Error(), "jwt[0].issuer.egressSelectorType: Forbidden")
 }
 
@@ -461,8 +461,8 @@ func collectSetFields(v reflect.Value, path string, set map[string]bool) {
 	}
 }
 
-func ExampleParseConfig() {
-	c, err := oidc.ParseConfig([]byte(`
+func ExampleParse() {
+	c, err := authconfig.Parse([]byte(`
 apiVersion: apiserver.config.k8s.io/v1
 kind: AuthenticationConfiguration
 jwt:
@@ -481,7 +481,7 @@ jwt:
 	fmt.Println(c.JWT[0].Issuer.URL, *c.JWT[0].ClaimMappings.Username.Prefix)
 
 	// Problems are reported as kube-apiserver reports them.
-	_, err = oidc.ParseConfig([]byte(`
+	_, err = authconfig.Parse([]byte(`
 apiVersion: apiserver.config.k8s.io/v1
 kind: AuthenticationConfiguration
 jwt:
@@ -491,8 +491,8 @@ jwt:
     username:
       claim: sub
 `))
-	fmt.Println(errors.Is(err, oidc.ErrInvalidConfig))
-	if ce, ok := errors.AsType[*oidc.ConfigError](err); ok {
+	fmt.Println(errors.Is(err, authconfig.ErrInvalidConfig))
+	if ce, ok := errors.AsType[*authconfig.ConfigError](err); ok {
 		for _, fe := range ce.Errors {
 			fmt.Println(fe)
 		}
@@ -505,8 +505,8 @@ jwt:
 	// jwt[0].claimMappings.username.prefix: Required value: prefix is required when claim is set. It can be set to an empty string to disable prefixing
 }
 
-func ExampleLoadConfig() {
-	c, err := oidc.LoadConfig("testdata/config/anonymous.yaml")
+func ExampleLoad() {
+	c, err := authconfig.Load("testdata/config/anonymous.yaml")
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -1,4 +1,4 @@
-package oidc_test
+package authconfig_test
 
 import (
 	"bytes"
@@ -10,14 +10,14 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/authnkit/authnkit/oidc"
+	"github.com/authnkit/authnkit/authconfig"
 )
 
-// FuzzParseConfig checks that ParseConfig never panics, that every error
+// FuzzParse checks that Parse never panics, that every error
 // matches ErrInvalidConfig, and that a configuration it accepts validates
 // again and survives a round trip through JSON unchanged. Seeds: every
 // file under testdata/config plus a few shapes the files lack.
-func FuzzParseConfig(f *testing.F) {
+func FuzzParse(f *testing.F) {
 	err := filepath.WalkDir(filepath.Join("testdata", "config"), func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -44,9 +44,9 @@ func FuzzParseConfig(f *testing.F) {
 	}
 
 	f.Fuzz(func(t *testing.T, data []byte) {
-		c, err := oidc.ParseConfig(data)
+		c, err := authconfig.Parse(data)
 		if err != nil {
-			require.ErrorIs(t, err, oidc.ErrInvalidConfig)
+			require.ErrorIs(t, err, authconfig.ErrInvalidConfig)
 			require.Nil(t, c)
 			return
 		}
@@ -54,16 +54,16 @@ func FuzzParseConfig(f *testing.F) {
 		require.NoError(t, c.ValidateStatic())
 
 		first := marshalConfig(t, c)
-		if len(first) > oidc.MaxConfigSize {
+		if len(first) > authconfig.MaxConfigSize {
 			return
 		}
-		again, err := oidc.ParseConfig(first)
+		again, err := authconfig.Parse(first)
 		require.NoError(t, err, "re-reading %s", first)
 		require.Equal(t, string(first), string(marshalConfig(t, again)))
 	})
 }
 
-func marshalConfig(t *testing.T, c *oidc.AuthenticationConfiguration) []byte {
+func marshalConfig(t *testing.T, c *authconfig.AuthenticationConfiguration) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
