@@ -16,14 +16,23 @@ const (
 	GroupV1alpha1 = "apiserver.config.k8s.io/v1alpha1"
 )
 
-// AuthenticationConfiguration is the file kube-apiserver reads from
-// --authentication-config. The zero value is valid and configures nothing.
-type AuthenticationConfiguration struct {
+// TypeMeta says what a configuration file is, as the TypeMeta of
+// k8s.io/apimachinery does: [Parse] reads it first, and reads nothing else
+// of a file whose type it does not know.
+type TypeMeta struct {
 	// APIVersion is GroupV1, GroupV1beta1 or GroupV1alpha1; required in a
 	// file, may be empty in a value built in Go.
 	APIVersion string `json:"apiVersion"`
 	// Kind is [Kind]; required in a file, may be empty in Go.
 	Kind string `json:"kind"`
+}
+
+// AuthenticationConfiguration is the file kube-apiserver reads from
+// --authentication-config. The zero value is valid and configures nothing.
+type AuthenticationConfiguration struct {
+	// TypeMeta is inline, as in Kubernetes: "apiVersion" and "kind" are
+	// fields of the file's top-level object.
+	TypeMeta `json:",inline"`
 
 	// JWT lists the JWT (OIDC) authenticators, at most
 	// [MaxJWTAuthenticators], each with its own issuer URL. A token is

@@ -39,6 +39,10 @@ func FuzzParse(f *testing.F) {
 		`{"apiVersion":"apiserver.config.k8s.io/v1","kind":"AuthenticationConfiguration","jwt":[{"issuer":{"url":"https://a","audiences":["a"]},"claimMappings":{"username":{"expression":"claims.sub"}}}]}`,
 		`{"apiVersion":"apiserver.config.k8s.io/v1","kind":"AuthenticationConfiguration","kind":"x"}`,
 		"{\"a\":\n[1, 2.5e3, true, null, \"\\u00e9\"]}",
+		`{"apiVersion":"apiserver.config.k8s.io/v1","kind":"AuthenticationConfiguration","jwt":[{"issuer":{"url":1,"audiences":"a"}}],"anonymous":{"enabled":"yes"}}`,
+		header + "jwt:\n- issuer: &i {url: 1, audiences: on}\n- issuer: *i\n",
+		header + "anonymous: {enabled: on, conditions: [{path: 010}, {path: !!str off}]}\n",
+		"~\n",
 	} {
 		f.Add([]byte(s))
 	}

@@ -40,8 +40,7 @@ func readCA(t *testing.T) string {
 // fullExample is the documentation's complete example as a value.
 func fullExample(apiVersion, ca string) *authconfig.AuthenticationConfiguration {
 	return &authconfig.AuthenticationConfiguration{
-		APIVersion: apiVersion,
-		Kind:       authconfig.Kind,
+		TypeMeta: authconfig.TypeMeta{APIVersion: apiVersion, Kind: authconfig.Kind},
 		JWT: []authconfig.JWT{{
 			Issuer: authconfig.Issuer{
 				URL:                  "https://example.com",
@@ -71,8 +70,7 @@ func fullExample(apiVersion, ca string) *authconfig.AuthenticationConfiguration 
 
 func anonymousExample(apiVersion string) *authconfig.AuthenticationConfiguration {
 	return &authconfig.AuthenticationConfiguration{
-		APIVersion: apiVersion,
-		Kind:       authconfig.Kind,
+		TypeMeta: authconfig.TypeMeta{APIVersion: apiVersion, Kind: authconfig.Kind},
 		Anonymous: &authconfig.AnonymousConfig{
 			Enabled:    true,
 			Conditions: []authconfig.AnonymousCondition{{Path: "/livez"}, {Path: "/readyz"}, {Path: "/healthz"}},
@@ -93,8 +91,7 @@ func TestParseDocumentedExamples(t *testing.T) {
 		{file: "anonymous.yaml", want: anonymousExample(authconfig.GroupV1)},
 		{file: "anonymous.json", want: anonymousExample(authconfig.GroupV1beta1)},
 		{file: "prefixes.yaml", want: &authconfig.AuthenticationConfiguration{
-			APIVersion: authconfig.GroupV1,
-			Kind:       authconfig.Kind,
+			TypeMeta: authconfig.TypeMeta{APIVersion: authconfig.GroupV1, Kind: authconfig.Kind},
 			JWT: []authconfig.JWT{
 				{
 					Issuer: authconfig.Issuer{URL: "https://example.com", Audiences: []string{"my-app"}},
@@ -202,7 +199,7 @@ const header = "apiVersion: apiserver.config.k8s.io/v1\nkind: AuthenticationConf
 
 func TestParseDecoding(t *testing.T) {
 	minimal := func(apiVersion string) *authconfig.AuthenticationConfiguration {
-		return &authconfig.AuthenticationConfiguration{APIVersion: apiVersion, Kind: authconfig.Kind, JWT: []authconfig.JWT{{
+		return &authconfig.AuthenticationConfiguration{TypeMeta: authconfig.TypeMeta{APIVersion: apiVersion, Kind: authconfig.Kind}, JWT: []authconfig.JWT{{
 			Issuer:        authconfig.Issuer{URL: "https://example.com", Audiences: []string{"a"}},
 			ClaimMappings: authconfig.ClaimMappings{Username: authconfig.PrefixedClaimOrExpression{Claim: "sub", Prefix: strPtr("")}},
 		}}}
@@ -214,19 +211,19 @@ func TestParseDecoding(t *testing.T) {
 	}{
 		{name: "minimal", in: header + minimalJWT, want: minimal(authconfig.GroupV1)},
 		{name: "no jwt", in: header,
-			want: &authconfig.AuthenticationConfiguration{APIVersion: authconfig.GroupV1, Kind: authconfig.Kind}},
+			want: &authconfig.AuthenticationConfiguration{TypeMeta: authconfig.TypeMeta{APIVersion: authconfig.GroupV1, Kind: authconfig.Kind}}},
 		{name: "empty jwt list", in: header + "jwt: []\n",
-			want: &authconfig.AuthenticationConfiguration{APIVersion: authconfig.GroupV1, Kind: authconfig.Kind, JWT: []authconfig.JWT{}}},
+			want: &authconfig.AuthenticationConfiguration{TypeMeta: authconfig.TypeMeta{APIVersion: authconfig.GroupV1, Kind: authconfig.Kind}, JWT: []authconfig.JWT{}}},
 		{name: "null values are zero values", in: header + "jwt: null\nanonymous: ~\n",
-			want: &authconfig.AuthenticationConfiguration{APIVersion: authconfig.GroupV1, Kind: authconfig.Kind}},
+			want: &authconfig.AuthenticationConfiguration{TypeMeta: authconfig.TypeMeta{APIVersion: authconfig.GroupV1, Kind: authconfig.Kind}}},
 		{name: "anonymous disabled", in: header + "anonymous: {enabled: false}\n",
-			want: &authconfig.AuthenticationConfiguration{APIVersion: authconfig.GroupV1, Kind: authconfig.Kind, Anonymous: &authconfig.AnonymousConfig{}}},
+			want: &authconfig.AuthenticationConfiguration{TypeMeta: authconfig.TypeMeta{APIVersion: authconfig.GroupV1, Kind: authconfig.Kind}, Anonymous: &authconfig.AnonymousConfig{}}},
 		{name: "YAML 1.1 boolean", in: header + "anonymous: {enabled: yes}\n",
-			want: &authconfig.AuthenticationConfiguration{APIVersion: authconfig.GroupV1, Kind: authconfig.Kind, Anonymous: &authconfig.AnonymousConfig{Enabled: true}}},
+			want: &authconfig.AuthenticationConfiguration{TypeMeta: authconfig.TypeMeta{APIVersion: authconfig.GroupV1, Kind: authconfig.Kind}, Anonymous: &authconfig.AnonymousConfig{Enabled: true}}},
 		{name: "quoted yes is a string", in: header + `jwt:
 - issuer: {url: "https://example.com", audiences: ["yes"]}
   claimMappings: {username: {claim: sub, prefix: !!str on}}
-`, want: &authconfig.AuthenticationConfiguration{APIVersion: authconfig.GroupV1, Kind: authconfig.Kind, JWT: []authconfig.JWT{{
+`, want: &authconfig.AuthenticationConfiguration{TypeMeta: authconfig.TypeMeta{APIVersion: authconfig.GroupV1, Kind: authconfig.Kind}, JWT: []authconfig.JWT{{
 			Issuer:        authconfig.Issuer{URL: "https://example.com", Audiences: []string{"yes"}},
 			ClaimMappings: authconfig.ClaimMappings{Username: authconfig.PrefixedClaimOrExpression{Claim: "sub", Prefix: strPtr("on")}},
 		}}}},
@@ -235,7 +232,7 @@ func TestParseDecoding(t *testing.T) {
   claimMappings: &mappings {username: {claim: sub, prefix: ""}}
 - issuer: {url: "https://example.org", audiences: *auds}
   claimMappings: *mappings
-`, want: &authconfig.AuthenticationConfiguration{APIVersion: authconfig.GroupV1, Kind: authconfig.Kind, JWT: []authconfig.JWT{
+`, want: &authconfig.AuthenticationConfiguration{TypeMeta: authconfig.TypeMeta{APIVersion: authconfig.GroupV1, Kind: authconfig.Kind}, JWT: []authconfig.JWT{
 			minimal("").JWT[0],
 			{
 				Issuer:        authconfig.Issuer{URL: "https://example.org", Audiences: []string{"a"}},
@@ -247,7 +244,7 @@ func TestParseDecoding(t *testing.T) {
 			         "claimMappings": {"username": {"claim": "sub", "prefix": ""}}}]}`,
 			want: minimal(authconfig.GroupV1)},
 		{name: "JSON with leading white space", in: "\n\t {\"apiVersion\": \"apiserver.config.k8s.io/v1beta1\", \"kind\": \"AuthenticationConfiguration\"}",
-			want: &authconfig.AuthenticationConfiguration{APIVersion: authconfig.GroupV1beta1, Kind: authconfig.Kind}},
+			want: &authconfig.AuthenticationConfiguration{TypeMeta: authconfig.TypeMeta{APIVersion: authconfig.GroupV1beta1, Kind: authconfig.Kind}}},
 		{name: "YAML flow style that is not JSON", in: "[apiVersion: x]\n"},
 		{name: "only the first YAML document is read", in: header + minimalJWT + "---\nkind: Other\n",
 			want: minimal(authconfig.GroupV1)},
@@ -304,7 +301,7 @@ func TestParseStrictErrors(t *testing.T) {
 		{name: "JSON truncated", in: "{\n\"apiVersion\": ",
 			want: `authconfig: invalid configuration: line 2: unexpected end of JSON input`},
 		{name: "JSON trailing data", in: `{"apiVersion": "apiserver.config.k8s.io/v1", "kind": "AuthenticationConfiguration"} {}`,
-			want: `authconfig: invalid configuration: line 1: invalid data after the top-level value`},
+			want: `authconfig: invalid configuration: line 1: invalid character '{' after top-level value`},
 		{name: "YAML syntax error", in: header + "jwt: [\n",
 			want: `authconfig: invalid configuration: line 3: did not find expected node content`},
 		{name: "merge keys", in: header + "base: &b {enabled: true}\nanonymous:\n  <<: *b\n",
@@ -315,6 +312,26 @@ func TestParseStrictErrors(t *testing.T) {
 			want: `authconfig: invalid configuration: line 3: unsupported YAML tag "!!binary"`},
 		{name: "too deep", in: header + "x: " + strings.Repeat("[", 70) + strings.Repeat("]", 70) + "\n",
 			want: `authconfig: invalid configuration: line 3: nested more than 64 levels deep`},
+		{name: "too deep through aliases", in: header + "a: &a " + strings.Repeat("[", 40) + "x" + strings.Repeat("]", 40) + "\nb: [*a, " + strings.Repeat("[", 30) + "*a" + strings.Repeat("]", 30) + "]\n",
+			want: `authconfig: invalid configuration: line 4: nested more than 64 levels deep`},
+		{name: "several problems in JSON", in: `{"apiVersion": "apiserver.config.k8s.io/v1", "kind": "AuthenticationConfiguration",` + "\n" +
+			`"jwt": [{"issuer": {"url": 1,` + "\n" + `"audiences": "x", "bad": 2}}],` + "\n" + `"anonymous": {"enabled": "yes"}}`,
+			want: `authconfig: invalid configuration: line 2: jwt[0].issuer.url: expected a string, got the number 1; ` +
+				`line 3: jwt[0].issuer.audiences: expected a list, got a string; ` +
+				`line 3: unknown field "jwt[0].issuer.bad"; ` +
+				`line 4: anonymous.enabled: expected a boolean, got a string`},
+		{name: "wrong types in apiVersion and kind", in: "apiVersion: 1\nkind: [x]\n",
+			want: `authconfig: invalid configuration: line 1: apiVersion: expected a string, got the number 1; line 2: kind: expected a string, got a list`},
+		{name: "a wrong value behind an alias is where the anchor is", in: header + "jwt:\n- issuer: &i {url: 1}\n- issuer: *i\n",
+			want: `authconfig: invalid configuration: line 4: jwt[0].issuer.url: expected a string, got the number 1; line 4: jwt[1].issuer.url: expected a string, got the number 1`},
+		{name: "YAML 1.1 octal is a number", in: header + "anonymous: {conditions: [{path: 010}]}\n",
+			want: `authconfig: invalid configuration: line 3: anonymous.conditions[0].path: expected a string, got the number 010`},
+		{name: "null key", in: header + "~: x\n",
+			want: `authconfig: invalid configuration: line 3: a key must be a string`},
+		{name: "unknown tag on a list", in: header + "jwt: !foo [x]\n",
+			want: `authconfig: invalid configuration: line 3: unsupported YAML tag "!foo"`},
+		{name: "null document", in: "~\n",
+			want: `authconfig: invalid configuration: line 1: expected an AuthenticationConfiguration object, got null`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -397,10 +414,9 @@ func TestLoadErrors(t *testing.T) {
 	})
 }
 
-// TestDecoderCoversEveryField fills every field of the configuration
-// types, writes the value as JSON and reads it back: a field added to the
-// types but not to the decoder fails here as an unknown field.
-func TestDecoderCoversEveryField(t *testing.T) {
+// TestEveryFieldRoundTrips fills every field of the configuration types,
+// writes the value as JSON and reads it back unchanged.
+func TestEveryFieldRoundTrips(t *testing.T) {
 	ca := readCA(t)
 	full := fullExample(authconfig.GroupV1, ca)
 	j := &full.JWT[0]

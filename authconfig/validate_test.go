@@ -434,7 +434,7 @@ func TestValidateStatic(t *testing.T) {
 	}{
 		{name: "nil", c: nil},
 		{name: "zero", c: &AuthenticationConfiguration{}},
-		{name: "anonymous only", c: &AuthenticationConfiguration{APIVersion: GroupV1, Kind: Kind,
+		{name: "anonymous only", c: &AuthenticationConfiguration{TypeMeta: TypeMeta{APIVersion: GroupV1, Kind: Kind},
 			Anonymous: &AnonymousConfig{Enabled: true, Conditions: []AnonymousCondition{{Path: "/livez"}}}}},
 		{name: "anonymous disabled", c: &AuthenticationConfiguration{Anonymous: &AnonymousConfig{}}},
 		{name: "conditions need enabled", c: &AuthenticationConfiguration{
@@ -446,7 +446,7 @@ func TestValidateStatic(t *testing.T) {
 		{name: "condition path repeated", c: &AuthenticationConfiguration{
 			Anonymous: &AnonymousConfig{Enabled: true, Conditions: []AnonymousCondition{{Path: "/livez"}, {Path: "/readyz"}, {Path: "/livez"}}}},
 			want: `anonymous.conditions[2].path: Duplicate value: "/livez"`},
-		{name: "unknown apiVersion and kind", c: &AuthenticationConfiguration{APIVersion: "v1", Kind: "Config"},
+		{name: "unknown apiVersion and kind", c: &AuthenticationConfiguration{TypeMeta: TypeMeta{APIVersion: "v1", Kind: "Config"}},
 			want: `[apiVersion: Unsupported value: "v1": supported values: "apiserver.config.k8s.io/v1", "apiserver.config.k8s.io/v1beta1", "apiserver.config.k8s.io/v1alpha1", ` +
 				`kind: Unsupported value: "Config": supported values: "AuthenticationConfiguration"]`},
 		{name: "too many authenticators hides the rest", c: &AuthenticationConfiguration{JWT: make([]JWT, 65),
