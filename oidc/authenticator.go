@@ -29,7 +29,7 @@ type Authenticator struct {
 	logger  *slog.Logger
 	onError func(error)
 
-	mu     sync.Mutex // serialises Update and Close
+	mu     sync.Mutex // serialises Apply and Close
 	closed bool
 }
 
@@ -45,11 +45,13 @@ type state struct {
 // New validates jwt (as kube-apiserver validates the "jwt" list of an
 // AuthenticationConfiguration, with errors naming the field path, for
 // example "jwt[0].issuer.url"), compiles its expressions with
-// opts.Compiler and starts one key manager per issuer. It does no network
-// I/O itself: each issuer's discovery document and keys are fetched in the
-// background, and until they arrive that issuer's tokens fail with
+// opts.Compiler and starts one key manager per issuer: [Authenticator.Prepare]
+// and [Authenticator.Apply] in one. It does no network I/O itself: each
+// issuer's discovery document and keys are fetched in the background,
+// and until they arrive that issuer's tokens fail with
 // [authn.ErrUnavailable]. An empty jwt is valid and authenticates nothing.
-// Validation failures are a *[authconfig.ConfigError] matching [authconfig.ErrInvalidConfig].
+// Validation failures are a *[authconfig.ConfigError] matching
+// [authconfig.ErrInvalidConfig].
 func New(jwt []authconfig.JWT, opts Options) (*Authenticator, error) {
 	opts.SigningAlgorithms = append([]string(nil), opts.SigningAlgorithms...)
 	algs, err := allowedAlgs(opts.SigningAlgorithms)
@@ -71,29 +73,108 @@ func New(jwt []authconfig.JWT, opts Options) (*Authenticator, error) {
 	if a.onError == nil {
 		a.onError = func(error) {}
 	}
-	st, err := a.build(jwt, nil)
+	a.cur.Store(&state{})
+	p, err := a.Prepare(jwt)
 	if err != nil {
 		return nil, err
 	}
-	a.cur.Store(st)
+	a.Apply(p)
 	return a, nil
 }
 
-// Update replaces the configuration with jwt, validated and compiled as
-// [New] does. Issuers whose URL, discovery URL and CA are unchanged keep
-// their keys; the key managers of removed issuers stop. On error nothing
-// changes and the previous configuration keeps serving. Update is safe to
-// call concurrently with AuthenticateToken; after Close it is an error.
-func (a *Authenticator) Update(jwt []authconfig.JWT) error {
+// Prepared is a configuration that [Authenticator.Prepare] has validated
+// and compiled, ready for [Authenticator.Apply]. It is immutable, starts
+// nothing and holds no connection: one that is never applied needs no
+// cleanup.
+type Prepared struct {
+	owner   *Authenticator
+	issuers []*issuer // compiled, without key managers: Apply attaches them
+	want    want
+}
+
+// Prepare validates jwt as [New] does and compiles its expressions,
+// without changing the configuration a serves or starting anything: the
+// result takes effect only when passed to [Authenticator.Apply]. Parsing
+// a changed configuration file calls Prepare, so that a file that is
+// wrong is refused before anything changes.
+//
+// Errors: an invalid configuration (including an expression that does
+// not compile) is a *[authconfig.ConfigError] matching
+// [authconfig.ErrInvalidConfig]. Prepare is safe for concurrent use, also
+// after Close.
+func (a *Authenticator) Prepare(jwt []authconfig.JWT) (*Prepared, error) {
+	if err := (&authconfig.AuthenticationConfiguration{JWT: jwt}).ValidateStatic(); err != nil {
+		return nil, err
+	}
+	var ferrs []*authconfig.FieldError
+	p := &Prepared{owner: a, want: want{names: map[string]struct{}{}}}
+	for i := range jwt {
+		is, errs := compile(fmt.Sprintf("jwt[%d]", i), &jwt[i], a.algs, &a.opts)
+		ferrs = append(ferrs, errs...)
+		p.issuers = append(p.issuers, is)
+	}
+	if len(ferrs) > 0 {
+		return nil, &authconfig.ConfigError{Errors: ferrs}
+	}
+	for i, is := range p.issuers {
+		// What Apply will ask of the key manager, checked now so that
+		// Apply cannot fail.
+		if err := jwks.Check(a.keySetOptions(is)); err != nil {
+			return nil, fmt.Errorf("oidc: jwt[%d]: %w", i, err)
+		}
+		if is.usesExpressions {
+			p.want.all = true
+		}
+		for _, n := range is.claimNames {
+			p.want.names[n] = struct{}{}
+		}
+	}
+	return p, nil
+}
+
+// Apply makes p the configuration that AuthenticateToken, Health and
+// Ready use, in one atomic step: a token is checked entirely under the
+// previous configuration or entirely under p. Issuers whose URL,
+// discovery URL and certificate authority are unchanged keep their key
+// manager and its keys; a new issuer gets a key manager, and its tokens
+// fail with [authn.ErrUnavailable] until its keys arrive; the key managers
+// of issuers that p leaves out are stopped.
+//
+// Apply cannot fail. After Close it does nothing. It is safe to call
+// concurrently with everything; concurrent calls take effect one after
+// the other. p must come from a's own Prepare (Apply panics otherwise);
+// applying the same p again changes nothing.
+func (a *Authenticator) Apply(p *Prepared) {
+	if p.owner != a {
+		panic("oidc: Apply of a configuration prepared by another Authenticator")
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.closed {
-		return errors.New("oidc: Update after Close")
+		return
 	}
 	old := a.cur.Load()
-	st, err := a.build(jwt, old)
-	if err != nil {
-		return err
+	reuse := make(map[keySetID]*issuer, len(old.issuers))
+	for _, is := range old.issuers {
+		reuse[is.keyID] = is
+	}
+	st := &state{byIssuer: make(map[string]*issuer, len(p.issuers)), want: p.want}
+	for _, prepared := range p.issuers {
+		is := *prepared // p stays as it is, and may be applied again
+		if prev, ok := reuse[is.keyID]; ok {
+			is.keys, is.client, is.ownClient = prev.keys, prev.client, prev.ownClient
+		} else {
+			ks, err := jwks.New(a.keySetOptions(&is))
+			if err != nil {
+				panic("oidc: key manager refused what Prepare checked: " + err.Error())
+			}
+			is.keys = ks
+		}
+		st.issuers = append(st.issuers, &is)
+		st.byIssuer[is.url] = &is
+		if is.url == googleIssuer {
+			st.byIssuer[googleIssuerNoScheme] = &is
+		}
 	}
 	a.cur.Store(st)
 	keep := make(map[*jwks.Set]bool, len(st.issuers))
@@ -105,72 +186,22 @@ func (a *Authenticator) Update(jwt []authconfig.JWT) error {
 			_ = is.close()
 		}
 	}
-	a.logger.Info("configuration updated", "issuers", len(st.issuers))
-	return nil
+	a.logger.Info("configuration applied", "issuers", len(st.issuers))
 }
 
-// build validates and compiles jwt into a state, reusing old's key sets
-// where they fetch the same thing.
-func (a *Authenticator) build(jwt []authconfig.JWT, old *state) (*state, error) {
-	if err := (&authconfig.AuthenticationConfiguration{JWT: jwt}).ValidateStatic(); err != nil {
-		return nil, err
+// keySetOptions configures the key manager of is.
+func (a *Authenticator) keySetOptions(is *issuer) jwks.Options {
+	return jwks.Options{
+		IssuerURL:          is.url,
+		DiscoveryURL:       is.keyID.discoveryURL,
+		Client:             is.client,
+		MinRefresh:         a.opts.MinRefresh,
+		MaxRefresh:         a.opts.MaxRefresh,
+		UnknownKIDCooldown: a.opts.UnknownKeyCooldown,
+		Algorithms:         a.algs,
+		Logger:             a.logger,
+		OnError:            a.onError,
 	}
-	var ferrs []*authconfig.FieldError
-	st := &state{byIssuer: make(map[string]*issuer, len(jwt)), want: want{names: map[string]struct{}{}}}
-	for i := range jwt {
-		is, errs := compile(fmt.Sprintf("jwt[%d]", i), &jwt[i], a.algs, &a.opts)
-		ferrs = append(ferrs, errs...)
-		st.issuers = append(st.issuers, is)
-	}
-	if len(ferrs) > 0 {
-		return nil, &authconfig.ConfigError{Errors: ferrs}
-	}
-	reuse := map[keySetID]*issuer{}
-	if old != nil {
-		for _, is := range old.issuers {
-			reuse[is.keyID] = is
-		}
-	}
-	var created []*jwks.Set
-	for i, is := range st.issuers {
-		if prev, ok := reuse[is.keyID]; ok {
-			if is.ownClient {
-				is.client.CloseIdleConnections()
-			}
-			is.keys, is.client, is.ownClient = prev.keys, prev.client, prev.ownClient
-		} else {
-			ks, err := jwks.New(jwks.Options{
-				IssuerURL:          is.url,
-				DiscoveryURL:       jwt[i].Issuer.DiscoveryURL,
-				Client:             is.client,
-				MinRefresh:         a.opts.MinRefresh,
-				MaxRefresh:         a.opts.MaxRefresh,
-				UnknownKIDCooldown: a.opts.UnknownKeyCooldown,
-				Algorithms:         a.algs,
-				Logger:             a.logger,
-				OnError:            a.onError,
-			})
-			if err != nil {
-				for _, ks := range created {
-					_ = ks.Close()
-				}
-				return nil, fmt.Errorf("oidc: jwt[%d]: %w", i, err)
-			}
-			created = append(created, ks)
-			is.keys = ks
-		}
-		st.byIssuer[is.url] = is
-		if is.url == googleIssuer {
-			st.byIssuer[googleIssuerNoScheme] = is
-		}
-		if is.usesExpressions {
-			st.want.all = true
-		}
-		for _, n := range is.claimNames {
-			st.want.names[n] = struct{}{}
-		}
-	}
-	return st, nil
 }
 
 // Close stops every issuer's key manager and waits for them. Tokens then

@@ -347,7 +347,7 @@ func TestManyIssuers(t *testing.T) {
 	}())
 }
 
-func TestUpdate(t *testing.T) {
+func TestPrepareApply(t *testing.T) {
 	t.Parallel()
 	p1 := newProvider(t, oidctest.Options{IssuerPath: "/one"})
 	p2 := newProvider(t, oidctest.Options{IssuerPath: "/two"})
@@ -361,13 +361,24 @@ func TestUpdate(t *testing.T) {
 
 	bad := jwtFor(p2)
 	bad.Issuer.Audiences = nil
-	err = a.Update([]authconfig.JWT{jwtFor(p1), bad})
+	prepared, err := a.Prepare([]authconfig.JWT{jwtFor(p1), bad})
 	require.ErrorIs(t, err, authconfig.ErrInvalidConfig)
+	require.Nil(t, prepared)
 	_, ok, err = authenticate(t, a, tok1)
 	require.NoError(t, err)
-	require.True(t, ok, "a failed update keeps the old configuration")
+	require.True(t, ok, "a failed Prepare keeps the old configuration")
 
-	require.NoError(t, a.Update([]authconfig.JWT{jwtFor(p1), jwtFor(p2)}))
+	both, err := a.Prepare([]authconfig.JWT{jwtFor(p1), jwtFor(p2)})
+	require.NoError(t, err)
+	_, ok, err = authenticate(t, a, tok2)
+	require.NoError(t, err)
+	require.False(t, ok, "a prepared configuration does not serve before Apply")
+	d2, j2 := p2.Fetches()
+	assert.Equal(t, [2]int{0, 0}, [2]int{d2, j2}, "Prepare starts no key manager")
+	assert.Len(t, a.Health(), 1)
+
+	a.Apply(both)
+	a.Apply(both) // again: nothing changes
 	for _, tok := range []string{tok1, tok2} {
 		_, ok, err = authenticate(t, a, tok)
 		require.NoError(t, err)
@@ -375,13 +386,26 @@ func TestUpdate(t *testing.T) {
 	}
 	d, j := p1.Fetches()
 	assert.Equal(t, [2]int{d1, j1}, [2]int{d, j}, "an unchanged issuer keeps its keys")
+	assert.Len(t, a.Health(), 2)
 
-	require.NoError(t, a.Update([]authconfig.JWT{jwtFor(p2)}))
+	second, err := a.Prepare([]authconfig.JWT{jwtFor(p2)})
+	require.NoError(t, err)
+	a.Apply(second)
 	_, ok, err = authenticate(t, a, tok1)
 	require.NoError(t, err)
 	require.False(t, ok, "a removed issuer is no opinion")
+
+	other := newAuthenticator(t, nil, oidc.Options{})
+	assert.PanicsWithValue(t, "oidc: Apply of a configuration prepared by another Authenticator", func() { other.Apply(second) })
+
 	require.NoError(t, a.Close())
-	require.Error(t, a.Update(nil))
+	a.Apply(both)
+	_, ok, err = authenticate(t, a, tok1)
+	require.NoError(t, err)
+	require.False(t, ok, "Apply after Close changes nothing")
+	_, ok, err = authenticate(t, a, tok2)
+	require.NoError(t, err)
+	require.True(t, ok, "after Close tokens verify with the keys last fetched")
 }
 
 func TestCredentialIDAndAudiences(t *testing.T) {

@@ -96,9 +96,11 @@ jwt:
 	// false true true
 }
 
-// Health and Ready report each issuer's keys, for readiness checks; Update
-// swaps the configuration while tokens are being verified.
-func ExampleAuthenticator_Update() {
+// Health and Ready report each issuer's keys, for readiness checks;
+// Prepare and Apply swap the configuration while tokens are being
+// verified: Prepare checks and compiles a new one without touching the
+// running one, and Apply, which cannot fail, switches to it.
+func ExampleAuthenticator_Apply() {
 	p := oidctest.NewProvider(oidctest.Options{})
 	defer p.Close()
 	prefix := "oidc:"
@@ -119,17 +121,26 @@ func ExampleAuthenticator_Update() {
 
 	other := "corp:"
 	jwt.ClaimMappings.Username.Prefix = &other
-	if err := a.Update([]authconfig.JWT{jwt}); err != nil {
+	next, err := a.Prepare([]authconfig.JWT{jwt})
+	if err != nil {
 		panic(err)
 	}
+	a.Apply(next)
 	resp, _, _ = a.AuthenticateToken(context.Background(), token)
 	fmt.Println(resp.User.Name)
 
-	err = a.Update(nil)
+	// A configuration that is wrong is refused before anything changes.
+	jwt.Issuer.URL = "http://insecure.example"
+	_, err = a.Prepare([]authconfig.JWT{jwt})
+	fmt.Println(errors.Is(err, authconfig.ErrInvalidConfig))
+
+	none, _ := a.Prepare(nil)
+	a.Apply(none)
 	_, ok, _ := a.AuthenticateToken(context.Background(), token)
-	fmt.Println(err, ok)
+	fmt.Println(ok)
 	// Output:
 	// oidc:alice <nil> true
 	// corp:alice
-	// <nil> false
+	// true
+	// false
 }

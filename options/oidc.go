@@ -226,9 +226,11 @@ func (o *Options) newOIDC(out *Authenticator, logger *slog.Logger) (authn.TokenA
 			return nil, fmt.Errorf("%s: %w", path, &authconfig.ConfigError{Errors: []*authconfig.FieldError{{
 				Field: "anonymous", Type: authconfig.FieldValueForbidden, Detail: "changed from initial configuration file"}}})
 		}
-		if err := a.Update(cfg.JWT); err != nil {
+		prepared, err := a.Prepare(cfg.JWT)
+		if err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
+		a.Apply(prepared)
 		return &authConfig{cfg: cfg}, nil
 	}
 	f, err := reload.New(o.AuthenticationConfigFile, parse, reload.Options{

@@ -169,6 +169,40 @@ const fetchKey = "fetch"
 // with backoff until keys load, then refreshes on schedule. Close stops
 // it.
 func New(opts Options) (*Set, error) {
+	s, err := checkOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	if s.client == nil {
+		if t, ok := http.DefaultTransport.(*http.Transport); ok {
+			s.ownTransport = t.Clone()
+		} else {
+			s.ownTransport = &http.Transport{Proxy: http.ProxyFromEnvironment, ForceAttemptHTTP2: true}
+		}
+		s.client = &http.Client{Transport: s.ownTransport, Timeout: s.fetchTimeout}
+	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	s.logger = logger.With("issuer", s.issuer)
+	s.life, s.cancel = context.WithCancel(context.Background())
+	s.done = make(chan struct{})
+	s.kick = make(chan struct{}, 1)
+	go s.run()
+	return s, nil
+}
+
+// Check returns the error [New] would return for opts, without creating
+// anything: when it returns nil, New(opts) succeeds.
+func Check(opts Options) error {
+	_, err := checkOptions(opts)
+	return err
+}
+
+// checkOptions validates opts and returns a Set holding them, with defaults
+// applied, and nothing started or allocated beyond the Set itself.
+func checkOptions(opts Options) (*Set, error) {
 	iss, err := url.Parse(opts.IssuerURL)
 	switch {
 	case opts.IssuerURL == "":
@@ -234,23 +268,6 @@ func New(opts Options) (*Set, error) {
 	case s.maxBody == 0:
 		s.maxBody = DefaultMaxBodyBytes
 	}
-	if s.client == nil {
-		if t, ok := http.DefaultTransport.(*http.Transport); ok {
-			s.ownTransport = t.Clone()
-		} else {
-			s.ownTransport = &http.Transport{Proxy: http.ProxyFromEnvironment, ForceAttemptHTTP2: true}
-		}
-		s.client = &http.Client{Transport: s.ownTransport, Timeout: s.fetchTimeout}
-	}
-	logger := opts.Logger
-	if logger == nil {
-		logger = slog.Default()
-	}
-	s.logger = logger.With("issuer", s.issuer)
-	s.life, s.cancel = context.WithCancel(context.Background())
-	s.done = make(chan struct{})
-	s.kick = make(chan struct{}, 1)
-	go s.run()
 	return s, nil
 }
 

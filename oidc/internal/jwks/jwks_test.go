@@ -58,8 +58,13 @@ func TestNewValidatesOptions(t *testing.T) {
 			require.Error(t, err)
 			assert.Nil(t, s)
 			assert.True(t, strings.HasPrefix(err.Error(), "jwks: "), err.Error())
+			assert.Equal(t, err, Check(tt.opts), "Check refuses what New refuses")
 		})
 	}
+	t.Run("Check accepts what New accepts", func(t *testing.T) {
+		t.Parallel()
+		require.NoError(t, Check(Options{IssuerURL: iss, DiscoveryURL: iss + "/config", MinRefresh: time.Minute}))
+	})
 }
 
 func TestNewDefaults(t *testing.T) {
