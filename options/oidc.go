@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/authnkit/authnkit/authconfig"
 	"github.com/authnkit/authnkit/authn"
@@ -153,9 +154,12 @@ func (o *OIDCOptions) flagErrors(err error) error {
 	return out
 }
 
-// authConfig is the --authentication-config file's current content.
+// authConfig is what the --authentication-config file holds, parsed,
+// validated and prepared: the snapshot that the file watcher stores, and
+// the JWT configuration that is applied once it is stored.
 type authConfig struct {
-	cfg *authconfig.AuthenticationConfiguration
+	jwt       *oidc.Prepared
+	anonymous *authconfig.AnonymousConfig
 }
 
 // newOIDC builds the JWT authenticator from the classic flags or the
@@ -205,8 +209,17 @@ func (o *Options) newOIDC(out *Authenticator, logger *slog.Logger) (authn.TokenA
 	}
 	opts.Compiler = compiler
 
-	var a *oidc.Authenticator
-	var first *authconfig.AuthenticationConfiguration
+	// Parsing a version of the file decodes, validates and prepares it
+	// (compiles its expressions) without changing what serves: a file
+	// that fails any step keeps the previous configuration, and the
+	// watcher reports it through OnError. The prepared configuration is
+	// applied once the watcher has stored it (OnReload); the first one
+	// after reload.New returns.
+	a, err := oidc.New(nil, opts)
+	if err != nil {
+		return nil, nil, fmt.Errorf("options: --authentication-config: %w", err)
+	}
+	var first *authConfig // set by the first parse, in reload.New
 	parse := func(path string, data []byte) (*authConfig, error) {
 		cfg, err := authconfig.Parse(data)
 		if err != nil {
@@ -215,14 +228,7 @@ func (o *Options) newOIDC(out *Authenticator, logger *slog.Logger) (authn.TokenA
 		if err := o.checkDisallowedIssuers(cfg.JWT); err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
-		if a == nil { // the first load
-			if a, err = oidc.New(cfg.JWT, opts); err != nil {
-				return nil, fmt.Errorf("%s: %w", path, err)
-			}
-			first = cfg
-			return &authConfig{cfg: cfg}, nil
-		}
-		if !reflect.DeepEqual(first.Anonymous, cfg.Anonymous) {
+		if first != nil && !reflect.DeepEqual(first.anonymous, cfg.Anonymous) {
 			return nil, fmt.Errorf("%s: %w", path, &authconfig.ConfigError{Errors: []*authconfig.FieldError{{
 				Field: "anonymous", Type: authconfig.FieldValueForbidden, Detail: "changed from initial configuration file"}}})
 		}
@@ -230,25 +236,42 @@ func (o *Options) newOIDC(out *Authenticator, logger *slog.Logger) (authn.TokenA
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
-		a.Apply(prepared)
-		return &authConfig{cfg: cfg}, nil
+		c := &authConfig{jwt: prepared, anonymous: cfg.Anonymous}
+		if first == nil {
+			first = c
+		}
+		return c, nil
+	}
+	// The watcher may reload before reload.New has returned; then the
+	// apply after it picks the newest snapshot up.
+	var file atomic.Pointer[reload.File[authConfig]]
+	onReload := o.OnAuthenticationConfigReload
+	apply := func() {
+		if f := file.Load(); f != nil {
+			a.Apply(f.Load().jwt)
+		}
 	}
 	f, err := reload.New(o.AuthenticationConfigFile, parse, reload.Options{
-		Name:     "options: --authentication-config",
-		MaxSize:  1 << 20,
-		Logger:   logger,
-		OnError:  o.OnError,
-		OnReload: o.OnAuthenticationConfigReload,
+		Name:    "options: --authentication-config",
+		MaxSize: authconfig.MaxConfigSize,
+		Logger:  logger,
+		OnError: o.OnError,
+		OnReload: func() {
+			apply()
+			if onReload != nil {
+				onReload()
+			}
+		},
 	})
 	if err != nil {
-		if a != nil {
-			_ = a.Close()
-		}
+		_ = a.Close()
 		return nil, nil, fmt.Errorf("options: --authentication-config: %w", err)
 	}
+	file.Store(f)
+	apply()
 	out.closers = append(out.closers, a, f) // the watcher closes first
 	out.OIDC = a
-	return a, first.Anonymous, nil
+	return a, first.anonymous, nil
 }
 
 // checkDisallowedIssuers refuses an OIDC issuer that is also a

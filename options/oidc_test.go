@@ -180,6 +180,42 @@ func TestAuthenticationConfigFile(t *testing.T) {
 	}
 }
 
+// The configuration a reload prepared is the one applied: Health follows
+// the file, and a file refused after parsing (here: an expression that
+// does not compile) leaves the issuers as they were.
+func TestAuthenticationConfigReloadSwapsIssuers(t *testing.T) {
+	t.Parallel()
+	p1, p2 := newOIDCProvider(t), newOIDCProvider(t)
+	path := writeFile(t, "authn.yaml", authConfig(p1, `claims.sub`, ""))
+	events := reloadtest.NewEvents()
+	o := options.NewOptions()
+	o.AuthenticationConfigFile = path
+	o.OnError = events.OnError
+	o.OnAuthenticationConfigReload = events.OnReload
+	a := newAuth(t, o)
+	issuers := func() []string {
+		var out []string
+		for _, h := range a.OIDC.Health() {
+			out = append(out, h.Issuer)
+		}
+		return out
+	}
+	require.Equal(t, []string{p1.Issuer()}, issuers())
+
+	reloadtest.Replace(t, path, authConfig(p2, `claims.sub`, ""))
+	events.WaitReload(t)
+	require.Equal(t, []string{p2.Issuer()}, issuers())
+	c := p1.Claims("alice", "kubernetes")
+	c["hd"] = "example.com"
+	_, ok, err := a.OIDC.AuthenticateToken(t.Context(), p1.Sign(c))
+	require.NoError(t, err)
+	require.False(t, ok, "the issuer the file dropped is gone")
+
+	reloadtest.Replace(t, path, authConfig(p1, `claims.sub +`, ""))
+	require.ErrorIs(t, events.WaitError(t), authconfig.ErrInvalidConfig)
+	assert.Equal(t, []string{p2.Issuer()}, issuers())
+}
+
 func TestAuthenticationConfigConflicts(t *testing.T) {
 	t.Parallel()
 	p := newOIDCProvider(t)
