@@ -7,8 +7,9 @@ import (
 
 // Classic holds the values of kube-apiserver's classic --oidc-* flags,
 // which configure one issuer. [Classic.JWT] turns them into the [JWT]
-// kube-apiserver builds from them; the signing algorithms go in
-// [Options.SigningAlgorithms].
+// kube-apiserver builds from them; --oidc-signing-algs goes in the
+// authenticator's options
+// ([github.com/authnkit/authnkit/oidc.Options].SigningAlgorithms).
 type Classic struct {
 	IssuerURL string // --oidc-issuer-url
 	ClientID  string // --oidc-client-id: the one audience

@@ -1,8 +1,9 @@
 package authconfig
 
 // The configuration types mirror AuthenticationConfiguration
-// (apiserver.config.k8s.io/v1) field for field, with the same JSON names,
-// so that a kube-apiserver --authentication-config file loads unchanged
+// (apiserver.config.k8s.io/v1) field for field, with the same JSON names
+// in their struct tags, which are all that decoding knows of them, so
+// that a kube-apiserver --authentication-config file loads unchanged
 // ([Parse], [Load]) and is checked by the same rules
 // ([AuthenticationConfiguration.ValidateStatic]).
 

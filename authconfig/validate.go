@@ -15,11 +15,13 @@ const MaxJWTAuthenticators = 64
 
 // ValidateStatic checks c the way kube-apiserver's
 // ValidateAuthenticationConfiguration does, with the same field paths and
-// messages, except that it does not compile CEL expressions: [New] does
-// that with its [Compiler], and also applies the rule that needs them
-// (claims.email in a username expression requires claims.email_verified
-// somewhere). An empty JWT list is valid (an anonymous-only
-// configuration), and so is a nil c.
+// messages, except that it does not compile CEL expressions:
+// [github.com/authnkit/authnkit/oidc.New] and
+// [github.com/authnkit/authnkit/oidc.Authenticator.Prepare] do that with
+// their Compiler, and also apply the rule that needs them (claims.email
+// in a username expression requires claims.email_verified somewhere). An
+// empty JWT list is valid (an anonymous-only configuration), and so is a
+// nil c.
 //
 // Where it differs from Kubernetes (listed, with the reasons, under
 // "Beyond Kubernetes" in the package documentation), it masks the password

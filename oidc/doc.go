@@ -1,11 +1,13 @@
 // Package oidc authenticates OpenID Connect ID tokens (JWTs) from any
-// number of issuers, with kube-apiserver's semantics: the classic --oidc-*
-// flags ([Classic]) and the structured AuthenticationConfiguration file
-// ([ParseConfig], [LoadConfig]) configure it, and tokens map to the same
-// users, groups, uids and extra values. Where it deliberately differs, the
-// last section, "Beyond Kubernetes", says so and why.
+// number of issuers, with kube-apiserver's semantics. It is configured by
+// the "jwt" list of an AuthenticationConfiguration, which package
+// github.com/authnkit/authnkit/authconfig reads and validates
+// ([authconfig.Load], [authconfig.Parse]) and builds from the classic
+// --oidc-* flags ([authconfig.Classic]); tokens map to the same users,
+// groups, uids and extra values as in Kubernetes. Where it deliberately
+// differs, the last section, "Beyond Kubernetes", says so and why.
 //
-//	cfg, err := oidc.LoadConfig("/etc/kubernetes/authn.yaml")
+//	cfg, err := authconfig.Load("/etc/kubernetes/authn.yaml")
 //	...
 //	a, err := oidc.New(cfg.JWT, oidc.Options{Compiler: compiler}) // compiler from celexpr.New, if expressions are used
 //	defer a.Close()
@@ -81,14 +83,20 @@
 // "_claim_sources", OpenID Connect Core §5.6.2); a token's "jti" becomes
 // the extra value authentication.kubernetes.io/credential-id "JTI=<jti>"
 // (a "jti" that is empty or not a string gives none, and is no error).
-// [Classic.JWT] applies kube-apiserver's username prefix rule for the
-// flags: the issuer URL and "#" unless the claim is "email", "-" for none.
+// [authconfig.Classic.JWT] applies kube-apiserver's username prefix rule
+// for the flags: the issuer URL and "#" unless the claim is "email", "-"
+// for none.
 //
 // # Concurrency
 //
 // An [Authenticator] is safe for concurrent use. The configuration is an
-// immutable snapshot behind an atomic pointer, replaced whole by Update;
-// requests take no lock. Close stops the key managers.
+// immutable snapshot behind an atomic pointer; requests take no lock.
+// Changing it takes two steps: [Authenticator.Prepare] validates and
+// compiles a new configuration without touching the one serving, and may
+// fail; [Authenticator.Apply] swaps it in whole, and cannot fail. A
+// configuration file reloader prepares each new version as it parses it,
+// so that a bad file changes nothing, and applies what it stored. Close
+// stops the key managers.
 //
 // # Beyond Kubernetes
 //
@@ -208,17 +216,10 @@
 //     format and authorizer libraries are not available; costs are
 //     cel-go's.
 //
-// Configuration ([AuthenticationConfiguration.ValidateStatic], [New]):
+// Configuration changes and cost (the configuration's own validation
+// and decoding differ from Kubernetes as package authconfig describes):
 //
-//   - An issuer or discovery URL without a host, or with an empty query
-//     ("https://example.com?"), is refused: Kubernetes accepts both and
-//     then never fetches keys or never matches a token's "iss".
-//   - Messages mask the password of a URL; Kubernetes prints it.
-//   - egressSelectorType must be empty: there is no egress selector
-//     outside kube-apiserver. An anonymous condition path may not be empty
-//     or repeated. apiVersion and kind, when set, must be the known ones
-//     (both may be left empty in a configuration built in Go).
-//   - On an [Authenticator.Update], issuers whose URL, discovery URL and CA
+//   - On an [Authenticator.Apply], issuers whose URL, discovery URL and CA
 //     are unchanged keep their keys; a newly added issuer is unavailable
 //     until its keys arrive. Kubernetes instead builds a whole new set of
 //     authenticators and swaps it in once all are healthy.
