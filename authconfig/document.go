@@ -136,8 +136,15 @@ func (p *yamlPath) String() string {
 	return pathChild(p.parent.String(), p.key)
 }
 
-// scalarTags are the tags a scalar may have: YAML's standard scalar types.
-var scalarTags = map[string]bool{"!!null": true, "!!bool": true, "!!int": true, "!!float": true, "!!str": true, "!!timestamp": true}
+// scalarTag reports whether a scalar may have tag: YAML's standard scalar
+// types.
+func scalarTag(tag string) bool {
+	switch tag {
+	case "!!null", "!!bool", "!!int", "!!float", "!!str", "!!timestamp":
+		return true
+	}
+	return false
+}
 
 func yamlProblem(n *yamlv3.Node, format string, args ...any) *problem {
 	return &problem{line: n.Line, col: n.Column, msg: fmt.Sprintf(format, args...)}
@@ -194,7 +201,7 @@ func (c *yamlChecker) checkValue(n *yamlv3.Node, depth int, path *yamlPath) (int
 	}
 	switch n.Kind {
 	case yamlv3.ScalarNode:
-		if !scalarTags[n.Tag] {
+		if !scalarTag(n.Tag) {
 			return 0, yamlProblem(n, "unsupported YAML tag %q", n.Tag)
 		}
 		return 0, nil
