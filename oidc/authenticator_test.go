@@ -275,6 +275,10 @@ func TestConfigurationErrors(t *testing.T) {
 	require.Error(t, err)
 	_, err = oidc.New([]authconfig.JWT{good}, oidc.Options{ClockSkew: -time.Second})
 	require.Error(t, err)
+	// Key-fetch options the key manager refuses fail Prepare (so that
+	// Apply cannot fail), naming the authenticator.
+	_, err = oidc.New([]authconfig.JWT{good}, oidc.Options{MinRefresh: 2 * time.Hour})
+	require.ErrorContains(t, err, "oidc: jwt[0]: jwks: MinRefresh 2h0m0s exceeds MaxRefresh 1h0m0s")
 
 	empty, err := oidc.New(nil, oidc.Options{})
 	require.NoError(t, err)
