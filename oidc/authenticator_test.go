@@ -28,7 +28,7 @@ func TestAuthenticateToken(t *testing.T) {
 	assert.Equal(t, authn.UserInfo{
 		Name:   "oidc:alice",
 		Groups: []string{"oidc:dev", "oidc:ops"},
-		Extra:  map[string][]string{oidc.ExtraCredentialID: {"JTI=id-1"}},
+		Extra:  map[string][]string{authn.CredentialIDKey: {"JTI=id-1"}},
 	}, resp.User)
 	assert.Equal(t, []string{audience}, resp.Audiences)
 	assert.Equal(t, time.Unix(int64(c["exp"].(int64)), 0), resp.Expiry)

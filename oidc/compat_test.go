@@ -46,13 +46,13 @@ func TestCredentialIDFromJTI(t *testing.T) {
 	}{
 		{name: "credential id set in extra even when no extra claim mappings are defined",
 			jwt: jwt(), claims: base(map[string]any{"jti": "1234"}),
-			want: authn.UserInfo{Name: "jane", Extra: map[string][]string{oidc.ExtraCredentialID: {"JTI=1234"}}}},
+			want: authn.UserInfo{Name: "jane", Extra: map[string][]string{authn.CredentialIDKey: {"JTI=1234"}}}},
 		{name: "credential id set in extra when extra claim mappings are defined",
 			jwt: jwt(authconfig.ExtraMapping{Key: "example.org/foo", ValueExpression: "claims.foo"},
 				authconfig.ExtraMapping{Key: "example.org/bar", ValueExpression: "claims.bar"}),
 			claims: base(map[string]any{"jti": "1234", "foo": "bar", "bar": []string{"baz", "qux"}}),
 			want: authn.UserInfo{Name: "jane", Extra: map[string][]string{
-				oidc.ExtraCredentialID: {"JTI=1234"},
+				authn.CredentialIDKey: {"JTI=1234"},
 				"example.org/foo":      {"bar"},
 				"example.org/bar":      {"baz", "qux"},
 			}}},

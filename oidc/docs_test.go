@@ -51,7 +51,7 @@ func TestDocumentedBehaviour(t *testing.T) {
 		Groups: []string{"user", "admin"},
 		Extra: map[string][]string{
 			"example.com/tenant":   {"72f988bf-86f1-41af-91ab-2d7cd011db4a"},
-			oidc.ExtraCredentialID: {"JTI=7c337942807e"},
+			authn.CredentialIDKey: {"JTI=7c337942807e"},
 		},
 	}, resp.User)
 	assert.Equal(t, []string{"my-app"}, resp.Audiences)

@@ -8,10 +8,6 @@ import (
 	"github.com/authnkit/authnkit/authn"
 )
 
-// ExtraCredentialID is the Extra key under which a token's "jti" is
-// reported, as "JTI=<jti>", as Kubernetes does.
-const ExtraCredentialID = "authentication.kubernetes.io/credential-id"
-
 // reservedPrefix begins the names only Kubernetes itself assigns.
 const reservedPrefix = "system:"
 
@@ -58,7 +54,7 @@ func (a *Authenticator) mapUser(ctx context.Context, is *issuer, c *claims) (aut
 		}
 	}
 	if c.jti != "" {
-		u.Extra = map[string][]string{ExtraCredentialID: {"JTI=" + c.jti}}
+		u.Extra = map[string][]string{authn.CredentialIDKey: {"JTI=" + c.jti}}
 	}
 	for _, x := range is.extra {
 		vals, err := evalStrings(ctx, x.prog, in)

@@ -251,18 +251,14 @@ func (o *Options) newOIDC(out *Authenticator, logger *slog.Logger) (authn.TokenA
 			a.Apply(f.Load().jwt)
 		}
 	}
-	f, err := reload.New(o.AuthenticationConfigFile, parse, reload.Options{
-		Name:    "options: --authentication-config",
-		MaxSize: authconfig.MaxConfigSize,
-		Logger:  logger,
-		OnError: o.OnError,
-		OnReload: func() {
-			apply()
-			if onReload != nil {
-				onReload()
-			}
-		},
-	})
+	ro := reload.OptionsFor("options: --authentication-config", o.file(o.AuthenticationConfigFile), authconfig.MaxConfigSize, logger)
+	ro.OnReload = func() {
+		apply()
+		if onReload != nil {
+			onReload()
+		}
+	}
+	f, err := reload.New(o.AuthenticationConfigFile, parse, ro)
 	if err != nil {
 		_ = a.Close()
 		return nil, nil, fmt.Errorf("options: --authentication-config: %w", err)
