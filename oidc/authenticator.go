@@ -2,11 +2,10 @@ package oidc
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
+	"maps"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"github.com/authnkit/authnkit/authn"
 	"github.com/authnkit/authnkit/internal/jwssig"
 	"github.com/authnkit/authnkit/internal/jwtpeek"
+	"github.com/authnkit/authnkit/internal/jwtverify"
 	"github.com/authnkit/authnkit/oidc/internal/jwks"
 )
 
@@ -64,6 +64,7 @@ func New(jwt []authconfig.JWT, opts Options) (*Authenticator, error) {
 	if opts.MaxTokenBytes <= 0 {
 		opts.MaxTokenBytes = DefaultMaxTokenBytes
 	}
+	opts.KeySets = maps.Clone(opts.KeySets)
 	a := &Authenticator{opts: opts, algs: algs, maxLen: opts.MaxTokenBytes, logger: opts.Logger, onError: opts.OnError}
 	if a.logger == nil {
 		a.logger = slog.Default()
@@ -118,9 +119,11 @@ func (a *Authenticator) Prepare(jwt []authconfig.JWT) (*Prepared, error) {
 	}
 	for i, is := range p.issuers {
 		// What Apply will ask of the key manager, checked now so that
-		// Apply cannot fail.
-		if err := jwks.Check(a.keySetOptions(is)); err != nil {
-			return nil, fmt.Errorf("oidc: jwt[%d]: %w", i, err)
+		// Apply cannot fail; an issuer with the program's keys has none.
+		if _, own := a.opts.KeySets[is.url]; !own {
+			if err := jwks.Check(a.keySetOptions(is)); err != nil {
+				return nil, fmt.Errorf("oidc: jwt[%d]: %w", i, err)
+			}
 		}
 		if is.usesExpressions {
 			p.want.all = true
@@ -161,7 +164,9 @@ func (a *Authenticator) Apply(p *Prepared) {
 	st := &state{byIssuer: make(map[string]*issuer, len(p.issuers)), want: p.want}
 	for _, prepared := range p.issuers {
 		is := *prepared // p stays as it is, and may be applied again
-		if prev, ok := reuse[is.keyID]; ok {
+		if ks, own := a.opts.KeySets[is.url]; own {
+			is.static = ks
+		} else if prev, ok := reuse[is.keyID]; ok && prev.keys != nil {
 			is.keys, is.client, is.ownClient = prev.keys, prev.client, prev.ownClient
 		} else {
 			ks, err := jwks.New(a.keySetOptions(&is))
@@ -182,7 +187,7 @@ func (a *Authenticator) Apply(p *Prepared) {
 		keep[is.keys] = true
 	}
 	for _, is := range old.issuers {
-		if !keep[is.keys] {
+		if is.keys != nil && !keep[is.keys] {
 			_ = is.close()
 		}
 	}
@@ -239,6 +244,11 @@ func (a *Authenticator) Health() []Health {
 	st := a.cur.Load()
 	out := make([]Health, 0, len(st.issuers))
 	for _, is := range st.issuers {
+		if is.static != nil {
+			keys, err := is.static.Keys(context.Background(), "")
+			out = append(out, Health{Issuer: is.url, Ready: err == nil && len(keys) > 0, Keys: len(keys), LastError: err})
+			continue
+		}
 		h := is.keys.Health()
 		out = append(out, Health{Issuer: is.url, Ready: h.Ready && h.Keys > 0, Keys: h.Keys, LastRefresh: h.LastRefresh, LastError: h.LastError})
 	}
@@ -256,6 +266,9 @@ func (a *Authenticator) Health() []Health {
 func (a *Authenticator) Ready() error {
 	var errs []error
 	for _, is := range a.cur.Load().issuers {
+		if is.static != nil {
+			continue // the program's own keys: nothing to wait for
+		}
 		h := is.keys.Health()
 		switch {
 		case h.Ready && h.Keys > 0:
@@ -318,57 +331,72 @@ func (a *Authenticator) AuthenticateToken(ctx context.Context, token string) (*a
 	}
 	jws, err := jwtpeek.Split(token, a.maxLen)
 	if err != nil {
-		if iss := peekIssuer(token, a.maxLen); iss != "" && st.byIssuer[iss] != nil {
-			return nil, false, fmt.Errorf("oidc: issuer %q: %w: %w", iss, authn.ErrMalformed, err)
+		if iss := jwtverify.PeekIssuer(token, a.maxLen); st.byIssuer[iss] != nil {
+			return nil, false, jwtverify.Refuse(authenticatorName, st.byIssuer[iss].url, "", fmt.Errorf("%w: %w", authn.ErrMalformed, err))
 		}
 		return nil, false, nil
 	}
+	return a.authenticate(ctx, st, &jws, "")
+}
+
+// Owns reports whether iss is one of the configured issuers, for the JWT
+// dispatch that options sets up.
+func (a *Authenticator) Owns(iss string) bool {
+	return iss != "" && a.cur.Load().byIssuer[iss] != nil
+}
+
+// AuthenticateJWS is [Authenticator.AuthenticateToken] for a token that
+// the JWT dispatch has split already and attributed to iss, one of ours.
+func (a *Authenticator) AuthenticateJWS(ctx context.Context, token string, jws *jwtpeek.JWS, iss string) (*authn.Response, bool, error) {
+	st := a.cur.Load()
+	if len(token) > a.maxLen {
+		if is := st.byIssuer[iss]; is != nil {
+			return nil, false, jwtverify.Refuse(authenticatorName, is.url, "", fmt.Errorf("%w: longer than %d bytes", authn.ErrMalformed, a.maxLen))
+		}
+		return nil, false, nil
+	}
+	return a.authenticate(ctx, st, jws, iss)
+}
+
+// authenticate decodes the claims of a split token and verifies it when
+// its issuer is configured (and, when the dispatch read it first, is iss).
+func (a *Authenticator) authenticate(ctx context.Context, st *state, jws *jwtpeek.JWS, iss string) (*authn.Response, bool, error) {
 	var c claims
 	if err := decodeClaims(jws.Payload, &st.want, &c); err != nil {
 		return nil, false, nil
 	}
 	is := st.byIssuer[c.iss]
-	if is == nil {
+	if is == nil || (iss != "" && c.iss != iss) {
 		return nil, false, nil
 	}
-	resp, err := a.verify(ctx, is, &jws, &c)
+	resp, kid, err := a.verify(ctx, is, jws, &c)
 	if err != nil {
-		return nil, false, fmt.Errorf("oidc: issuer %q: %w", is.url, err)
+		return nil, false, jwtverify.Refuse(authenticatorName, is.url, kid, err)
 	}
 	return resp, true, nil
 }
 
-// peekIssuer returns the "iss" of a token that Split refused, if its
-// payload segment (bounded by maxLen) decodes to an object with one, so
-// that a malformed token for a configured issuer is an error rather than
-// no opinion. It trusts nothing: the result only chooses the answer.
-func peekIssuer(token string, maxLen int) string {
-	first := strings.IndexByte(token, '.')
-	if first < 0 {
-		return ""
-	}
-	rest := token[first+1:]
-	end := strings.IndexByte(rest, '.')
-	if end < 0 || end > maxLen {
-		return ""
-	}
-	payload, err := base64.RawURLEncoding.DecodeString(rest[:end])
-	if err != nil {
-		return ""
-	}
-	var c claims
-	if decodeClaims(payload, &want{}, &c) != nil {
-		return ""
-	}
-	return c.iss
-}
+// authenticatorName names this package in a [TokenError].
+const authenticatorName = "oidc"
 
-// verify checks a token already attributed to is.
-func (a *Authenticator) verify(ctx context.Context, is *issuer, jws *jwtpeek.JWS, c *claims) (*authn.Response, error) {
+// TokenError is the type of every rejection of a token of a configured
+// issuer: it carries the issuer, the key ID of the token's header and the
+// cause, and unwraps to the cause, so that [errors.Is] finds its sentinel.
+// The serviceaccount package's TokenError is the same type.
+type TokenError = jwtverify.TokenError
+
+// verify checks a token already attributed to is, and returns the kid of
+// its header, for the error.
+func (a *Authenticator) verify(ctx context.Context, is *issuer, jws *jwtpeek.JWS, c *claims) (*authn.Response, string, error) {
 	h, err := jwtpeek.ParseHeader(jws.Header)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", authn.ErrMalformed, err)
+		return nil, "", fmt.Errorf("%w: %w", authn.ErrMalformed, err)
 	}
+	resp, err := a.verifyWith(ctx, is, h, jws, c)
+	return resp, h.Kid, err
+}
+
+func (a *Authenticator) verifyWith(ctx context.Context, is *issuer, h jwtpeek.Header, jws *jwtpeek.JWS, c *claims) (*authn.Response, error) {
 	if c.ambiguity != nil {
 		return nil, fmt.Errorf("%w: %w", authn.ErrMalformed, c.ambiguity)
 	}
@@ -380,7 +408,7 @@ func (a *Authenticator) verify(ctx context.Context, is *issuer, jws *jwtpeek.JWS
 	}
 	auds := matchAudiences(c.aud, is.auds)
 	if len(auds) == 0 {
-		return nil, fmt.Errorf("%w: token audiences %q, accepted %q", authn.ErrWrongAudience, clipList(c.aud), is.auds)
+		return nil, fmt.Errorf("%w: token audiences %q, accepted %q", authn.ErrWrongAudience, jwtverify.ClipList(c.aud), is.auds)
 	}
 	if err := a.checkTimes(c); err != nil {
 		return nil, err
@@ -397,36 +425,15 @@ func (a *Authenticator) verify(ctx context.Context, is *issuer, jws *jwtpeek.JWS
 	return &authn.Response{User: u, Audiences: auds, Expiry: c.exp.t}, nil
 }
 
-// checkSignature verifies the signature with the issuer's keys for the
-// token's kid (every key when there is none).
+// checkSignature checks that the token's "alg" is allowed for is and
+// verifies the signature with is's keys for the token's kid (every key
+// when there is none).
 func (a *Authenticator) checkSignature(ctx context.Context, is *issuer, h jwtpeek.Header, jws *jwtpeek.JWS) error {
 	alg, ok := is.alg(h.Alg)
 	if !ok {
-		return fmt.Errorf("%w: %q", ErrAlgorithm, clip(h.Alg))
+		return fmt.Errorf("%w: %q", ErrAlgorithm, jwtverify.Clip(h.Alg))
 	}
-	keys, err := is.keys.Keys(ctx, h.Kid)
-	if err != nil {
-		return err
-	}
-	var buf [64]byte
-	var dig []byte
-	tried := 0
-	for _, k := range keys {
-		if (k.Alg != "" && k.Alg != h.Alg) || !alg.Fits(k.Public) {
-			continue
-		}
-		if dig == nil {
-			dig = alg.Digest(jws.SigningInput, &buf)
-		}
-		tried++
-		if alg.VerifyDigest(k.Public, jws.SigningInput, dig, jws.Signature) == nil {
-			return nil
-		}
-	}
-	if tried == 0 {
-		return fmt.Errorf("%w: no %s key with kid %q", authn.ErrUnknownKey, h.Alg, clip(h.Kid))
-	}
-	return fmt.Errorf("%w: %s, kid %q, %d keys tried", authn.ErrBadSignature, h.Alg, clip(h.Kid), tried)
+	return jwtverify.Verify(ctx, is.keySet(), alg, h, jws)
 }
 
 // matchAudiences returns the configured audiences that tok contains.
@@ -465,25 +472,4 @@ func (a *Authenticator) checkTimes(c *claims) error {
 		return &authn.NotYetValidError{NotBefore: c.iat.t}
 	}
 	return nil
-}
-
-// clip bounds an untrusted string quoted in an error.
-func clip(s string) string {
-	const max = 64
-	if len(s) > max {
-		return s[:max] + "..."
-	}
-	return s
-}
-
-func clipList(l []string) []string {
-	const max = 8
-	if len(l) > max {
-		l = l[:max]
-	}
-	out := make([]string, len(l))
-	for i, s := range l {
-		out[i] = clip(s)
-	}
-	return out
 }

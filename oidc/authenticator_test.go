@@ -427,3 +427,30 @@ func TestCredentialIDAndAudiences(t *testing.T) {
 	assert.Nil(t, resp.User.Extra)
 	assert.False(t, strings.Contains(resp.User.Name, "#"))
 }
+
+// A refusal of a configured issuer's token is a *TokenError naming the
+// issuer and the kid; the program's own keys (KeySets) verify without a
+// fetch, and Health reports them.
+func TestTokenErrorAndKeySets(t *testing.T) {
+	t.Parallel()
+	p := oidctest.NewProvider(oidctest.Options{})
+	t.Cleanup(p.Close)
+	other := oidctest.NewProvider(oidctest.Options{})
+	t.Cleanup(other.Close)
+	// Keys of another provider, under this provider's kid: every token
+	// of p fails its signature.
+	wrong := oidc.NewStaticKeySet(oidc.Key{Public: other.PublicKey(other.KeyID()), KeyID: p.KeyID()})
+	a := newAuthenticator(t, []authconfig.JWT{jwtFor(p)}, oidc.Options{KeySets: map[string]oidc.KeySet{p.Issuer(): wrong}})
+	_, ok, err := authenticate(t, a, p.Sign(claims(p, "alice", nil)))
+	require.False(t, ok)
+	require.ErrorIs(t, err, authn.ErrBadSignature)
+	te, isTokenError := errors.AsType[*oidc.TokenError](err)
+	require.True(t, isTokenError)
+	assert.Equal(t, "oidc", te.Authenticator)
+	assert.Equal(t, p.Issuer(), te.Issuer)
+	assert.Equal(t, p.KeyID(), te.KeyID)
+	require.NoError(t, a.Ready())
+	assert.Equal(t, []oidc.Health{{Issuer: p.Issuer(), Ready: true, Keys: 1}}, a.Health())
+	discovery, jwks := p.Fetches()
+	assert.Zero(t, discovery+jwks, "an issuer with the program's keys fetches nothing")
+}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/authnkit/authnkit/internal/jwtpeek"
+	"github.com/authnkit/authnkit/internal/jwtverify"
 )
 
 // Distributed claims (OpenID Connect Core §5.6.2).
@@ -98,7 +99,7 @@ func decodeClaims(data []byte, w *want, c *claims) error {
 		reg := isRegistered(name)
 		if !reg && c.ambiguity == nil {
 			if k := caseVariant(name); k != "" {
-				c.ambiguity = fmt.Errorf("%w: member %q differs from %q only in case", jwtpeek.ErrAmbiguousJSON, clip(string(name)), k)
+				c.ambiguity = fmt.Errorf("%w: member %q differs from %q only in case", jwtpeek.ErrAmbiguousJSON, jwtverify.Clip(string(name)), k)
 			}
 		}
 		if !keep && !reg {

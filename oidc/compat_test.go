@@ -53,8 +53,8 @@ func TestCredentialIDFromJTI(t *testing.T) {
 			claims: base(map[string]any{"jti": "1234", "foo": "bar", "bar": []string{"baz", "qux"}}),
 			want: authn.UserInfo{Name: "jane", Extra: map[string][]string{
 				authn.CredentialIDKey: {"JTI=1234"},
-				"example.org/foo":      {"bar"},
-				"example.org/bar":      {"baz", "qux"},
+				"example.org/foo":     {"bar"},
+				"example.org/bar":     {"baz", "qux"},
 			}}},
 		{name: "non-string jti claim does not set credential id in extra or error",
 			jwt: jwt(), claims: base(map[string]any{"jti": 1234}), want: authn.UserInfo{Name: "jane"}},

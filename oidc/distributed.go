@@ -11,6 +11,7 @@ import (
 
 	"github.com/authnkit/authnkit/authn"
 	"github.com/authnkit/authnkit/internal/jwtpeek"
+	"github.com/authnkit/authnkit/internal/jwtverify"
 )
 
 // maxClaimJWTBytes bounds a distributed-claims response.
@@ -55,7 +56,7 @@ func (a *Authenticator) expandDistributed(ctx context.Context, is *issuer, c *cl
 	}
 	source, ok := sources[src].(map[string]any)
 	if !ok {
-		return fmt.Errorf("%w: %w: source %q is missing from %s", authn.ErrMalformed, errDistributed, clip(src), claimSourcesKey)
+		return fmt.Errorf("%w: %w: source %q is missing from %s", authn.ErrMalformed, errDistributed, jwtverify.Clip(src), claimSourcesKey)
 	}
 	endpoint, _ := source["endpoint"].(string)
 	if endpoint == "" {
@@ -65,7 +66,7 @@ func (a *Authenticator) expandDistributed(ctx context.Context, is *issuer, c *cl
 
 	u, err := url.Parse(endpoint)
 	if err != nil || u.Scheme != "https" || u.Host == "" {
-		return fmt.Errorf("%w: %w: endpoint of source %q is not an https URL", authn.ErrMalformed, errDistributed, clip(src))
+		return fmt.Errorf("%w: %w: endpoint of source %q is not an https URL", authn.ErrMalformed, errDistributed, jwtverify.Clip(src))
 	}
 	jwt, err := fetchClaimJWT(ctx, is.client, u.String(), accessToken)
 	if err != nil {
@@ -97,12 +98,12 @@ func checkDistributed(names, sources any) error {
 		}
 		obj, ok := src.(map[string]any)
 		if !ok {
-			return fmt.Errorf("claim %q: source %q: %w: %s, not an object", claimSourcesKey, clip(name), errClaimType, jsonType(src))
+			return fmt.Errorf("claim %q: source %q: %w: %s, not an object", claimSourcesKey, jwtverify.Clip(name), errClaimType, jsonType(src))
 		}
 		for _, field := range []string{"endpoint", "access_token"} {
 			if v, ok := obj[field]; ok && v != nil {
 				if _, ok := v.(string); !ok {
-					return fmt.Errorf("claim %q: source %q: %q: %w", claimSourcesKey, clip(name), field, errClaimType)
+					return fmt.Errorf("claim %q: source %q: %q: %w", claimSourcesKey, jwtverify.Clip(name), field, errClaimType)
 				}
 			}
 		}
@@ -114,13 +115,13 @@ func checkDistributed(names, sources any) error {
 	for claim, v := range nm {
 		src, ok := v.(string)
 		if !ok && v != nil {
-			return fmt.Errorf("claim %q: %q: %w: %s, not a string", claimNamesKey, clip(claim), errClaimType, jsonType(v))
+			return fmt.Errorf("claim %q: %q: %w: %s, not a string", claimNamesKey, jwtverify.Clip(claim), errClaimType, jsonType(v))
 		}
 		if src == "" {
-			return fmt.Errorf("claim %q: %q names no source", claimNamesKey, clip(claim))
+			return fmt.Errorf("claim %q: %q names no source", claimNamesKey, jwtverify.Clip(claim))
 		}
 		if _, ok := srcs[src]; !ok {
-			return fmt.Errorf("claim %q: %q names a source missing from %s", claimNamesKey, clip(claim), claimSourcesKey)
+			return fmt.Errorf("claim %q: %q names a source missing from %s", claimNamesKey, jwtverify.Clip(claim), claimSourcesKey)
 		}
 	}
 	return nil
@@ -167,7 +168,7 @@ func (a *Authenticator) verifyClaimJWT(ctx context.Context, is *issuer, token, c
 	}
 	src := a.cur.Load().byIssuer[c.iss]
 	if src == nil {
-		return nil, fmt.Errorf("%w: issuer %q is not configured", authn.ErrWrongIssuer, clip(c.iss))
+		return nil, fmt.Errorf("%w: issuer %q is not configured", authn.ErrWrongIssuer, jwtverify.Clip(c.iss))
 	}
 	h, err := jwtpeek.ParseHeader(jws.Header)
 	if err != nil {
@@ -180,7 +181,7 @@ func (a *Authenticator) verifyClaimJWT(ctx context.Context, is *issuer, token, c
 		return nil, err
 	}
 	if len(matchAudiences(c.aud, is.auds)) == 0 {
-		return nil, fmt.Errorf("%w: token audiences %q, accepted %q", authn.ErrWrongAudience, clipList(c.aud), is.auds)
+		return nil, fmt.Errorf("%w: token audiences %q, accepted %q", authn.ErrWrongAudience, jwtverify.ClipList(c.aud), is.auds)
 	}
 	if err := a.checkTimes(&c); err != nil {
 		return nil, err

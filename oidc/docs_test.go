@@ -50,7 +50,7 @@ func TestDocumentedBehaviour(t *testing.T) {
 		UID:    "auth",
 		Groups: []string{"user", "admin"},
 		Extra: map[string][]string{
-			"example.com/tenant":   {"72f988bf-86f1-41af-91ab-2d7cd011db4a"},
+			"example.com/tenant":  {"72f988bf-86f1-41af-91ab-2d7cd011db4a"},
 			authn.CredentialIDKey: {"JTI=7c337942807e"},
 		},
 	}, resp.User)

@@ -144,3 +144,22 @@ func ExampleAuthenticator_Apply() {
 	// true
 	// false
 }
+
+// Keys the program holds itself: the issuer is never contacted.
+func ExampleNewStaticKeySet() {
+	p := oidctest.NewProvider(oidctest.Options{})
+	token := p.Sign(p.Claims("jane", "kubernetes"))
+	keys := oidc.NewStaticKeySet(oidc.Key{Public: p.PublicKey(p.KeyID()), KeyID: p.KeyID()})
+	issuer, _ := p.Fetches()
+	p.Close() // nothing to fetch from
+
+	a, err := oidc.New([]authconfig.JWT{(authconfig.Classic{IssuerURL: p.Issuer(), ClientID: "kubernetes", UsernamePrefix: "-"}).JWT()},
+		oidc.Options{KeySets: map[string]oidc.KeySet{p.Issuer(): keys}})
+	if err != nil {
+		panic(err)
+	}
+	defer a.Close()
+	resp, ok, err := a.AuthenticateToken(context.Background(), token)
+	fmt.Println(resp.User.Name, ok, err, a.Ready(), issuer)
+	// Output: jane true <nil> <nil> 0
+}

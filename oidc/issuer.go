@@ -12,6 +12,7 @@ import (
 
 	"github.com/authnkit/authnkit/authconfig"
 	"github.com/authnkit/authnkit/internal/jwssig"
+	"github.com/authnkit/authnkit/internal/jwtverify"
 	"github.com/authnkit/authnkit/oidc/internal/jwks"
 )
 
@@ -56,7 +57,8 @@ type issuer struct {
 	url    string
 	auds   []string
 	algs   []jwssig.Alg
-	keys   *jwks.Set
+	keys   *jwks.Set        // nil when the keys are the program's ([Options.KeySets])
+	static jwtverify.KeySet // the program's keys, when set
 	keyID  keySetID
 	client *http.Client
 	// ownClient: client was made here, and its idle connections are
@@ -197,10 +199,22 @@ func noDowngrade(req *http.Request, via []*http.Request) error {
 	return nil
 }
 
+// keySet is what verifies is's tokens: the program's keys, or the key
+// manager's.
+func (is *issuer) keySet() jwtverify.KeySet {
+	if is.static != nil {
+		return is.static
+	}
+	return is.keys
+}
+
 // close stops the key set and drops the idle connections of a client
 // made for it.
 func (is *issuer) close() error {
-	err := is.keys.Close()
+	var err error
+	if is.keys != nil {
+		err = is.keys.Close()
+	}
 	if is.ownClient {
 		is.client.CloseIdleConnections()
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/authnkit/authnkit/authn"
+	"github.com/authnkit/authnkit/internal/jwtverify"
 )
 
 // reservedPrefix begins the names only Kubernetes itself assigns.
@@ -28,10 +29,10 @@ func (a *Authenticator) mapUser(ctx context.Context, is *issuer, c *claims) (aut
 		}
 		ok, err := evalBool(ctx, r.prog, in)
 		if err != nil {
-			return authn.UserInfo{}, fmt.Errorf("%w: claimValidationRules expression %q: %w", ErrExpression, clip(r.expr), err)
+			return authn.UserInfo{}, fmt.Errorf("%w: claimValidationRules expression %q: %w", ErrExpression, jwtverify.Clip(r.expr), err)
 		}
 		if !ok {
-			return authn.UserInfo{}, fmt.Errorf("%w: expression %q failed: %s", ErrClaimValidation, clip(r.expr), r.msg)
+			return authn.UserInfo{}, fmt.Errorf("%w: expression %q failed: %s", ErrClaimValidation, jwtverify.Clip(r.expr), r.msg)
 		}
 	}
 
@@ -72,11 +73,11 @@ func (a *Authenticator) mapUser(ctx context.Context, is *issuer, c *claims) (aut
 
 	if !a.opts.InsecureAllowSystemNames {
 		if strings.HasPrefix(u.Name, reservedPrefix) {
-			return authn.UserInfo{}, fmt.Errorf("%w: username %q", ErrReservedName, clip(u.Name))
+			return authn.UserInfo{}, fmt.Errorf("%w: username %q", ErrReservedName, jwtverify.Clip(u.Name))
 		}
 		for _, g := range u.Groups {
 			if strings.HasPrefix(g, reservedPrefix) {
-				return authn.UserInfo{}, fmt.Errorf("%w: group %q", ErrReservedName, clip(g))
+				return authn.UserInfo{}, fmt.Errorf("%w: group %q", ErrReservedName, jwtverify.Clip(g))
 			}
 		}
 	}
@@ -86,10 +87,10 @@ func (a *Authenticator) mapUser(ctx context.Context, is *issuer, c *claims) (aut
 		for _, r := range is.users {
 			ok, err := evalBool(ctx, r.prog, uin)
 			if err != nil {
-				return authn.UserInfo{}, fmt.Errorf("%w: userValidationRules expression %q: %w", ErrExpression, clip(r.expr), err)
+				return authn.UserInfo{}, fmt.Errorf("%w: userValidationRules expression %q: %w", ErrExpression, jwtverify.Clip(r.expr), err)
 			}
 			if !ok {
-				return authn.UserInfo{}, fmt.Errorf("%w: expression %q failed: %s", ErrUserValidation, clip(r.expr), r.msg)
+				return authn.UserInfo{}, fmt.Errorf("%w: expression %q failed: %s", ErrUserValidation, jwtverify.Clip(r.expr), r.msg)
 			}
 		}
 	}

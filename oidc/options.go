@@ -1,6 +1,8 @@
 package oidc
 
 import (
+	"github.com/authnkit/authnkit/internal/jwtverify"
+	"github.com/authnkit/authnkit/internal/keyload"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -67,6 +69,14 @@ type Options struct {
 	MinRefresh, MaxRefresh time.Duration
 	UnknownKeyCooldown     time.Duration
 
+	// KeySets holds verification keys the program holds itself, by
+	// issuer URL, as Kubernetes' oidc Options.KeySet does for one issuer:
+	// an issuer listed here fetches no discovery document and no JWKS,
+	// and its tokens verify only against these keys ([NewStaticKeySet],
+	// or any [KeySet]). Issuers not listed fetch their keys as usual.
+	// Nil: every issuer fetches.
+	KeySets map[string]KeySet
+
 	// Logger receives lifecycle events (keys loaded, rotated, fetch
 	// failures). Nil: slog.Default().
 	Logger *slog.Logger
@@ -79,4 +89,28 @@ type Options struct {
 // AuthenticationConfiguration file (plus EdDSA).
 func AllSigningAlgorithms() []string {
 	return slices.Clone(jwssig.Names)
+}
+
+// Key is a verification key: a public key (*rsa.PublicKey,
+// *ecdsa.PublicKey or ed25519.PublicKey), the "kid" it is published under
+// (empty: it is tried for every token), and the one "alg" it may verify
+// (empty: any allowed algorithm that fits it).
+type Key = keyload.Key
+
+// KeySet gives the keys that may have signed a token: Keys(ctx, kid)
+// returns the keys published under kid, or every key when kid is empty;
+// a kid it does not know is an error matching [authn.ErrUnknownKey] (or
+// [authn.ErrUnavailable] when the keys could not be loaded). It must be
+// safe for concurrent use. The service-account and OIDC authenticators
+// verify against this one interface.
+type KeySet = jwtverify.KeySet
+
+// NewStaticKeySet returns a KeySet of keys held in memory, each listed
+// under its KeyID, for [Options.KeySets].
+func NewStaticKeySet(keys ...Key) KeySet {
+	s := jwtverify.NewStatic()
+	for _, k := range keys {
+		s.Add(k, k.KeyID)
+	}
+	return s
 }
