@@ -35,16 +35,12 @@ func AudienceAgnosticRequest(implicit []string, a Authenticator) Authenticator {
 }
 
 func withImplicitAudiences(ctx context.Context, implicit []string, check func() (*Response, bool, error)) (*Response, bool, error) {
-	wanted := AudiencesFrom(ctx)
-	if wanted == nil {
-		return check()
-	}
-	auds := audience.Intersect(implicit, wanted)
-	if len(auds) == 0 {
+	auds, ask := audience.Implicit(AudiencesFrom(ctx), implicit)
+	if !ask {
 		return nil, false, nil
 	}
 	resp, ok, err := check()
-	if !ok || resp == nil {
+	if !ok || resp == nil || auds == nil {
 		return resp, ok, err
 	}
 	c := *resp

@@ -12,7 +12,6 @@ import (
 	"sync/atomic"
 
 	"github.com/authnkit/authnkit/authconfig"
-	"github.com/authnkit/authnkit/authn"
 	"github.com/authnkit/authnkit/internal/reload"
 	"github.com/authnkit/authnkit/oidc"
 	"github.com/authnkit/authnkit/oidc/celexpr"
@@ -165,7 +164,7 @@ type authConfig struct {
 // newOIDC builds the JWT authenticator from the classic flags or the
 // authentication configuration file, and returns the file's anonymous
 // section (nil when there is no file or it has none).
-func (o *Options) newOIDC(out *Authenticator, logger *slog.Logger) (authn.TokenAuthenticator, *authconfig.AnonymousConfig, error) {
+func (o *Options) newOIDC(out *Authenticator, logger *slog.Logger) (*oidc.Authenticator, *authconfig.AnonymousConfig, error) {
 	opts := oidc.Options{
 		SigningAlgorithms:        o.OIDC.SigningAlgs,
 		InsecureAllowSystemNames: o.OIDC.InsecureAllowSystemNames,

@@ -15,6 +15,7 @@ import (
 	"github.com/authnkit/authnkit/authn"
 	"github.com/authnkit/authnkit/basicauth"
 	"github.com/authnkit/authnkit/bootstrap"
+	"github.com/authnkit/authnkit/internal/jwtverify"
 	"github.com/authnkit/authnkit/oidc"
 	"github.com/authnkit/authnkit/requestheader"
 	"github.com/authnkit/authnkit/serviceaccount"
@@ -426,6 +427,7 @@ type builder struct {
 	requests []authn.Authenticator      // request authenticators, in order
 	tokens   []authn.TokenAuthenticator // token authenticators not behind the cache
 	cached   []authn.TokenAuthenticator // token authenticators behind the cache
+	jwt      []jwtverify.Member         // JWT authenticators, behind the cache, first
 }
 
 // own records a value whose background work Close stops.
@@ -653,7 +655,7 @@ func (b *builder) serviceAccounts() error {
 	if err != nil {
 		return err
 	}
-	b.cached = append(b.cached, authn.NamedToken(NameServiceAccount, sa))
+	b.jwt = append(b.jwt, sa)
 	return nil
 }
 
@@ -701,7 +703,7 @@ func (b *builder) oidc() (*authconfig.AnonymousConfig, error) {
 		}
 		anonymous = anon
 	}
-	b.cached = append(b.cached, authn.NamedToken(NameOIDC, b.agnostic(jwt)))
+	b.jwt = append(b.jwt, jwtverify.AudienceAgnostic(b.auds, jwt))
 	return anonymous, nil
 }
 
@@ -717,7 +719,15 @@ func (b *builder) customTokens() error {
 }
 
 // tokenCache puts the cached token authenticators behind one cache.
+//
+// The JWT authenticators come first, behind one dispatch that reads a
+// bearer token's "iss" once and hands the token to the authenticator of
+// that issuer (the service accounts' or an OIDC issuer's), however many
+// are configured; their errors name them themselves.
 func (b *builder) tokenCache() error {
+	if len(b.jwt) > 0 {
+		b.cached = append([]authn.TokenAuthenticator{jwtverify.Dispatch(b.jwt...)}, b.cached...)
+	}
 	if len(b.cached) == 0 {
 		return nil
 	}

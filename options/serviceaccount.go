@@ -16,7 +16,7 @@ import (
 // newServiceAccounts builds the service-account token authenticator and,
 // with a signing key, the issuer that mints for it. Its watchers are
 // added to out's closers.
-func (o *Options) newServiceAccounts(out *Authenticator, apiAudiences []string, logger *slog.Logger) (authn.TokenAuthenticator, error) {
+func (o *Options) newServiceAccounts(out *Authenticator, apiAudiences []string, logger *slog.Logger) (*serviceaccount.Authenticator, error) {
 	keyFiles := o.ServiceAccountKeyFiles
 	if len(keyFiles) == 0 && o.ServiceAccountSigningKeyFile != "" {
 		// kube-apiserver's default: verify with the signing key's file.

@@ -18,3 +18,18 @@ func Intersect(a, b []string) []string {
 	}
 	return out
 }
+
+// Implicit is how an audience-agnostic authenticator (one that knows
+// nothing of audiences, accepted for the implicit audiences of the server)
+// treats a request that accepts wanted, as kube-apiserver's
+// WrapAudienceAgnosticToken: with no accepted audiences (wanted nil) it
+// answers as it is, and reports no audiences; otherwise it answers only
+// when wanted and implicit intersect, and reports the intersection. ask
+// says whether to ask it at all.
+func Implicit(wanted, implicit []string) (auds []string, ask bool) {
+	if wanted == nil {
+		return nil, true
+	}
+	auds = Intersect(implicit, wanted)
+	return auds, len(auds) > 0
+}

@@ -27,3 +27,19 @@ func TestIntersect(t *testing.T) {
 		})
 	}
 }
+
+func TestImplicit(t *testing.T) {
+	t.Parallel()
+	implicit := []string{"api", "other"}
+	auds, ask := audience.Implicit(nil, implicit)
+	assert.True(t, ask, "no accepted audiences: ask as it is")
+	assert.Nil(t, auds)
+	auds, ask = audience.Implicit([]string{"vault", "api"}, implicit)
+	assert.True(t, ask)
+	assert.Equal(t, []string{"api"}, auds)
+	auds, ask = audience.Implicit([]string{"vault"}, implicit)
+	assert.False(t, ask, "another server's audience: no opinion")
+	assert.Nil(t, auds)
+	_, ask = audience.Implicit([]string{}, implicit)
+	assert.False(t, ask, "an empty list matches nothing")
+}

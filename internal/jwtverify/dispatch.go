@@ -3,9 +3,11 @@ package jwtverify
 import (
 	"context"
 	"encoding/base64"
+	"slices"
 	"strings"
 
 	"github.com/authnkit/authnkit/authn"
+	"github.com/authnkit/authnkit/internal/audience"
 	"github.com/authnkit/authnkit/internal/jwtpeek"
 )
 
@@ -67,6 +69,47 @@ func (d dispatch) owner(iss string) Member {
 		}
 	}
 	return nil
+}
+
+// AudienceAgnostic wraps m, which knows nothing of audiences, as
+// [authn.AudienceAgnostic] wraps a token authenticator: with accepted
+// audiences in the context, m is asked only when they intersect implicit,
+// and a success reports the intersection.
+func AudienceAgnostic(implicit []string, m Member) Member {
+	return agnostic{Member: m, implicit: slices.Clone(implicit)}
+}
+
+type agnostic struct {
+	Member
+	implicit []string
+}
+
+func (a agnostic) AuthenticateToken(ctx context.Context, token string) (*authn.Response, bool, error) {
+	auds, ask := audience.Implicit(authn.AudiencesFrom(ctx), a.implicit)
+	if !ask {
+		return nil, false, nil
+	}
+	resp, ok, err := a.Member.AuthenticateToken(ctx, token)
+	return setAudiences(auds, resp, ok, err)
+}
+
+func (a agnostic) AuthenticateJWS(ctx context.Context, token string, jws *jwtpeek.JWS, iss string) (*authn.Response, bool, error) {
+	auds, ask := audience.Implicit(authn.AudiencesFrom(ctx), a.implicit)
+	if !ask {
+		return nil, false, nil
+	}
+	resp, ok, err := a.Member.AuthenticateJWS(ctx, token, jws, iss)
+	return setAudiences(auds, resp, ok, err)
+}
+
+// setAudiences reports auds on a copy of a success, when there are any.
+func setAudiences(auds []string, resp *authn.Response, ok bool, err error) (*authn.Response, bool, error) {
+	if !ok || resp == nil || auds == nil {
+		return resp, ok, err
+	}
+	c := *resp
+	c.Audiences = auds
+	return &c, true, nil
 }
 
 // Issuer returns the top-level "iss" string of a JWT payload, scanning

@@ -136,12 +136,15 @@ func (e *TokenError) Error() string {
 func (e *TokenError) Unwrap() error { return e.Err }
 
 // Refuse returns err as a *TokenError of authenticator for iss and kid,
-// or nil for a nil err.
+// inside an [authn.AuthenticatorError] of the same name, so that the
+// decision log says who refused however the authenticator was composed;
+// nil for a nil err.
 func Refuse(authenticator, iss, kid string, err error) error {
 	if err == nil {
 		return nil
 	}
-	return &TokenError{Authenticator: authenticator, Issuer: Clip(iss), KeyID: Clip(kid), Err: err}
+	return &authn.AuthenticatorError{Authenticator: authenticator,
+		Err: &TokenError{Authenticator: authenticator, Issuer: Clip(iss), KeyID: Clip(kid), Err: err}}
 }
 
 // maxClip is how much of an untrusted string an error quotes.

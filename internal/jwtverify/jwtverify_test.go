@@ -101,6 +101,7 @@ func TestTokenError(t *testing.T) {
 	assert.Len(t, te.Issuer, maxClip+3, "clipped")
 	assert.Equal(t, `oidc: issuer "`+te.Issuer+`": x: authn: credential expired`, err.Error())
 	assert.True(t, authn.IsUnavailable(Refuse("oidc", "i", "", &authn.UnavailableError{})))
+	assert.Equal(t, []string{"oidc"}, authn.Authenticators(err), "named for the decision log")
 }
 
 func TestIssuer(t *testing.T) {
@@ -190,4 +191,28 @@ func TestDispatch(t *testing.T) {
 	assert.False(t, ok)
 	require.ErrorIs(t, err, authn.ErrMalformed)
 	assert.Equal(t, 1, idp.raw)
+}
+
+func TestAudienceAgnostic(t *testing.T) {
+	t.Parallel()
+	key := newKey(t)
+	m := &member{issuers: []string{"https://idp"}}
+	d := Dispatch(AudienceAgnostic([]string{"api"}, m))
+	tok := sign(t, key, "", `{"iss":"https://idp"}`)
+
+	resp, ok, err := d.AuthenticateToken(t.Context(), tok)
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.Nil(t, resp.Audiences, "no accepted audiences: none reported")
+
+	resp, ok, err = d.AuthenticateToken(authn.WithAudiences(t.Context(), []string{"vault", "api"}), tok)
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.Equal(t, []string{"api"}, resp.Audiences)
+
+	resp, ok, err = d.AuthenticateToken(authn.WithAudiences(t.Context(), []string{"vault"}), tok)
+	assert.Nil(t, resp)
+	assert.False(t, ok)
+	assert.NoError(t, err, "another server's audience: no opinion")
+	assert.Len(t, m.jws, 2, "not asked for another audience")
 }
