@@ -10,10 +10,10 @@ import (
 	"unicode/utf8"
 )
 
-// MaxTokenLength bounds the bearer tokens [BearerToken] passes on, in bytes.
+// MaxTokenBytes bounds the bearer tokens [BearerToken] passes on, in bytes.
 // A longer token is rejected as [ErrMalformed] before any authenticator
 // sees it. It leaves room for ID tokens with large group claims.
-const MaxTokenLength = 64 << 10
+const MaxTokenBytes = 64 << 10
 
 // WebSocketProtocolPrefix is the Sec-WebSocket-Protocol entry prefix
 // Kubernetes accepts for a bearer token from browsers, which cannot set
@@ -71,7 +71,7 @@ type bearer struct {
 
 var (
 	errEmptyToken     = fmt.Errorf("%w: %w: empty bearer token", ErrInvalidToken, ErrMalformed)
-	errTokenTooLong   = fmt.Errorf("%w: %w: bearer token longer than %d bytes", ErrInvalidToken, ErrMalformed, MaxTokenLength)
+	errTokenTooLong   = fmt.Errorf("%w: %w: bearer token longer than %d bytes", ErrInvalidToken, ErrMalformed, MaxTokenBytes)
 	errTokenSpaces    = fmt.Errorf("%w: %w: bearer token contains white space", ErrInvalidToken, ErrMalformed)
 	errTokenControl   = fmt.Errorf("%w: %w: bearer token contains control characters", ErrInvalidToken, ErrMalformed)
 	errWSEncoding     = fmt.Errorf("%w: %w: websocket bearer protocol is not base64url", ErrInvalidToken, ErrMalformed)
@@ -134,7 +134,7 @@ func bearerVerdict(resp *Response, ok bool, err error) (*Response, bool, error) 
 // AsBearer returns a token authenticator that treats each token as
 // [BearerToken] treats the token of an Authorization header, for tokens
 // that arrive without a request, such as a TokenReview's: a token that is
-// empty, longer than [MaxTokenLength], or holds white space or control
+// empty, longer than [MaxTokenBytes], or holds white space or control
 // characters is refused as [ErrMalformed] before t sees it, and t's
 // answers become BearerToken's (no opinion becomes an error matching
 // [ErrInvalidToken] and [ErrUnrecognized]).
@@ -175,7 +175,7 @@ func (e *invalidTokenError) Unwrap() error { return e.err }
 // reports found=false with no error when the value is empty or of another
 // scheme; an error (matching [ErrMalformed] and [ErrInvalidToken]) when the
 // scheme is Bearer, in any case, but the token is empty, longer than
-// [MaxTokenLength], or contains white space or control characters.
+// [MaxTokenBytes], or contains white space or control characters.
 // Surrounding white space is ignored. It does not allocate.
 func ParseBearer(header string) (token string, found bool, err error) {
 	h := strings.TrimSpace(header)
@@ -202,7 +202,7 @@ func checkToken(token string) error {
 	switch {
 	case token == "":
 		return errEmptyToken
-	case len(token) > MaxTokenLength:
+	case len(token) > MaxTokenBytes:
 		return errTokenTooLong
 	}
 	for i := 0; i < len(token); i++ {
@@ -241,7 +241,7 @@ func webSocketToken(values []string) (token string, others []string, err error) 
 	for _, v := range values {
 		total += len(v)
 	}
-	if total > 2*MaxTokenLength {
+	if total > 2*MaxTokenBytes {
 		return "", nil, errWSProtocolSize
 	}
 	seen := false
@@ -265,7 +265,7 @@ func webSocketToken(values []string) (token string, others []string, err error) 
 				return "", nil, errWSEncoding
 			case !utf8.Valid(raw):
 				return "", nil, errWSInvalidUTF8
-			case len(raw) > MaxTokenLength:
+			case len(raw) > MaxTokenBytes:
 				return "", nil, errTokenTooLong
 			}
 			token = string(raw)

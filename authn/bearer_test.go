@@ -45,8 +45,8 @@ func TestParseBearer(t *testing.T) {
 		{name: "two tokens", header: "Bearer abc def", wantErr: authn.ErrMalformed},
 		{name: "control char", header: "Bearer ab\x01c", wantErr: authn.ErrMalformed},
 		{name: "DEL char", header: "Bearer ab\x7fc", wantErr: authn.ErrMalformed},
-		{name: "too long", header: "Bearer " + strings.Repeat("a", authn.MaxTokenLength+1), wantErr: authn.ErrMalformed},
-		{name: "longest allowed", header: "Bearer " + strings.Repeat("a", authn.MaxTokenLength), wantToken: strings.Repeat("a", authn.MaxTokenLength), wantFound: true},
+		{name: "too long", header: "Bearer " + strings.Repeat("a", authn.MaxTokenBytes+1), wantErr: authn.ErrMalformed},
+		{name: "longest allowed", header: "Bearer " + strings.Repeat("a", authn.MaxTokenBytes), wantToken: strings.Repeat("a", authn.MaxTokenBytes), wantFound: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -94,7 +94,7 @@
 //     the request in as anonymous) and reads only the first word of a
 //     space-separated one: a client that meant to send a token should hear
 //     that it was malformed, not act as nobody or as half a token.
-//   - Tokens longer than [MaxTokenLength] are refused before any
+//   - Tokens longer than [MaxTokenBytes] are refused before any
 //     authenticator runs, so no authenticator parses or hashes megabytes
 //     for an unauthenticated caller.
 //   - 401 answers carry RFC 6750 WWW-Authenticate challenges

@@ -44,7 +44,7 @@ func FuzzBearerHeaders(f *testing.F) {
 		resp, ok, err := authn.BearerToken(spy).AuthenticateRequest(r)
 		authntest.CheckOutcome(t, resp, ok, err)
 		for _, tok := range seen {
-			if tok == "" || len(tok) > authn.MaxTokenLength {
+			if tok == "" || len(tok) > authn.MaxTokenBytes {
 				t.Fatalf("passed on a token of length %d", len(tok))
 			}
 			if auth != "" && strings.ContainsAny(tok, " \t") {

@@ -202,7 +202,7 @@ func (a *Authenticator) keySetOptions(is *issuer) jwks.Options {
 		Client:             is.client,
 		MinRefresh:         a.opts.MinRefresh,
 		MaxRefresh:         a.opts.MaxRefresh,
-		UnknownKIDCooldown: a.opts.UnknownKeyCooldown,
+		UnknownKeyCooldown: a.opts.UnknownKeyCooldown,
 		Algorithms:         a.algs,
 		Logger:             a.logger,
 		OnError:            a.onError,

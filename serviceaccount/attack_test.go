@@ -93,7 +93,7 @@ func TestAttacks(t *testing.T) {
 		{"JWE header with our issuer", a, signRaw(t, rk, "RS256", `{"alg":"RS256","enc":"A256GCM","kid":"`+rkid+`"}`, payload("")), authn.ErrMalformed},
 		{"nested JWT", a, signRaw(t, rk, "RS256", `{"alg":"RS256","cty":"JWT","kid":"`+rkid+`"}`, payload("")), authn.ErrMalformed},
 		{"critical extension", a, signRaw(t, rk, "RS256", `{"alg":"RS256","crit":["exp"],"exp":1,"kid":"`+rkid+`"}`, payload("")), authn.ErrMalformed},
-		{"oversized", a, parts[0] + "." + b64(payload(`,"pad":"`+strings.Repeat("x", MaxTokenSize)+`"`)) + "." + parts[2], errNoOpinion},
+		{"oversized", a, parts[0] + "." + b64(payload(`,"pad":"`+strings.Repeat("x", DefaultMaxTokenBytes)+`"`)) + "." + parts[2], errNoOpinion},
 		{"standard base64 alphabet", a, strings.NewReplacer("-", "+", "_", "/").Replace(good) + "+/", errNoOpinion},
 		{"padding", a, parts[0] + "=." + parts[1] + "." + parts[2], errNoOpinion},
 		{"line break", a, parts[0] + ".\n" + parts[1] + "." + parts[2], errNoOpinion},

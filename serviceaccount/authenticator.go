@@ -1,6 +1,7 @@
 package serviceaccount
 
 import (
+	"cmp"
 	"context"
 	"crypto"
 	"crypto/subtle"
@@ -20,20 +21,21 @@ import (
 	"github.com/authnkit/authnkit/internal/reload"
 )
 
-// DefaultLeeway is the clock skew allowed on "exp", "nbf" and "iat" when
-// [Options.Leeway] is zero: Kubernetes validates service-account tokens
-// with go-jose's Claims.Validate, which applies jwt.DefaultLeeway, one
-// minute.
-const DefaultLeeway = time.Minute
+// DefaultClockSkew is the clock skew allowed on "exp", "nbf" and "iat"
+// when [Options.ClockSkew] is zero: Kubernetes validates service-account
+// tokens with go-jose's Claims.Validate, which applies jwt.DefaultLeeway,
+// one minute.
+const DefaultClockSkew = time.Minute
 
 // DefaultMaxSize bounds a key file when its [authn.FileOptions.MaxSize] is
 // zero: 1 MiB, room for thousands of keys.
 const DefaultMaxSize = 1 << 20
 
-// MaxTokenSize bounds the tokens an [Authenticator] looks at, in bytes.
+// DefaultMaxTokenBytes bounds the tokens an [Authenticator] looks at, in
+// bytes, when [Options.MaxTokenBytes] is zero.
 // Kubernetes' service-account tokens are one to two KiB; a longer token is
 // no opinion, found before any decoding.
-const MaxTokenSize = 16 << 10
+const DefaultMaxTokenBytes = 16 << 10
 
 // Options configures an [Authenticator]. The zero value is not usable:
 // set Issuers or Legacy, and KeyFiles or Keys.
@@ -67,9 +69,13 @@ type Options struct {
 	// [SecretLookup], which also checks that a legacy token's Secret
 	// still holds it; New fails otherwise. Nil: no revocation check.
 	Lookup Lookup
-	// Leeway is the clock skew allowed on "exp", "nbf" and "iat". Zero
-	// means [DefaultLeeway]; negative is an error.
-	Leeway time.Duration
+	// ClockSkew is the clock skew allowed on "exp", "nbf" and "iat". Zero
+	// means [DefaultClockSkew]; negative is an error.
+	ClockSkew time.Duration
+	// MaxTokenBytes bounds the tokens looked at: a longer one gets no
+	// opinion, found before any decoding. Zero means
+	// [DefaultMaxTokenBytes]; negative is an error.
+	MaxTokenBytes int
 	// Logger receives key file lifecycle events (loaded, reload failed),
 	// never a token. Nil means [slog.Default], resolved once in New; it
 	// is tagged authenticator=serviceaccount.
@@ -94,6 +100,7 @@ type Authenticator struct {
 	lookup  Lookup
 	secrets SecretLookup // lookup, when legacy tokens are on
 	leeway  time.Duration
+	maxLen  int
 	now     func() time.Time
 	logger  *slog.Logger
 }
@@ -116,8 +123,10 @@ func New(opts Options) (*Authenticator, error) {
 		return nil, errors.New("serviceaccount: no issuer, and legacy tokens are off")
 	case len(opts.KeyFiles) == 0 && len(opts.Keys) == 0:
 		return nil, errors.New("serviceaccount: no verification keys")
-	case opts.Leeway < 0:
-		return nil, fmt.Errorf("serviceaccount: negative leeway %s", opts.Leeway)
+	case opts.ClockSkew < 0:
+		return nil, fmt.Errorf("serviceaccount: negative ClockSkew %s", opts.ClockSkew)
+	case opts.MaxTokenBytes < 0:
+		return nil, fmt.Errorf("serviceaccount: negative MaxTokenBytes %d", opts.MaxTokenBytes)
 	case slices.Contains(opts.Issuers, ""):
 		return nil, errors.New("serviceaccount: empty issuer")
 	case slices.Contains(opts.APIAudiences, ""):
@@ -128,7 +137,8 @@ func New(opts Options) (*Authenticator, error) {
 		legacy:  opts.Legacy,
 		auds:    slices.Clone(opts.APIAudiences),
 		lookup:  opts.Lookup,
-		leeway:  opts.Leeway,
+		leeway:  cmp.Or(opts.ClockSkew, DefaultClockSkew),
+		maxLen:  cmp.Or(opts.MaxTokenBytes, DefaultMaxTokenBytes),
 		now:     opts.Now,
 		logger:  opts.Logger,
 	}
@@ -144,9 +154,6 @@ func New(opts Options) (*Authenticator, error) {
 			return nil, errors.New("serviceaccount: no API audiences and no issuer to default them to")
 		}
 		a.auds = a.issuers
-	}
-	if a.leeway == 0 {
-		a.leeway = DefaultLeeway
 	}
 	if a.now == nil {
 		a.now = time.Now
@@ -239,7 +246,7 @@ func (a *Authenticator) Close() error {
 
 // AuthenticateToken validates a service-account token.
 //
-// A token that is not a compact JWS of at most [MaxTokenSize] bytes, whose
+// A token that is not a compact JWS of at most [Options.MaxTokenBytes] bytes, whose
 // payload is not JSON, or whose "iss" is none of [Options.Issuers] (nor
 // [LegacyIssuer] with [Options.Legacy]) gets no opinion: (nil, false, nil),
 // so that an OIDC authenticator may try it. A token with one of our
@@ -260,7 +267,7 @@ func (a *Authenticator) Close() error {
 // Kubernetes reports them; resp.Expiry is "exp" (zero for legacy tokens).
 // resp is the caller's.
 func (a *Authenticator) AuthenticateToken(ctx context.Context, token string) (*authn.Response, bool, error) {
-	jws, err := jwtpeek.Split(token, MaxTokenSize)
+	jws, err := jwtpeek.Split(token, a.maxLen)
 	if err != nil {
 		return nil, false, nil
 	}
@@ -276,7 +283,7 @@ func (a *Authenticator) Owns(iss string) bool {
 // AuthenticateJWS is [Authenticator.AuthenticateToken] for a token that
 // the JWT dispatch has split already and attributed to iss, one of ours.
 func (a *Authenticator) AuthenticateJWS(ctx context.Context, token string, jws *jwtpeek.JWS, iss string) (*authn.Response, bool, error) {
-	if len(token) > MaxTokenSize {
+	if len(token) > a.maxLen {
 		return nil, false, nil
 	}
 	return a.authenticate(ctx, token, jws, iss)

@@ -370,7 +370,7 @@ func TestTimes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a := newAuth(t, Options{Keys: []crypto.PublicKey{key.Public()}, Leeway: tt.leeway, Now: func() time.Time { return tt.now }})
+			a := newAuth(t, Options{Keys: []crypto.PublicKey{key.Public()}, ClockSkew: tt.leeway, Now: func() time.Time { return tt.now }})
 			resp, ok, err := a.AuthenticateToken(t.Context(), tok)
 			authntest.CheckOutcome(t, resp, ok, err)
 			if tt.wantErr == nil {
@@ -461,7 +461,7 @@ func TestNewErrors(t *testing.T) {
 	for name, o := range map[string]Options{
 		"no issuer, no legacy":      {Keys: []crypto.PublicKey{key}},
 		"no keys":                   {Issuers: []string{testIssuer}},
-		"negative leeway":           {Issuers: []string{testIssuer}, Keys: []crypto.PublicKey{key}, Leeway: -1},
+		"negative leeway":           {Issuers: []string{testIssuer}, Keys: []crypto.PublicKey{key}, ClockSkew: -1},
 		"legacy only, no audiences": {Legacy: true, Keys: []crypto.PublicKey{key}},
 		"empty issuer":              {Issuers: []string{""}, Keys: []crypto.PublicKey{key}},
 		"missing key file":          {Issuers: []string{testIssuer}, KeyFiles: []authn.FileOptions{{Path: "/nonexistent/key.pem"}}},

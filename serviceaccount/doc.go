@@ -52,7 +52,7 @@
 //   - Times (bound tokens only; Kubernetes does not check legacy tokens'):
 //     "nbf" and "iat" may be up to the leeway in the future and "exp" up to
 //     the leeway in the past; the leeway is go-jose's jwt.DefaultLeeway,
-//     one minute, unless [Options.Leeway] says otherwise. "exp" is not
+//     one minute, unless [Options.ClockSkew] says otherwise. "exp" is not
 //     required, as in Kubernetes.
 //   - Legacy tokens need "sub" and the four legacy claims, agreeing; the
 //     namespace must be a DNS-1123 label and the name a DNS-1123
@@ -179,7 +179,7 @@
 //     name or UID, and "exp", "nbf" or "iat" beyond ±2^53 seconds (go-jose
 //     converts them to int64 with overflow: a huge "nbf" would read as the
 //     distant past).
-//   - Tokens longer than [MaxTokenSize], not three strictly base64url
+//   - Tokens longer than [DefaultMaxTokenBytes], not three strictly base64url
 //     segments (no padding, no line breaks, which Go's decoder would skip)
 //     or whose payload is not JSON get no opinion, found before any
 //     signature work, so that junk costs little.
@@ -189,7 +189,7 @@
 //   - There is no "any audience": [New] fails when no API audience can be
 //     derived (no issuer, no [Options.APIAudiences]), where Kubernetes
 //     would skip the audience check.
-//   - The leeway is configurable ([Options.Leeway]); Kubernetes fixes it
+//   - The leeway is configurable ([Options.ClockSkew]); Kubernetes fixes it
 //     at one minute.
 //   - [authn.Response.Expiry] is "exp", so that caches never outlive a
 //     token; Kubernetes' response has no expiry.

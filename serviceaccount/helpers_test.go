@@ -161,7 +161,7 @@ func tempPath(t testing.TB, name string) string {
 	return filepath.Join(t.TempDir(), name)
 }
 
-func splitForTest(tok string) (jwtpeek.JWS, error) { return jwtpeek.Split(tok, MaxTokenSize) }
+func splitForTest(tok string) (jwtpeek.JWS, error) { return jwtpeek.Split(tok, DefaultMaxTokenBytes) }
 
 func errorsIs(err, target error) bool { return errors.Is(err, target) }
 

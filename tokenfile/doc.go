@@ -41,7 +41,7 @@
 //     with an empty token is skipped with a warning. A token column
 //     "sha256:" followed by 64 hexadecimal digits holds the token's SHA-256
 //     instead ([HashPrefix]), and a token longer than
-//     [authn.MaxTokenLength] (64 KiB) is an error; both are authnkit's own.
+//     [authn.MaxTokenBytes] (64 KiB) is an error; both are authnkit's own.
 //   - Column 2 is the user name, column 3 the UID; either may be empty
 //     (authnkit warns about an empty user name).
 //   - Column 4, when present, is split on every comma into groups, with no
@@ -141,7 +141,7 @@
 //     a plain token that itself starts with "sha256:" cannot be expressed,
 //     and a file that has one is read differently from kube-apiserver (as
 //     a hash, or an error); no real token looks like that.
-//   - A token over [authn.MaxTokenLength] bytes (64 KiB) fails the file.
+//   - A token over [authn.MaxTokenBytes] bytes (64 KiB) fails the file.
 //     Why: [authn.BearerToken] never passes on a longer token, so the row
 //     could never match; a row that long is almost always a broken file
 //     (an unterminated quote that swallowed the lines after it, a binary

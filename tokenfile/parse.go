@@ -97,8 +97,8 @@ func parse(ctx context.Context, where string, data []byte, logger *slog.Logger) 
 			warn("empty token, row skipped", line)
 			continue
 		}
-		if len(token) > authn.MaxTokenLength {
-			return nil, fmt.Errorf("tokenfile: %s: token longer than %d bytes", loc(line), authn.MaxTokenLength)
+		if len(token) > authn.MaxTokenBytes {
+			return nil, fmt.Errorf("tokenfile: %s: token longer than %d bytes", loc(line), authn.MaxTokenBytes)
 		}
 
 		resp := &authn.Response{User: authn.UserInfo{Name: name, UID: uid}}

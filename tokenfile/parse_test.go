@@ -197,8 +197,8 @@ var parseCases = []struct {
 	},
 	{
 		name:    "token at the length limit",
-		csv:     strings.Repeat("x", authn.MaxTokenLength) + ",bob,1\n",
-		lookups: []lookup{{strings.Repeat("x", authn.MaxTokenLength), userNoGroups("bob", "1")}},
+		csv:     strings.Repeat("x", authn.MaxTokenBytes) + ",bob,1\n",
+		lookups: []lookup{{strings.Repeat("x", authn.MaxTokenBytes), userNoGroups("bob", "1")}},
 	},
 }
 
@@ -253,7 +253,7 @@ var parseErrorCases = []struct {
 	{name: "hash too long", csv: hashed("t") + "0,carol,2\n", wantLine: 1, wantText: "got 65 characters"},
 	{name: "hash empty", csv: "sha256:,carol,2\n", wantLine: 1, wantText: "got 0 characters"},
 	{name: "hash not hex", csv: HashPrefix + strings.Repeat("g", 64) + ",carol,2\n", wantLine: 1, wantText: "not hexadecimal"},
-	{name: "token too long", csv: strings.Repeat("x", authn.MaxTokenLength+1) + ",bob,1\n", wantLine: 1, wantText: "token longer than 65536 bytes"},
+	{name: "token too long", csv: strings.Repeat("x", authn.MaxTokenBytes+1) + ",bob,1\n", wantLine: 1, wantText: "token longer than 65536 bytes"},
 }
 
 func TestParseErrors(t *testing.T) {

@@ -115,7 +115,7 @@ func (a *Authenticator) AuthenticateToken(_ context.Context, token string) (*aut
 	if r, ok := t.byToken[token]; ok {
 		return r, true, nil
 	}
-	if t.byHash != nil && token != "" && len(token) <= authn.MaxTokenLength {
+	if t.byHash != nil && token != "" && len(token) <= authn.MaxTokenBytes {
 		if r, ok := t.byHash[sumToken(token)]; ok {
 			return r, true, nil
 		}

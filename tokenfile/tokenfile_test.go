@@ -41,7 +41,7 @@ func TestAuthenticateToken(t *testing.T) {
 		{name: "unknown is no opinion", token: "nope"},
 		{name: "empty is no opinion", token: ""},
 		{name: "hash itself is no opinion", token: hashed("h1dden")},
-		{name: "too long is no opinion", token: strings.Repeat("s", authn.MaxTokenLength+1)},
+		{name: "too long is no opinion", token: strings.Repeat("s", authn.MaxTokenBytes+1)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

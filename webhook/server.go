@@ -17,7 +17,7 @@ import (
 
 // DefaultMaxBodyBytes is the request body limit of [NewHandler] when
 // [HandlerOptions].MaxBodyBytes is zero. A TokenReview holds one token
-// (at most [authn.MaxTokenLength]) and a few audiences.
+// (at most [authn.MaxTokenBytes]) and a few audiences.
 const DefaultMaxBodyBytes = 1 << 20
 
 // HandlerOptions configures [NewHandler]. The zero value is usable.

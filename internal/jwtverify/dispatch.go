@@ -31,7 +31,7 @@ type Member interface {
 // — splits it, decodes its parts and finds its "iss" — and hands it to
 // the first member that owns that issuer. A token no member owns, or that
 // is not a JWT, gets no opinion without any member decoding it again.
-// Tokens longer than [authn.MaxTokenLength] are not JWTs here; members
+// Tokens longer than [authn.MaxTokenBytes] are not JWTs here; members
 // bound their own sizes.
 func Dispatch(members ...Member) authn.TokenAuthenticator {
 	return dispatch(members)
@@ -40,11 +40,11 @@ func Dispatch(members ...Member) authn.TokenAuthenticator {
 type dispatch []Member
 
 func (d dispatch) AuthenticateToken(ctx context.Context, token string) (*authn.Response, bool, error) {
-	jws, err := jwtpeek.Split(token, authn.MaxTokenLength)
+	jws, err := jwtpeek.Split(token, authn.MaxTokenBytes)
 	if err != nil {
 		// Not a compact JWS. A member may still own its issuer and call
 		// that malformed: let it look, with its own rules.
-		if m := d.owner(PeekIssuer(token, authn.MaxTokenLength)); m != nil {
+		if m := d.owner(PeekIssuer(token, authn.MaxTokenBytes)); m != nil {
 			return m.AuthenticateToken(ctx, token)
 		}
 		return nil, false, nil

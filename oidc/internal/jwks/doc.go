@@ -60,7 +60,7 @@
 // # Unknown key IDs
 //
 // A kid that is not loaded triggers a refetch only if the last fetch of
-// any kind started at least Options.UnknownKIDCooldown (default 15 s) ago;
+// any kind started at least Options.UnknownKeyCooldown (default 15 s) ago;
 // concurrent callers share it. A flood of tokens with made-up kids thus
 // costs the provider at most one request per cooldown. The kid is then
 // rejected with [authn.ErrUnknownKey] if the latest fetch succeeded, or

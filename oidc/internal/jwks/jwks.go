@@ -25,7 +25,7 @@ const (
 	DefaultFetchTimeout       = 10 * time.Second
 	DefaultMinRefresh         = time.Minute
 	DefaultMaxRefresh         = time.Hour
-	DefaultUnknownKIDCooldown = 15 * time.Second
+	DefaultUnknownKeyCooldown = 15 * time.Second
 	DefaultMinBackoff         = time.Second
 	DefaultMaxBackoff         = time.Minute
 	DefaultMaxBodyBytes       = 1 << 20
@@ -63,10 +63,10 @@ type Options struct {
 	// [LimitMaxRefresh]. Zero MinRefresh: [DefaultMinRefresh], or
 	// MaxRefresh if that is smaller.
 	MinRefresh, MaxRefresh time.Duration
-	// UnknownKIDCooldown is the minimum interval between the start of the
+	// UnknownKeyCooldown is the minimum interval between the start of the
 	// last fetch (of any kind) and a refetch triggered by a key ID that is
-	// not loaded. Zero: [DefaultUnknownKIDCooldown].
-	UnknownKIDCooldown time.Duration
+	// not loaded. Zero: [DefaultUnknownKeyCooldown].
+	UnknownKeyCooldown time.Duration
 	// MinBackoff and MaxBackoff bound the retry delay after a failed
 	// fetch: MinBackoff doubled per consecutive failure, ±20 % jitter,
 	// clamped to [MinBackoff, MaxBackoff]. Zero MaxBackoff:
@@ -224,7 +224,7 @@ func checkOptions(opts Options) (*Set, error) {
 		fetchTimeout: opts.FetchTimeout,
 		minRefresh:   opts.MinRefresh,
 		maxRefresh:   opts.MaxRefresh,
-		cooldown:     opts.UnknownKIDCooldown,
+		cooldown:     opts.UnknownKeyCooldown,
 		minBackoff:   opts.MinBackoff,
 		maxBackoff:   opts.MaxBackoff,
 		maxBody:      opts.MaxBodyBytes,
@@ -245,7 +245,7 @@ func checkOptions(opts Options) (*Set, error) {
 		{"FetchTimeout", &s.fetchTimeout, func() time.Duration { return DefaultFetchTimeout }},
 		{"MaxRefresh", &s.maxRefresh, func() time.Duration { return DefaultMaxRefresh }},
 		{"MinRefresh", &s.minRefresh, func() time.Duration { return min(DefaultMinRefresh, s.maxRefresh) }},
-		{"UnknownKIDCooldown", &s.cooldown, func() time.Duration { return DefaultUnknownKIDCooldown }},
+		{"UnknownKeyCooldown", &s.cooldown, func() time.Duration { return DefaultUnknownKeyCooldown }},
 		{"MaxBackoff", &s.maxBackoff, func() time.Duration { return DefaultMaxBackoff }},
 		{"MinBackoff", &s.minBackoff, func() time.Duration { return min(DefaultMinBackoff, s.maxBackoff) }},
 	} {
@@ -278,7 +278,7 @@ func checkOptions(opts Options) (*Set, error) {
 //   - a loaded kid: the keys with that kid, from an atomic snapshot,
 //     without locking or allocating.
 //   - an unknown kid, or any kid while the loaded set is empty: if the
-//     last fetch of any kind started at least UnknownKIDCooldown ago, a
+//     last fetch of any kind started at least UnknownKeyCooldown ago, a
 //     refetch shared by all concurrent callers, then a second look. A
 //     caller waits for a running fetch as long as its ctx allows;
 //     cancelling ctx never cancels the fetch.

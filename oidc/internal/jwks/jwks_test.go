@@ -43,7 +43,7 @@ func TestNewValidatesOptions(t *testing.T) {
 		{"negative FetchTimeout", Options{IssuerURL: iss, FetchTimeout: -1}},
 		{"negative MinRefresh", Options{IssuerURL: iss, MinRefresh: -1}},
 		{"negative MaxRefresh", Options{IssuerURL: iss, MaxRefresh: -1}},
-		{"negative cooldown", Options{IssuerURL: iss, UnknownKIDCooldown: -1}},
+		{"negative cooldown", Options{IssuerURL: iss, UnknownKeyCooldown: -1}},
 		{"negative MinBackoff", Options{IssuerURL: iss, MinBackoff: -1}},
 		{"negative MaxBackoff", Options{IssuerURL: iss, MaxBackoff: -1}},
 		{"negative MaxBodyBytes", Options{IssuerURL: iss, MaxBodyBytes: -1}},
@@ -81,7 +81,7 @@ func TestNewDefaults(t *testing.T) {
 		assert.Equal(t, DefaultFetchTimeout, s.fetchTimeout)
 		assert.Equal(t, DefaultMinRefresh, s.minRefresh)
 		assert.Equal(t, DefaultMaxRefresh, s.maxRefresh)
-		assert.Equal(t, DefaultUnknownKIDCooldown, s.cooldown)
+		assert.Equal(t, DefaultUnknownKeyCooldown, s.cooldown)
 		assert.Equal(t, DefaultMinBackoff, s.minBackoff)
 		assert.Equal(t, DefaultMaxBackoff, s.maxBackoff)
 		assert.Equal(t, int64(DefaultMaxBodyBytes), s.maxBody)
@@ -272,7 +272,7 @@ func TestKeysUnknownKIDCooldown(t *testing.T) {
 			require.ErrorIs(t, err, authn.ErrUnknownKey)
 			assert.Contains(t, err.Error(), `jwks: issuer `+p.url+`: kid "k2": `)
 		}
-		time.Sleep(DefaultUnknownKIDCooldown - time.Second)
+		time.Sleep(DefaultUnknownKeyCooldown - time.Second)
 		_, err = s.Keys(ctx, "k2")
 		require.ErrorIs(t, err, authn.ErrUnknownKey)
 		assert.Equal(t, 1, p.jwksHits())
@@ -294,7 +294,7 @@ func TestKeysUnknownKIDCooldown(t *testing.T) {
 
 		// After the cooldown, a miss refetches once, then is rejected; the
 		// next miss is rejected without a fetch.
-		time.Sleep(DefaultUnknownKIDCooldown)
+		time.Sleep(DefaultUnknownKeyCooldown)
 		for range 3 {
 			_, err = s.Keys(ctx, "k3")
 			require.ErrorIs(t, err, authn.ErrUnknownKey)
@@ -532,7 +532,7 @@ func TestKeysConcurrentUnknownKID(t *testing.T) {
 		require.NoError(t, err)
 
 		p.setKeys(k1, k2)
-		time.Sleep(DefaultUnknownKIDCooldown)
+		time.Sleep(DefaultUnknownKeyCooldown)
 		p.block()
 		const n = 100
 		var wg sync.WaitGroup
@@ -573,7 +573,7 @@ func TestKeysCallerGivesUp(t *testing.T) {
 				require.NoError(t, err)
 
 				p.setKeys(k1, k2)
-				time.Sleep(DefaultUnknownKIDCooldown)
+				time.Sleep(DefaultUnknownKeyCooldown)
 				p.block()
 				ctx, cancel := context.WithTimeout(t.Context(), time.Second)
 				defer cancel()
