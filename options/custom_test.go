@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -263,4 +264,28 @@ func TestCredentialsDoNotReachTheHandler(t *testing.T) {
 func basic(user, password string) string {
 	r := authntest.NewBasicRequest(user, password)
 	return strings.TrimPrefix(r.Header.Get("Authorization"), "Basic ")
+}
+
+// The token cache follows TokenSuccessCacheTTL, as kube-apiserver's field
+// of that name: NewOptions' 10s caches, zero does not.
+func TestTokenCacheTTL(t *testing.T) {
+	t.Parallel()
+	for _, ttl := range []time.Duration{0, 10 * time.Second} {
+		keys := &apiKeys{keys: map[string]authn.UserInfo{"ak_good": {Name: "ci-bot"}}}
+		o := options.NewOptions()
+		o.TokenSuccessCacheTTL = ttl
+		o.CustomTokens = []options.CustomToken{{Name: "apikeys", Authenticator: keys}}
+		a := newAuth(t, o)
+		for range 3 {
+			resp, ok, err := a.Token.AuthenticateToken(t.Context(), "ak_good")
+			authntest.AssertUser(t, authn.UserInfo{Name: "ci-bot", Groups: []string{authn.AuthenticatedGroup}}, resp, ok, err)
+		}
+		want := int64(1)
+		if ttl == 0 {
+			want = 3
+		}
+		assert.Equal(t, want, keys.calls.Load(), "TokenSuccessCacheTTL %v", ttl)
+	}
+	assert.Error(t, (&options.Options{TokenFailureCacheTTL: time.Second}).Validate())
+	assert.Error(t, (&options.Options{TokenSuccessCacheTTL: -time.Second}).Validate())
 }

@@ -85,7 +85,8 @@
 // --api-audiences defaults to the --service-account-issuer values,
 // --service-account-key-file to the signing key file, and the union of
 // token authenticators sits behind a cache with a 10s success TTL and no
-// failure caching, while the webhook has its own cache
+// failure caching (Options.TokenSuccessCacheTTL and TokenFailureCacheTTL,
+// kube-apiserver's fields, set by NewOptions), while the webhook has its own cache
 // (--authentication-token-webhook-cache-ttl) for successes and plain
 // rejections, never for errors.
 //

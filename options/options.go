@@ -101,6 +101,13 @@ type Options struct {
 	// WebhookVersion is --authentication-token-webhook-version, v1 or
 	// v1beta1; kube-apiserver's default, kept here, is v1beta1.
 	WebhookVersion string
+	// TokenSuccessCacheTTL and TokenFailureCacheTTL are how long the
+	// token cache in front of the service-account, bootstrap, OIDC and
+	// custom token authenticators keeps successes and failures, as
+	// kube-apiserver's fields of the same names (not flags there either).
+	// NewOptions sets kube-apiserver's defaults, 10s and 0; both zero
+	// means no cache. Not flags.
+	TokenSuccessCacheTTL, TokenFailureCacheTTL time.Duration
 	// WebhookInsecureAllowHTTP lets the webhook kubeconfig name an
 	// http:// server, which is refused by default (the token would cross
 	// the network in clear; kube-apiserver allows it). Not a flag.
@@ -174,10 +181,11 @@ type RequestHeaderOptions struct {
 // NewOptions returns Options with kube-apiserver's defaults.
 func NewOptions() *Options {
 	return &Options{
-		AnonymousAuth:   true,
-		WebhookVersion:  webhook.V1beta1,
-		WebhookCacheTTL: webhook.DefaultCacheTTL,
-		OIDC:            OIDCOptions{UsernameClaim: "sub", SigningAlgs: []string{oidc.DefaultSigningAlgorithm}},
+		AnonymousAuth:        true,
+		WebhookVersion:       webhook.V1beta1,
+		WebhookCacheTTL:      webhook.DefaultCacheTTL,
+		TokenSuccessCacheTTL: union.DefaultSuccessTTL,
+		OIDC:                 OIDCOptions{UsernameClaim: "sub", SigningAlgs: []string{oidc.DefaultSigningAlgorithm}},
 	}
 }
 
@@ -274,6 +282,12 @@ func (o *Options) Validate() error {
 	errs = append(errs, o.validateCustom()...)
 	if o.WebhookCacheTTL < 0 {
 		errs = append(errs, errors.New("options: --authentication-token-webhook-cache-ttl must not be negative"))
+	}
+	switch {
+	case o.TokenSuccessCacheTTL < 0 || o.TokenFailureCacheTTL < 0:
+		errs = append(errs, errors.New("options: TokenSuccessCacheTTL and TokenFailureCacheTTL must not be negative"))
+	case o.TokenSuccessCacheTTL == 0 && o.TokenFailureCacheTTL > 0:
+		errs = append(errs, errors.New("options: TokenFailureCacheTTL needs TokenSuccessCacheTTL"))
 	}
 	for i, a := range o.APIAudiences {
 		if a == "" {
@@ -731,7 +745,14 @@ func (b *builder) tokenCache() error {
 	if len(b.cached) == 0 {
 		return nil
 	}
-	c, err := union.NewCache(oneOrUnion(b.cached), union.CacheOptions{Logger: b.logger, CacheErrors: true})
+	o := b.o
+	if o.TokenSuccessCacheTTL == 0 && o.TokenFailureCacheTTL == 0 {
+		b.tokens = append(b.tokens, b.cached...)
+		return nil
+	}
+	c, err := union.NewCache(oneOrUnion(b.cached), union.CacheOptions{
+		SuccessTTL: o.TokenSuccessCacheTTL, FailureTTL: o.TokenFailureCacheTTL, CacheErrors: true, Logger: b.logger,
+	})
 	if err != nil {
 		return fmt.Errorf("options: token cache: %w", err)
 	}

@@ -28,16 +28,16 @@ func TestFlags(t *testing.T) {
 		args []string
 		want options.Options
 	}{
-		{name: "defaults", want: options.Options{AnonymousAuth: true, WebhookVersion: "v1beta1", WebhookCacheTTL: 2 * time.Minute, OIDC: oidcDefaults}},
+		{name: "defaults", want: options.Options{AnonymousAuth: true, WebhookVersion: "v1beta1", WebhookCacheTTL: 2 * time.Minute, TokenSuccessCacheTTL: 10 * time.Second, OIDC: oidcDefaults}},
 		{name: "all set", args: []string{"--token-auth-file=/t.csv", "--basic-auth-file", "/b.csv", "--anonymous-auth=false", "--api-audiences=a,b", "--api-audiences=c"},
-			want: options.Options{TokenAuthFile: "/t.csv", BasicAuthFile: "/b.csv", APIAudiences: []string{"a", "b", "c"}, WebhookVersion: "v1beta1", WebhookCacheTTL: 2 * time.Minute,
+			want: options.Options{TokenAuthFile: "/t.csv", BasicAuthFile: "/b.csv", APIAudiences: []string{"a", "b", "c"}, WebhookVersion: "v1beta1", WebhookCacheTTL: 2 * time.Minute, TokenSuccessCacheTTL: 10 * time.Second,
 				AnonymousAuthSet: true, OIDC: oidcDefaults}},
-		{name: "single dash works too", args: []string{"-api-audiences", " x , y "}, want: options.Options{AnonymousAuth: true, APIAudiences: []string{"x", "y"}, WebhookVersion: "v1beta1", WebhookCacheTTL: 2 * time.Minute, OIDC: oidcDefaults}},
+		{name: "single dash works too", args: []string{"-api-audiences", " x , y "}, want: options.Options{AnonymousAuth: true, APIAudiences: []string{"x", "y"}, WebhookVersion: "v1beta1", WebhookCacheTTL: 2 * time.Minute, TokenSuccessCacheTTL: 10 * time.Second, OIDC: oidcDefaults}},
 		{name: "oidc flags", args: []string{"--oidc-issuer-url=https://idp.example", "--oidc-client-id=k8s", "--oidc-ca-file=/ca.pem",
 			"--oidc-username-claim=email", "--oidc-username-prefix=-", "--oidc-groups-claim=groups", "--oidc-groups-prefix=oidc:",
 			"--oidc-required-claim=hd=example.com", "--oidc-required-claim", "tier=a=b,c", "--oidc-signing-algs=ES256,RS256", "--oidc-insecure-allow-system-names",
 			"--authentication-config=/authn.yaml"},
-			want: options.Options{AnonymousAuth: true, WebhookVersion: "v1beta1", WebhookCacheTTL: 2 * time.Minute, AuthenticationConfigFile: "/authn.yaml",
+			want: options.Options{AnonymousAuth: true, WebhookVersion: "v1beta1", WebhookCacheTTL: 2 * time.Minute, TokenSuccessCacheTTL: 10 * time.Second, AuthenticationConfigFile: "/authn.yaml",
 				OIDC: options.OIDCOptions{IssuerURL: "https://idp.example", ClientID: "k8s", CAFile: "/ca.pem", UsernameClaim: "email", UsernamePrefix: "-",
 					GroupsClaim: "groups", GroupsPrefix: "oidc:", RequiredClaims: map[string]string{"hd": "example.com", "tier": "a=b,c"},
 					SigningAlgs: []string{"ES256", "RS256"}, InsecureAllowSystemNames: true, FlagsSet: true}}},
