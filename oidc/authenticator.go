@@ -347,7 +347,7 @@ func (a *Authenticator) Owns(iss string) bool {
 
 // AuthenticateJWS is [Authenticator.AuthenticateToken] for a token that
 // the JWT dispatch has split already and attributed to iss, one of ours.
-func (a *Authenticator) AuthenticateJWS(ctx context.Context, token string, jws *jwtpeek.JWS, iss string) (*authn.Response, bool, error) {
+func (a *Authenticator) AuthenticateJWS(ctx context.Context, token string, jws jwtpeek.JWS, iss string) (*authn.Response, bool, error) {
 	st := a.cur.Load()
 	if len(token) > a.maxLen {
 		if is := st.byIssuer[iss]; is != nil {
@@ -355,7 +355,7 @@ func (a *Authenticator) AuthenticateJWS(ctx context.Context, token string, jws *
 		}
 		return nil, false, nil
 	}
-	return a.authenticate(ctx, st, jws, iss)
+	return a.authenticate(ctx, st, &jws, iss)
 }
 
 // authenticate decodes the claims of a split token and verifies it when

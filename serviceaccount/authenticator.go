@@ -282,11 +282,11 @@ func (a *Authenticator) Owns(iss string) bool {
 
 // AuthenticateJWS is [Authenticator.AuthenticateToken] for a token that
 // the JWT dispatch has split already and attributed to iss, one of ours.
-func (a *Authenticator) AuthenticateJWS(ctx context.Context, token string, jws *jwtpeek.JWS, iss string) (*authn.Response, bool, error) {
+func (a *Authenticator) AuthenticateJWS(ctx context.Context, token string, jws jwtpeek.JWS, iss string) (*authn.Response, bool, error) {
 	if len(token) > a.maxLen {
 		return nil, false, nil
 	}
-	return a.authenticate(ctx, token, jws, iss)
+	return a.authenticate(ctx, token, &jws, iss)
 }
 
 // authenticate decodes the claims of a split token and validates it when

@@ -24,7 +24,7 @@ type Member interface {
 	// payload names iss, an issuer the member owns; it has the outcomes of
 	// AuthenticateToken. The member decodes the claims itself and gives
 	// no opinion when they name another issuer.
-	AuthenticateJWS(ctx context.Context, token string, jws *jwtpeek.JWS, iss string) (*authn.Response, bool, error)
+	AuthenticateJWS(ctx context.Context, token string, jws jwtpeek.JWS, iss string) (*authn.Response, bool, error)
 }
 
 // Dispatch returns the token authenticator that reads a bearer token once
@@ -54,7 +54,7 @@ func (d dispatch) AuthenticateToken(ctx context.Context, token string) (*authn.R
 		return nil, false, nil
 	}
 	if m := d.owner(iss); m != nil {
-		return m.AuthenticateJWS(ctx, token, &jws, iss)
+		return m.AuthenticateJWS(ctx, token, jws, iss)
 	}
 	return nil, false, nil
 }
@@ -93,7 +93,7 @@ func (a agnostic) AuthenticateToken(ctx context.Context, token string) (*authn.R
 	return setAudiences(auds, resp, ok, err)
 }
 
-func (a agnostic) AuthenticateJWS(ctx context.Context, token string, jws *jwtpeek.JWS, iss string) (*authn.Response, bool, error) {
+func (a agnostic) AuthenticateJWS(ctx context.Context, token string, jws jwtpeek.JWS, iss string) (*authn.Response, bool, error) {
 	auds, ask := audience.Implicit(authn.AudiencesFrom(ctx), a.implicit)
 	if !ask {
 		return nil, false, nil

@@ -150,7 +150,7 @@ func (m *member) AuthenticateToken(context.Context, string) (*authn.Response, bo
 	return nil, false, authn.ErrMalformed
 }
 
-func (m *member) AuthenticateJWS(_ context.Context, _ string, _ *jwtpeek.JWS, iss string) (*authn.Response, bool, error) {
+func (m *member) AuthenticateJWS(_ context.Context, _ string, _ jwtpeek.JWS, iss string) (*authn.Response, bool, error) {
 	m.jws = append(m.jws, iss)
 	return &authn.Response{User: authn.UserInfo{Name: iss}}, true, nil
 }
