@@ -12,7 +12,7 @@ import (
 )
 
 // maxAllocs is DESIGN.md's budget for an uncached JWT verification.
-const maxAllocs = 60
+const maxAllocs = 40
 
 // TestVerifyAllocations pins the allocation budget of a verification with
 // claim mappings (no expressions), for RSA and ECDSA.

@@ -108,6 +108,18 @@ func decodeClaims(data []byte, w *want, c *claims) error {
 			}
 			continue
 		}
+		if !keep && typedRegistered(name) {
+			// Read into its field directly: no value to box, no
+			// allocation beyond the strings kept.
+			terr, err := c.readRegistered(&r, name)
+			if err != nil {
+				return err
+			}
+			if terr != nil && c.typeErr == nil {
+				c.typeErr = fmt.Errorf("claim %q: %w", string(name), terr)
+			}
+			continue
+		}
 		v, err := r.Value()
 		if err != nil {
 			return err
@@ -150,6 +162,106 @@ func isRegistered(name []byte) bool {
 }
 
 var errClaimType = errors.New("wrong type")
+
+// typedRegistered reports whether readRegistered reads the registered
+// claim name (every one but the distributed-claims objects).
+func typedRegistered(name []byte) bool {
+	switch string(name) {
+	case claimNamesKey, claimSourcesKey:
+		return false
+	}
+	return true
+}
+
+// readRegistered reads the value of the registered claim name, one that
+// typedRegistered accepts, from r into c: what setRegistered does with the
+// same value read by r.Value, without boxing it. terr is a claim of the
+// wrong type (the value skipped); err a syntax error.
+func (c *claims) readRegistered(r *jwtpeek.Reader, name []byte) (terr, err error) {
+	switch string(name) {
+	case "iss":
+		if r.Peek() != '"' {
+			return errClaimType, r.Skip()
+		}
+		c.iss, err = r.String()
+		return nil, err
+	case "sub", "nonce", "at_hash":
+		if p := r.Peek(); p != '"' && p != 'n' {
+			return errClaimType, r.Skip()
+		}
+		return nil, r.Skip() // a string or null: checked, not kept
+	case "jti":
+		if r.Peek() != '"' {
+			return nil, r.Skip() // no credential ID, no error
+		}
+		c.jti, err = r.String()
+		return nil, err
+	case "aud":
+		c.hasAudience = true
+		switch r.Peek() {
+		case '"':
+			s, err := r.String()
+			c.aud = []string{s}
+			return nil, err
+		case 'n':
+			return nil, r.Skip()
+		case '[':
+		default:
+			return errClaimType, r.Skip()
+		}
+		if _, err := r.Array(); err != nil {
+			return nil, err
+		}
+		c.aud = []string{}
+		for {
+			more, err := r.NextElement()
+			if err != nil || !more {
+				return terr, err
+			}
+			if r.Peek() != '"' {
+				terr = errClaimType
+				if err := r.Skip(); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			s, err := r.String()
+			if err != nil {
+				return nil, err
+			}
+			if terr == nil {
+				c.aud = append(c.aud, s)
+			}
+		}
+	}
+	// "exp", "nbf", "iat"
+	key := string(name)
+	if p := r.Peek(); p != 'n' && p != '-' && (p < '0' || p > '9') {
+		return errClaimType, r.Skip()
+	}
+	f, ok, err := r.Number()
+	switch {
+	case err != nil:
+		return nil, err // a number r.Value could not read either
+	case !ok && key != "nbf":
+		return errors.New("null, not a NumericDate"), nil
+	}
+	d := numericDate{}
+	if ok {
+		if d, err = floatDate(f); err != nil {
+			return err, nil
+		}
+	}
+	switch key {
+	case "exp":
+		c.exp = d
+	case "nbf":
+		c.nbf = d
+	default:
+		c.iat = d
+	}
+	return nil, nil
+}
 
 func (c *claims) setRegistered(key string, v any) error {
 	switch key {
@@ -222,12 +334,17 @@ func toDate(v any) (numericDate, error) {
 	case nil:
 		return numericDate{}, nil
 	case float64:
-		if math.IsNaN(f) || f < -1<<40 || f > 1<<40 {
-			return numericDate{}, errors.New("date out of range")
-		}
-		return numericDate{t: time.Unix(int64(f), 0), set: true}, nil
+		return floatDate(f)
 	}
 	return numericDate{}, errClaimType
+}
+
+// floatDate is toDate of a number.
+func floatDate(f float64) (numericDate, error) {
+	if math.IsNaN(f) || f < -1<<40 || f > 1<<40 {
+		return numericDate{}, errors.New("date out of range")
+	}
+	return numericDate{t: time.Unix(int64(f), 0), set: true}, nil
 }
 
 // stringClaim returns the claim name as a string, or an error matching

@@ -99,8 +99,8 @@ func TestAllocations(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
-		if n > 60 {
-			t.Errorf("%T: %v allocations per validation, budget 60", key, n)
+		if n > 40 {
+			t.Errorf("%T: %v allocations per validation, budget 40 (DESIGN.md)", key, n)
 		}
 	}
 }
