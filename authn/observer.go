@@ -54,15 +54,28 @@ const (
 	ResultError   = "error"   // a credential refused or not checkable
 )
 
-// AuthenticationEvent is one request the middleware decided.
+// AuthenticationEvent is one request the middleware decided: a metric
+// sample, and a decision event an embedding program may route to its
+// audit pipeline. It never holds a credential.
 type AuthenticationEvent struct {
+	// Time is when the request arrived.
+	Time time.Time
 	// Result is [ResultSuccess], [ResultFailure] or [ResultError], as
 	// kube-apiserver labels authentication_attempts.
 	Result string
 	// Reason is [Reason] of the refusal; empty on success.
 	Reason string
+	// Authenticators are the authenticators that refused
+	// ([Authenticators]); empty on success.
+	Authenticators []string
+	// Credentials are the kinds of credential presented ("x509",
+	// "bearer", "basic", "websocket-bearer", "authorization").
+	Credentials []string
 	// User is the authenticated user's name; empty otherwise.
 	User string
+	// CredentialID is the user's Extra[CredentialIDKey] ("JTI=…",
+	// "X509SHA256=…") on success, when the kind has one.
+	CredentialID string
 	// Duration is how long authenticating took.
 	Duration time.Duration
 }
