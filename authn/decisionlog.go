@@ -130,15 +130,8 @@ func (d *decisionLog) credentials(r *http.Request) string {
 		add("x509", r.TLS.PeerCertificates[0].Raw)
 	}
 	if v := r.Header["Authorization"]; len(v) > 0 {
-		scheme, value, _ := strings.Cut(strings.TrimSpace(v[0]), " ")
-		switch {
-		case strings.EqualFold(scheme, "Bearer"):
-			add("bearer", []byte(strings.TrimSpace(value)))
-		case strings.EqualFold(scheme, "Basic"):
-			add("basic", []byte(strings.TrimSpace(value)))
-		default:
-			add("authorization", []byte(v[0]))
-		}
+		kind, secret := authorizationKind(v[0])
+		add(kind, []byte(secret))
 	}
 	for _, v := range r.Header["Sec-Websocket-Protocol"] {
 		for p := range strings.SplitSeq(v, ",") {
@@ -158,4 +151,32 @@ func (d *decisionLog) fingerprint(secret []byte) string {
 	m := hmac.New(sha256.New, d.key[:])
 	m.Write(secret)
 	return hex.EncodeToString(m.Sum(nil)[:fingerprintLen])
+}
+
+// authorizationKind names the kind of credential an Authorization header
+// value holds, "bearer", "basic" or "authorization" (another scheme), and
+// returns the credential: the value after the scheme, or the whole value
+// for another scheme.
+func authorizationKind(v string) (kind, secret string) {
+	scheme, value, _ := strings.Cut(strings.TrimSpace(v), " ")
+	switch {
+	case strings.EqualFold(scheme, "Bearer"):
+		return "bearer", strings.TrimSpace(value)
+	case strings.EqualFold(scheme, "Basic"):
+		return "basic", strings.TrimSpace(value)
+	}
+	return "authorization", v
+}
+
+// hasWebSocketBearer reports whether r carries a WebSocket bearer
+// protocol entry.
+func hasWebSocketBearer(r *http.Request) bool {
+	for _, v := range r.Header["Sec-Websocket-Protocol"] {
+		for p := range strings.SplitSeq(v, ",") {
+			if strings.HasPrefix(strings.TrimSpace(p), WebSocketProtocolPrefix) {
+				return true
+			}
+		}
+	}
+	return false
 }

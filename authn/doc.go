@@ -70,6 +70,34 @@
 // user. At most [MiddlewareOptions.LogLimit] refusal lines are written a
 // second; the next line written says how many were dropped.
 //
+// # Observing: metrics and decision events
+//
+// Every authnkit component takes an optional *[Observer] in its Options:
+// a struct of functions, one per kind of event (a request decided, a
+// token cache lookup, a JWT verified, an issuer's keys fetched, a file
+// loaded, a client certificate presented, a webhook call, a
+// service-account token counted), each called on the goroutine that did
+// the work. Nil costs nothing. Package options passes one Observer to
+// everything it builds, and a metrics adapter turns the events into
+// Kubernetes' metric names. The file-backed components also answer a
+// Health method with one [FileHealth] per file, for readiness checks.
+//
+// [Middleware] reports one [AuthenticationEvent] per request to
+// [MiddlewareOptions.Observer]. It is the decision event, meant for an
+// audit pipeline as much as for metrics: unlike the decision log it is
+// neither rate-limited nor text, and it carries the time, the result
+// (success, failure or error, as kube-apiserver counts
+// authentication_attempts), the reason and the authenticators that
+// refused, the kinds of credential presented, and on success the user
+// name and the credential ID ([CredentialIDKey]: "JTI=…",
+// "X509SHA256=…"). It never holds a credential. To route it, set
+// [Observer.Authentication] to a function that hands the event over
+// without blocking the request: a send on a buffered channel that the
+// pipeline's own goroutine drains, dropping (and counting) events when the
+// pipeline falls behind, as the Observer example does; or a log handler
+// that writes asynchronously. The function runs before the handler, or
+// the failure handler, is called.
+//
 // # Audiences
 //
 // The audiences a server accepts travel in the request context
@@ -113,4 +141,9 @@
 //     its error only. A flood of bad tokens cannot flood the log.
 //   - The default failure handler builds its answers once: a refusal
 //     costs an attacker's flood no encoding work.
+//   - Each decision is also an [AuthenticationEvent] with its reason,
+//     the authenticators that refused and the kinds of credential
+//     presented, for an audit pipeline; kube-apiserver only counts
+//     results (with the same labels) and leaves the rest to its audit
+//     log, which authnkit, having no audit log, does not reproduce.
 package authn

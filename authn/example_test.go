@@ -2,12 +2,14 @@ package authn_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"sync/atomic"
 
 	"github.com/authnkit/authnkit/authn"
 	"github.com/authnkit/authnkit/union"
@@ -177,4 +179,65 @@ func ExampleMiddlewareOptions_logger() {
 	h.ServeHTTP(httptest.NewRecorder(), bearerRequest("s3cret"))
 	// Output:
 	// level=INFO msg="authentication refused" reason=expired status=401 method=GET path=/ authenticator=tokens err="authn: invalid bearer token: authn: credential expired at 0001-01-01T00:00:00Z"
+}
+
+// Decision events reach an audit pipeline through a buffered channel, so
+// that a slow pipeline never holds a request up: when it falls behind,
+// events are counted and dropped.
+func ExampleObserver_audit() {
+	audit := make(chan authn.AuthenticationEvent, 1024)
+	var dropped atomic.Int64
+	obs := &authn.Observer{Authentication: func(e authn.AuthenticationEvent) {
+		select {
+		case audit <- e:
+		default:
+			dropped.Add(1)
+		}
+	}}
+
+	keys := authn.NamedToken("apikeys", authn.TokenAuthenticatorFunc(func(_ context.Context, token string) (*authn.Response, bool, error) {
+		switch token {
+		case "s3cret":
+			return &authn.Response{User: authn.UserInfo{Name: "alice",
+				Extra: map[string][]string{authn.CredentialIDKey: {"JTI=7f3c"}}}}, true, nil
+		case "revoked":
+			return nil, false, fmt.Errorf("apikeys: key 12: %w", authn.ErrRevoked)
+		}
+		return nil, false, nil
+	}))
+	hello := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, "hello") })
+	h := authn.Middleware(authn.BearerToken(keys), authn.MiddlewareOptions{
+		Observer: obs,
+		Logger:   slog.New(slog.DiscardHandler),
+	})(hello)
+	for _, header := range []string{"Bearer s3cret", "Bearer revoked", ""} {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		if header != "" {
+			r.Header.Set("Authorization", header)
+		}
+		h.ServeHTTP(httptest.NewRecorder(), r)
+	}
+	close(audit)
+
+	// The pipeline's side, on its own goroutine in a real program: one
+	// JSON record per decision (Time and Duration left out here, to keep
+	// the output the same on every run).
+	type record struct {
+		Result         string   `json:"result"`
+		Reason         string   `json:"reason,omitempty"`
+		Authenticators []string `json:"authenticators,omitempty"`
+		Credentials    []string `json:"credentials"`
+		User           string   `json:"user,omitempty"`
+		CredentialID   string   `json:"credential_id,omitempty"`
+	}
+	enc := json.NewEncoder(os.Stdout)
+	for e := range audit {
+		_ = enc.Encode(record{e.Result, e.Reason, e.Authenticators, e.Credentials, e.User, e.CredentialID})
+	}
+	fmt.Println("dropped:", dropped.Load())
+	// Output:
+	// {"result":"success","credentials":["bearer"],"user":"alice","credential_id":"JTI=7f3c"}
+	// {"result":"error","reason":"revoked","authenticators":["apikeys"],"credentials":["bearer"]}
+	// {"result":"failure","reason":"no_credential","credentials":null}
+	// dropped: 0
 }

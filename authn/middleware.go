@@ -74,13 +74,19 @@ type MiddlewareOptions struct {
 	// counted, and the next line written says how many were dropped
 	// ("dropped"). Zero: [DefaultLogLimit]; negative: no limit.
 	LogLimit int
+	// Observer, when its Authentication function is set, receives one
+	// [AuthenticationEvent] per request: every decision, unlike the
+	// rate-limited log, for metrics and audit pipelines. Nil: nothing is
+	// recorded, and nothing is paid for it.
+	Observer *Observer
 }
 
 // Middleware returns HTTP middleware that authenticates each request with
 // a. On success it removes the credential headers (see
 // [MiddlewareOptions.KeepCredential]), stores the [Response] in the
 // request's context ([ResponseFrom], [UserFrom]) and calls the next
-// handler. Every refusal is logged ([MiddlewareOptions.Logger]). Otherwise it calls
+// handler. Every refusal is logged ([MiddlewareOptions.Logger]), and every
+// decision is reported to [MiddlewareOptions.Observer]. Otherwise it calls
 // opts.OnFailure, by default [DefaultFailureHandler]: 401 with a Kubernetes
 // Status body and WWW-Authenticate challenges, or 503 with Retry-After
 // when the credential could not be checked at all. The returned middleware
@@ -92,30 +98,61 @@ func Middleware(a Authenticator, opts MiddlewareOptions) func(http.Handler) http
 		fail = DefaultFailureHandler(opts.Challenges, opts.RetryAfter)
 	}
 	log := newDecisionLog(opts.Logger, opts.LogLimit)
+	var observe func(AuthenticationEvent)
+	var kinds *credentialKinds
+	if opts.Observer != nil && opts.Observer.Authentication != nil {
+		observe, kinds = opts.Observer.Authentication, newCredentialKinds()
+	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if len(auds) > 0 {
 				r = r.WithContext(WithAudiences(r.Context(), auds))
 			}
 			// The credentials are named before authenticating, which
-			// may remove them, and only when a success will be logged.
+			// may remove them, and only when a success will be logged
+			// or an event sent.
 			var creds string
 			if log.debug(r.Context()) {
 				creds = log.credentials(r)
 			}
+			var ev AuthenticationEvent
+			if observe != nil {
+				ev.Time, ev.Credentials = time.Now(), kinds.of(r)
+			}
 			resp, ok, err := a.AuthenticateRequest(r)
+			if observe != nil {
+				ev.Duration = time.Since(ev.Time)
+			}
 			if !ok || err != nil || resp == nil {
 				log.refused(r, err)
+				if observe != nil {
+					ev.Result, ev.Reason, ev.Authenticators = ResultFailure, Reason(err), Authenticators(err)
+					if err != nil {
+						ev.Result = ResultError
+					}
+					observe(ev)
+				}
 				fail(w, r, err)
 				return
 			}
 			if len(auds) > 0 && len(resp.Audiences) > 0 && len(audience.Intersect(auds, resp.Audiences)) == 0 {
 				log.refused(r, ErrWrongAudience)
+				if observe != nil {
+					ev.Result, ev.Reason = ResultError, ReasonWrongAudience
+					observe(ev)
+				}
 				fail(w, r, ErrWrongAudience)
 				return
 			}
 			if creds != "" {
 				log.accepted(r, resp, creds)
+			}
+			if observe != nil {
+				ev.Result, ev.User = ResultSuccess, resp.User.Name
+				if id := resp.User.Extra[CredentialIDKey]; len(id) > 0 {
+					ev.CredentialID = id[0]
+				}
+				observe(ev)
 			}
 			if !opts.KeepCredential {
 				removeCredentials(r)
@@ -216,4 +253,53 @@ func (c Challenge) header(invalidToken bool) string {
 		b.WriteString(strings.Join(params, ", "))
 	}
 	return b.String()
+}
+
+// credentialKinds holds [AuthenticationEvent.Credentials] for every
+// combination of credentials a request can present: a client
+// certificate or not, each kind of Authorization header or none, a
+// WebSocket bearer entry or not. It is built once per [Middleware], so
+// that naming a request's credentials does not allocate. Immutable.
+type credentialKinds [2][4][2][]string
+
+// authorizationKinds are the kinds of Authorization header, indexed as
+// the second dimension of credentialKinds; "" is none.
+var authorizationKinds = [4]string{"", "bearer", "basic", "authorization"}
+
+func newCredentialKinds() *credentialKinds {
+	var k credentialKinds
+	for x := range 2 {
+		for a, auth := range authorizationKinds {
+			for ws := range 2 {
+				var list []string
+				if x == 1 {
+					list = append(list, "x509")
+				}
+				if auth != "" {
+					list = append(list, auth)
+				}
+				if ws == 1 {
+					list = append(list, "websocket-bearer")
+				}
+				k[x][a][ws] = slices.Clip(list)
+			}
+		}
+	}
+	return &k
+}
+
+// of returns the kinds of credential r presents.
+func (k *credentialKinds) of(r *http.Request) []string {
+	var x, a, ws int
+	if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
+		x = 1
+	}
+	if v := r.Header["Authorization"]; len(v) > 0 {
+		kind, _ := authorizationKind(v[0])
+		a = slices.Index(authorizationKinds[:], kind)
+	}
+	if hasWebSocketBearer(r) {
+		ws = 1
+	}
+	return k[x][a][ws]
 }

@@ -16,7 +16,9 @@
 //     authenticator interfaces) and [Tokens] (a static token table);
 //   - checks: [CheckOutcome], which fails a test when an authenticator
 //     answers outside the three outcomes the authn package allows, and
-//     [AssertUser], which compares an answer to an expected user.
+//     [AssertUser], which compares an answer to an expected user;
+//   - [Recorder]: an [authn.Observer] that keeps every event, for tests
+//     of what a component reports.
 //
 // Everything here is for tests and demos: keys are generated on the fly
 // and never meant to protect anything. Functions that generate keys panic
