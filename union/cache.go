@@ -73,6 +73,12 @@ type CacheOptions struct {
 	// the wrapped authenticator); never a token. Nil: slog.Default(),
 	// resolved once in NewCache.
 	Logger *slog.Logger
+	// Observer receives one [authn.TokenCacheEvent] per lookup (hit or
+	// miss, and how long it took) and [authn.TokenCacheFetchEvent]s for
+	// the shared upstream calls and the callers waiting for them, as
+	// Kubernetes' token cache metrics count them. Nil, or nil fields:
+	// nothing is recorded, and a hit reads no clock for it.
+	Observer *authn.Observer
 }
 
 // Cache is an [authn.TokenAuthenticator] that remembers the answers of
@@ -112,6 +118,8 @@ type Cache struct {
 	timeout    time.Duration
 	maxEntries int
 	logger     *slog.Logger
+	onLookup   func(authn.TokenCacheEvent)      // nil: not observed
+	onFetch    func(authn.TokenCacheFetchEvent) // nil: not observed
 
 	keys *hasher
 
@@ -173,6 +181,9 @@ func NewCache(t authn.TokenAuthenticator, opts CacheOptions) (*Cache, error) {
 		flights:    make(map[[sha256.Size]byte]*flight),
 	}
 	c.logger = c.logger.With("authenticator", "tokencache")
+	if o := opts.Observer; o != nil {
+		c.onLookup, c.onFetch = o.TokenCache, o.TokenCacheFetch
+	}
 	var key [32]byte
 	if _, err := rand.Read(key[:]); err != nil {
 		return nil, fmt.Errorf("union: token cache key: %w", err)
@@ -195,9 +206,16 @@ func NewCache(t authn.TokenAuthenticator, opts CacheOptions) (*Cache, error) {
 // error matches [authn.ErrUnavailable] (and, for ctx, context.Canceled or
 // context.DeadlineExceeded). Other errors are the wrapped authenticator's.
 func (c *Cache) AuthenticateToken(ctx context.Context, token string) (*authn.Response, bool, error) {
+	var start time.Time
+	if c.onLookup != nil {
+		start = time.Now()
+	}
 	auds := authn.AudiencesFrom(ctx)
 	key := c.keys.key(auds, token)
 	if e, ok := c.lookup(key); ok {
+		if c.onLookup != nil {
+			c.onLookup(authn.TokenCacheEvent{Hit: true, Duration: time.Since(start)})
+		}
 		return e.resp, e.ok, e.err
 	}
 	if !c.keys.known(auds) {
@@ -205,7 +223,11 @@ func (c *Cache) AuthenticateToken(ctx context.Context, token string) (*authn.Res
 		// to save one only costs speed.
 		_ = c.keys.remember(auds)
 	}
-	return c.miss(ctx, key, token)
+	resp, ok, err := c.miss(ctx, key, token)
+	if c.onLookup != nil {
+		c.onLookup(authn.TokenCacheEvent{Duration: time.Since(start)})
+	}
+	return resp, ok, err
 }
 
 // Len reports the number of cached answers, counting expired ones that
@@ -267,6 +289,10 @@ func (c *Cache) miss(ctx context.Context, key [sha256.Size]byte, token string) (
 		go c.fly(sctx, key, token, f)
 	}
 	c.flightMu.Unlock()
+	if c.onFetch != nil {
+		c.onFetch(authn.TokenCacheFetchEvent{Blocked: true})
+		defer c.onFetch(authn.TokenCacheFetchEvent{Blocked: true, Done: true})
+	}
 	select {
 	case <-f.done:
 		return f.e.resp, f.e.ok, f.e.err
@@ -285,6 +311,9 @@ func (c *Cache) miss(ctx context.Context, key [sha256.Size]byte, token string) (
 // for that: it crashes the process on a panic in its function and leaves
 // the waiters blocked on a Goexit.)
 func (c *Cache) fly(ctx context.Context, key [sha256.Size]byte, token string, f *flight) {
+	if c.onFetch != nil {
+		c.onFetch(authn.TokenCacheFetchEvent{})
+	}
 	returned := false
 	defer func() {
 		if !returned {
@@ -296,6 +325,9 @@ func (c *Cache) fly(ctx context.Context, key [sha256.Size]byte, token string, f 
 			f.e = entry{err: errPanicked} // a bug, not an answer: never cached
 		}
 		f.cancel()
+		if c.onFetch != nil {
+			c.onFetch(authn.TokenCacheFetchEvent{Done: true, OK: f.e.err == nil})
+		}
 		c.flightMu.Lock()
 		delete(c.flights, key) // after fetch stored the answer: a later miss finds it
 		c.flightMu.Unlock()
