@@ -95,6 +95,10 @@ type Options struct {
 	// failures and lifecycle events, never a password. Nil means
 	// [slog.Default], resolved once in the constructor.
 	Logger *slog.Logger
+	// Observer receives an [authn.ReloadEvent] (Component "basicauth",
+	// Entries the number of users) after every attempt of [New] to load
+	// the file, the first included. Nil: nothing is recorded.
+	Observer *authn.Observer
 }
 
 // Authenticator authenticates requests carrying HTTP Basic credentials
@@ -140,7 +144,7 @@ func New(opts Options) (*Authenticator, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := reload.New(opts.Path, a.parse, reload.OptionsFor("basicauth", opts.FileOptions, DefaultMaxSize, a.logger))
+	f, err := reload.New(opts.Path, a.parse, reload.OptionsFor("basicauth", opts.FileOptions, DefaultMaxSize, a.logger, opts.Observer))
 	if err != nil {
 		return nil, err
 	}
@@ -334,6 +338,17 @@ func (a *Authenticator) Reload() error {
 		return nil
 	}
 	return a.file.Reload()
+}
+
+// Health reports the password file's state ([authn.FileHealth]: when
+// the users in use were loaded, the last failure, the number of users,
+// the content's hash, the next periodic check), one element for the one
+// file; nil for an Authenticator from [NewFromCSV]. It does no I/O.
+func (a *Authenticator) Health() []authn.FileHealth {
+	if a.file == nil {
+		return nil
+	}
+	return []authn.FileHealth{a.file.Health()}
 }
 
 // Close stops watching the file, waiting for the watcher goroutine to

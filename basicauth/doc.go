@@ -141,6 +141,15 @@
 // ("previous_users"). Write the file atomically (a temporary file renamed
 // over it), so that a reload never sees it half-written.
 //
+// # Observing
+//
+// [Options.Observer] receives an [authn.ReloadEvent] after every attempt
+// to load the file, the first included: Component "basicauth", whether
+// it loaded, the SHA-256 of the content in use and its number of users.
+// [Authenticator.Health] reports the same at any time ([authn.FileHealth]),
+// with the next periodic check. Password checks report nothing of their
+// own: the middleware counts requests and their outcomes.
+//
 // # Security
 //
 // An unknown user name and a wrong password give the same error after the
@@ -216,8 +225,9 @@
 //     anything about a password's length.
 //   - Reloading: Kubernetes read the file once, at start-up; [New] watches
 //     it and swaps in each changed version, keeping the previous table when
-//     a new one fails (see Reloading). Why: users and passwords can change
-//     without a restart.
+//     a new one fails (see Reloading), and reports each attempt and its
+//     health (see Observing). Why: users and passwords can change without
+//     a restart, and an operator must see a reload that failed.
 //   - The file is read up to [authn.FileOptions.MaxSize] bytes
 //     ([DefaultMaxSize], 16 MiB, by default); a larger one fails. Why: every read is bounded. Kubernetes had no limit.
 //   - A file with no users is logged at Warn, at start and on every reload.

@@ -31,6 +31,10 @@ type table struct {
 	cache *cache      // nil when caching is disabled
 }
 
+// Entries is the number of users in t, as a reload.Counter: for health
+// and reload events.
+func (t *table) Entries() int { return len(t.users) }
+
 // parse reads a password file in kube-apiserver's --basic-auth-file format
 // (see the package documentation). name is the file's path, or a
 // placeholder for in-memory data; errors name it and the line, and never

@@ -106,6 +106,15 @@
 // such a load is logged at Warn rather than Info, at start and on every
 // reload, with the number of tokens it replaces ("previous_tokens").
 //
+// # Observing
+//
+// [FileStoreOptions.Observer] receives an [authn.ReloadEvent] after every
+// attempt to load the file, the first included: Component "bootstrap",
+// whether it loaded, the SHA-256 of the content in use and its number of
+// bootstrap tokens. [FileStore.Health] reports the same at any time
+// ([authn.FileHealth]), with the next periodic check. Token checks report
+// nothing of their own: the token cache and the middleware count them.
+//
 // # Concurrency
 //
 // [Authenticator.AuthenticateToken] is safe for concurrent use; with a
@@ -192,7 +201,9 @@
 //     Secrets still load and are rejected at request time, as there.
 //   - Reloading, a size limit ([authn.FileOptions.MaxSize],
 //     [DefaultMaxSize] by default) and a Warn when a file holds no bootstrap token (see
-//     Reloading) apply to the file store. Why: the Secrets can change
-//     without a restart, every read is bounded, and an empty file is as
-//     likely to be a truncated one as a deliberate revocation.
+//     Reloading) apply to the file store, which reports each attempt and
+//     its health (see Observing). Why: the Secrets can change without a
+//     restart, every read is bounded, an empty file is as likely to be a
+//     truncated one as a deliberate revocation, and an operator must see
+//     a reload that failed.
 package bootstrap

@@ -19,6 +19,10 @@ type secretSet struct {
 	skipped int // items that are not bootstrap token Secrets
 }
 
+// Entries is the number of bootstrap tokens in s, as a reload.Counter:
+// for health and reload events.
+func (s *secretSet) Entries() int { return len(s.byID) }
+
 // item locates one Secret in the input for error messages: its index
 // among all Secrets of the file (from 0), its line, and its name once known.
 type item struct {

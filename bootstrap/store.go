@@ -72,6 +72,10 @@ type FileStoreOptions struct {
 	// means [slog.Default], resolved once in NewFileStore. It is tagged
 	// store=bootstrap.
 	Logger *slog.Logger
+	// Observer receives an [authn.ReloadEvent] (Component "bootstrap",
+	// Entries the number of bootstrap tokens) after every attempt to load
+	// the file, the first included. Nil: nothing is recorded.
+	Observer *authn.Observer
 }
 
 // FileStore is a [Store] that reads bootstrap token Secrets from a YAML or
@@ -114,7 +118,7 @@ func NewFileStore(opts FileStoreOptions) (*FileStore, error) {
 			logger.Info("loaded", args...)
 		}
 		return set, nil
-	}, reload.OptionsFor("bootstrap", opts.FileOptions, DefaultMaxSize, logger))
+	}, reload.OptionsFor("bootstrap", opts.FileOptions, DefaultMaxSize, logger, opts.Observer))
 	if err != nil {
 		return nil, err
 	}
@@ -133,6 +137,12 @@ func (fs *FileStore) Get(_ context.Context, tokenID string) (*Secret, error) {
 // which names the file and item, is logged, passed to OnError and
 // returned.
 func (fs *FileStore) Reload() error { return fs.file.Reload() }
+
+// Health reports the file's state ([authn.FileHealth]: when the Secrets
+// in use were loaded, the last failure, the number of bootstrap tokens,
+// the content's hash, the next periodic check), one element for the one
+// file. It does no I/O.
+func (fs *FileStore) Health() []authn.FileHealth { return []authn.FileHealth{fs.file.Health()} }
 
 // Close stops watching the file and waits for the watcher goroutine to
 // return. The last Secrets loaded keep serving. Close is idempotent.

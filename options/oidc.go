@@ -250,7 +250,7 @@ func (o *Options) newOIDC(out *Authenticator, logger *slog.Logger) (*oidc.Authen
 			a.Apply(f.Load().jwt)
 		}
 	}
-	ro := reload.OptionsFor("options: --authentication-config", o.file(o.AuthenticationConfigFile), authconfig.MaxConfigSize, logger)
+	ro := reload.OptionsFor("options: --authentication-config", o.file(o.AuthenticationConfigFile), authconfig.MaxConfigSize, logger, o.Observer)
 	ro.OnReload = func() {
 		apply()
 		if onReload != nil {

@@ -142,6 +142,13 @@ type Options struct {
 	// --authentication-config file has been reloaded and applied. Not a
 	// flag.
 	OnAuthenticationConfigReload func()
+	// Observer receives what every component New builds reports: the
+	// middleware's decisions ([Authenticator.MiddlewareOptions] carries
+	// it), the token caches' lookups and fetches, JWT verifications and
+	// JWKS fetches, file loads, client certificates, webhook calls and
+	// service-account token counts; see [authn.Observer]. Nil: nothing is
+	// recorded. Not a flag.
+	Observer *authn.Observer
 
 	// CustomTokens are the embedding program's own token authenticators,
 	// asked for bearer tokens (and TokenReview) behind the token cache,

@@ -96,6 +96,16 @@
 // bundle and both names in AllowedNames instead, which is also all
 // kube-apiserver supports.
 //
+// # Observing
+//
+// With [Options.ClientCAFile], [Options.Observer] receives an
+// [authn.ReloadEvent] after every attempt to load the bundle, reported
+// by x509auth (Component "x509auth"), and [Authenticator.Health] gives
+// its state ([authn.FileHealth]). Requests report nothing of their own,
+// and the proxy's certificate is not a client certificate
+// (apiserver_client_certificate_expiration_seconds does not count it in
+// Kubernetes either): the middleware counts requests and outcomes.
+//
 // # Concurrency
 //
 // AuthenticateRequest is safe for concurrent use and takes no lock of its

@@ -126,6 +126,13 @@ type Options struct {
 	// authenticator=x509auth (plus role=front-proxy). Nil means
 	// [slog.Default], resolved once in New.
 	Logger *slog.Logger
+	// Observer receives, when the Authenticator creates the verifier for
+	// ClientCAFile, an [authn.ReloadEvent] after every attempt to load
+	// the bundle, the first included (Component "x509auth", as x509auth
+	// reports its files; the Path tells the bundles apart). Front-proxy
+	// certificates are not reported as client certificates. Nil: nothing
+	// is recorded.
+	Observer *authn.Observer
 }
 
 // DefaultHeaders returns Options with the conventional header names set:
@@ -206,6 +213,7 @@ func New(opts Options) (*Authenticator, error) {
 		ClientCA:     opts.ClientCA,
 		ClientCAFile: opts.ClientCAFile,
 		Logger:       base.With("role", "front-proxy"), // x509auth tags its lines authenticator=x509auth
+		Observer:     opts.Observer,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("requestheader: front-proxy CA: %w", err)
@@ -312,6 +320,16 @@ func (a *Authenticator) Reload() error {
 		return nil
 	}
 	return a.owned.Reload()
+}
+
+// Health reports the state of the CA bundle of [Options.ClientCAFile]
+// ([authn.FileHealth]), one element; nil with ClientCA, or with a shared
+// Verifier, whose owner reports it. It does no I/O.
+func (a *Authenticator) Health() []authn.FileHealth {
+	if a.owned == nil {
+		return nil
+	}
+	return a.owned.Health()
 }
 
 // Close stops the CA bundle watcher that [New] started for

@@ -80,8 +80,17 @@ type Options struct {
 	// never a token. Nil means [slog.Default], resolved once in New; it
 	// is tagged authenticator=serviceaccount.
 	Logger *slog.Logger
-	// Now is the clock for "exp", "nbf" and "iat". Nil means time.Now.
+	// Now is the clock for "exp", "nbf", "iat" and "warnafter". Nil means
+	// time.Now.
 	Now func() time.Time
+	// Observer receives an [authn.JWTEvent] per validation of a token of
+	// one of our issuers (Authenticator "serviceaccount"), an
+	// [authn.ServiceAccountTokenEvent] for each token that Kubernetes'
+	// service-account token counters count, and an [authn.ReloadEvent]
+	// (Component "serviceaccount", Entries the number of keys) after
+	// every attempt to load a key file, the first included. Nil: nothing
+	// is recorded.
+	Observer *authn.Observer
 }
 
 // Authenticator validates Kubernetes service-account tokens, bound and
@@ -92,7 +101,7 @@ type Options struct {
 type Authenticator struct {
 	keys    atomic.Pointer[jwtverify.Static]
 	static  []publicKey
-	files   []*reload.File[[]publicKey]
+	files   []*reload.File[keyFile]
 	mu      sync.Mutex // serializes rebuilds of keys
 	issuers []string
 	legacy  bool
@@ -103,7 +112,16 @@ type Authenticator struct {
 	maxLen  int
 	now     func() time.Time
 	logger  *slog.Logger
+	onJWT   func(authn.JWTEvent)                 // nil: not observed
+	onToken func(authn.ServiceAccountTokenEvent) // nil: not observed
 }
+
+// keyFile is the snapshot of one key file: its keys.
+type keyFile []publicKey
+
+// Entries is the number of keys, as a reload.Counter: for health and
+// reload events.
+func (k *keyFile) Entries() int { return len(*k) }
 
 var (
 	_ authn.TokenAuthenticator = (*Authenticator)(nil)
@@ -158,6 +176,9 @@ func New(opts Options) (*Authenticator, error) {
 	if a.now == nil {
 		a.now = time.Now
 	}
+	if o := opts.Observer; o != nil {
+		a.onJWT, a.onToken = o.JWT, o.ServiceAccountToken
+	}
 	if a.logger == nil {
 		a.logger = slog.Default()
 	}
@@ -170,19 +191,20 @@ func New(opts Options) (*Authenticator, error) {
 		a.static = append(a.static, pk)
 	}
 	for _, fo := range opts.KeyFiles {
-		ro := reload.OptionsFor("serviceaccount", fo, DefaultMaxSize, a.logger)
+		ro := reload.OptionsFor("serviceaccount", fo, DefaultMaxSize, a.logger, opts.Observer)
 		ro.OnReload = func() {
 			a.rebuild() // the file's new keys in use before the caller hears of it
 			if fo.OnReload != nil {
 				fo.OnReload()
 			}
 		}
-		f, err := reload.New(fo.Path, func(path string, data []byte) (*[]publicKey, error) {
+		f, err := reload.New(fo.Path, func(path string, data []byte) (*keyFile, error) {
 			keys, err := parseKeys(data)
 			if err != nil {
 				return nil, fmt.Errorf("serviceaccount: %s: %w", path, err)
 			}
-			return &keys, nil
+			kf := keyFile(keys)
+			return &kf, nil
 		}, ro)
 		if err != nil {
 			_ = a.Close()
@@ -229,6 +251,21 @@ func (a *Authenticator) Reload() error {
 		errs = append(errs, f.Reload())
 	}
 	return errors.Join(errs...)
+}
+
+// Health reports the state of each key file, in the order of
+// [Options.KeyFiles] ([authn.FileHealth]: when the keys in use were
+// loaded, the last failure, the number of keys, the content's hash, the
+// next periodic check); nil without key files. It does no I/O.
+func (a *Authenticator) Health() []authn.FileHealth {
+	a.mu.Lock()
+	files := a.files
+	a.mu.Unlock()
+	var out []authn.FileHealth
+	for _, f := range files {
+		out = append(out, f.Health())
+	}
+	return out
 }
 
 // Close stops watching the key files and waits for the watchers to
@@ -290,19 +327,41 @@ func (a *Authenticator) AuthenticateJWS(ctx context.Context, token string, jws j
 }
 
 // authenticate decodes the claims of a split token and validates it when
-// its issuer is ours (and, when the dispatch read it first, is iss).
+// its issuer is ours (and, when the dispatch read it first, is iss), and
+// reports the validation to the observer.
 func (a *Authenticator) authenticate(ctx context.Context, token string, jws *jwtpeek.JWS, iss string) (*authn.Response, bool, error) {
+	var start time.Time
+	if a.onJWT != nil {
+		start = time.Now()
+	}
 	var c claims
 	soft, hard := parseClaims(jws.Payload, &c)
 	if hard != nil || !a.Owns(c.Issuer) || (iss != "" && c.Issuer != iss) {
 		return nil, false, nil
 	}
+	var counted authn.ServiceAccountTokenEvent
+	var resp *authn.Response
+	var err error
 	if soft != nil {
-		return nil, false, jwtverify.Refuse(authenticatorName, c.Issuer, "", fmt.Errorf("%w: claims: %w", authn.ErrMalformed, soft))
+		err = jwtverify.Refuse(authenticatorName, c.Issuer, "", fmt.Errorf("%w: claims: %w", authn.ErrMalformed, soft))
+	} else {
+		var kid string
+		if resp, kid, err = a.validate(ctx, token, jws, &c, &counted); err != nil {
+			err = jwtverify.Refuse(authenticatorName, c.Issuer, kid, err)
+		}
 	}
-	resp, kid, err := a.validate(ctx, token, jws, &c)
+	if a.onJWT != nil {
+		result := authn.ResultSuccess
+		if err != nil {
+			result = authn.ResultFailure
+		}
+		a.onJWT(authn.JWTEvent{Authenticator: authenticatorName, Issuer: c.Issuer, Result: result, Duration: time.Since(start)})
+	}
+	if a.onToken != nil && counted != (authn.ServiceAccountTokenEvent{}) {
+		a.onToken(counted)
+	}
 	if err != nil {
-		return nil, false, jwtverify.Refuse(authenticatorName, c.Issuer, kid, err)
+		return nil, false, err
 	}
 	return resp, true, nil
 }
@@ -317,8 +376,9 @@ const authenticatorName = "serviceaccount"
 type TokenError = jwtverify.TokenError
 
 // validate checks a token of one of our issuers and returns the kid of
-// its header, for the error.
-func (a *Authenticator) validate(ctx context.Context, token string, jws *jwtpeek.JWS, c *claims) (*authn.Response, string, error) {
+// its header, for the error. It sets the fields of counted for the
+// Kubernetes counters the token moves, where Kubernetes moves them.
+func (a *Authenticator) validate(ctx context.Context, token string, jws *jwtpeek.JWS, c *claims, counted *authn.ServiceAccountTokenEvent) (*authn.Response, string, error) {
 	iss := c.Issuer
 	h, err := jwtpeek.ParseHeader(jws.Header)
 	if err != nil {
@@ -329,10 +389,12 @@ func (a *Authenticator) validate(ctx context.Context, token string, jws *jwtpeek
 	}
 
 	// Audiences, as jwtTokenAuthenticator.AuthenticateToken: those
-	// requested that the token has, in the requested order.
+	// requested that the token has, in the requested order. A token
+	// without any is what Kubernetes counts as legacy, here.
 	tokenAuds := []string(c.Audience)
 	if len(tokenAuds) == 0 {
 		tokenAuds = a.auds
+		counted.Legacy = true
 	}
 	wanted := authn.AudiencesFrom(ctx)
 	if wanted == nil {
@@ -345,9 +407,9 @@ func (a *Authenticator) validate(ctx context.Context, token string, jws *jwtpeek
 
 	var resp *authn.Response
 	if a.legacy && iss == LegacyIssuer {
-		resp, err = a.validateLegacy(ctx, token, c, auds)
+		resp, err = a.validateLegacy(ctx, token, c, auds, counted)
 	} else {
-		resp, err = a.validateBound(ctx, c, auds)
+		resp, err = a.validateBound(ctx, c, auds, counted)
 	}
 	return resp, h.Kid, err
 }
@@ -380,8 +442,9 @@ func (a *Authenticator) checkTimes(c *claims) error {
 	return nil
 }
 
-// validateBound applies Kubernetes' bound-token validator (claims.go).
-func (a *Authenticator) validateBound(ctx context.Context, c *claims, auds []string) (*authn.Response, error) {
+// validateBound applies Kubernetes' bound-token validator (claims.go),
+// and counts a token with "warnafter" as stale or valid where it does.
+func (a *Authenticator) validateBound(ctx context.Context, c *claims, auds []string, counted *authn.ServiceAccountTokenEvent) (*authn.Response, error) {
 	if err := a.checkTimes(c); err != nil {
 		return nil, err
 	}
@@ -424,6 +487,13 @@ func (a *Authenticator) validateBound(ctx context.Context, c *claims, auds []str
 			return nil, err
 		}
 	}
+	if w := k.WarnAfter; w.set && w.sec != 0 && a.onToken != nil {
+		if a.now().After(w.time()) {
+			counted.Stale = true
+		} else {
+			counted.Valid = true
+		}
+	}
 	// The order of UserInfo() in k8s.io/apiserver's serviceaccount util.go.
 	if p := k.Pod; p != nil && p.Name != "" && p.UID != "" {
 		add(ExtraPodName, p.Name)
@@ -449,7 +519,7 @@ func (a *Authenticator) validateBound(ctx context.Context, c *claims, auds []str
 // four legacy claims and "sub" must be present and agree. Legacy tokens
 // have no validity times; Kubernetes does not check them. With a lookup,
 // the checks of legacyValidator.Validate follow, in its order.
-func (a *Authenticator) validateLegacy(ctx context.Context, token string, c *claims, auds []string) (*authn.Response, error) {
+func (a *Authenticator) validateLegacy(ctx context.Context, token string, c *claims, auds []string, counted *authn.ServiceAccountTokenEvent) (*authn.Response, error) {
 	ns, name, uid, secret := c.LegacyNamespace, c.LegacySAName, c.LegacySAUID, c.LegacySecretName
 	switch {
 	case c.Subject == "":
@@ -460,7 +530,7 @@ func (a *Authenticator) validateLegacy(ctx context.Context, token string, c *cla
 		return nil, fmt.Errorf("legacy token: %w: sub claim is invalid", authn.ErrMalformed)
 	}
 	if a.secrets != nil {
-		if err := a.checkLegacy(ctx, token, ns, name, uid, secret); err != nil {
+		if err := a.checkLegacy(ctx, token, ns, name, uid, secret, counted); err != nil {
 			return nil, fmt.Errorf("legacy token: %w", err)
 		}
 	}
@@ -471,9 +541,11 @@ func (a *Authenticator) validateLegacy(ctx context.Context, token string, c *cla
 // holds it and its service account still exists, in the order of
 // Kubernetes' legacyValidator: Secret found, not being deleted, holding
 // this token; service account found with the token's UID; Secret not
-// labelled InvalidSinceLabel. Kubernetes' writes (the last-used label),
-// audit annotations, warnings and metrics are not reproduced.
-func (a *Authenticator) checkLegacy(ctx context.Context, token, ns, name, uid, secretName string) error {
+// labelled InvalidSinceLabel, which counts the token as invalidated.
+// Kubernetes' writes (the last-used label), audit annotations, warnings
+// and its counters of auto-generated and manual tokens (which need the
+// service account's list of Secrets) are not reproduced.
+func (a *Authenticator) checkLegacy(ctx context.Context, token, ns, name, uid, secretName string, counted *authn.ServiceAccountTokenEvent) error {
 	s, found, err := a.secrets.Secret(ctx, ns, secretName)
 	revoked := func(reason RevokedReason) error {
 		return &RevokedError{Kind: KindSecret, Namespace: ns, Name: secretName, Reason: reason}
@@ -492,6 +564,7 @@ func (a *Authenticator) checkLegacy(ctx context.Context, token, ns, name, uid, s
 		return err
 	}
 	if since := s.Labels[InvalidSinceLabel]; since != "" {
+		counted.Invalidated = true
 		return fmt.Errorf("%w (since %q): remove the label to allow the token again", revoked(RevokedInvalidated), jwtverify.Clip(since))
 	}
 	return nil

@@ -112,6 +112,25 @@
 // fails to read or parse keeps its previous keys, and the failure is
 // logged and passed to [Options.OnError]. Validation takes no lock.
 //
+// # Observing
+//
+// [Options.Observer] receives:
+//
+//   - an [authn.JWTEvent] per validation of a token of one of our issuers
+//     (Authenticator "serviceaccount", the token's issuer, success or
+//     failure, the duration), never for another issuer's token; behind a
+//     token cache only misses reach it;
+//   - an [authn.ServiceAccountTokenEvent] for each token that one of
+//     Kubernetes' service-account counters counts, where it counts it: a
+//     token without "aud" whose signature verified (Legacy,
+//     serviceaccount_legacy_tokens_total); a bound token with
+//     "warnafter" that validated, used after it (Stale) or before it
+//     (Valid); a legacy token whose Secret carries [InvalidSinceLabel]
+//     (Invalidated, with a [SecretLookup]);
+//   - an [authn.ReloadEvent] (Component "serviceaccount", Entries the
+//     number of keys) after every attempt to load a key file, the first
+//     included; [Authenticator.Health] reports each key file's state.
+//
 // # Security
 //
 // The token's length and shape are checked before anything is decoded;
@@ -165,10 +184,12 @@
 //     legacy token's Secret kubernetes.io/legacy-token-last-used once a
 //     day, which the legacy token cleaner reads before it adds
 //     [InvalidSinceLabel]; a program that runs the cleaner must do that
-//     labelling itself. Audit annotations, warnings (auto-generated legacy
-//     token) and metrics (legacy, stale "warnafter", invalidated tokens)
-//     are not produced either; [RevokedError.Reason] lets a caller count
-//     invalidated tokens.
+//     labelling itself. Audit annotations and warnings (auto-generated
+//     legacy token) are not produced either, nor the counters of
+//     auto-generated and manually created legacy tokens, which need the
+//     service account's list of Secrets that a [Lookup] does not give;
+//     the legacy, stale, valid and invalidated counts are reported (see
+//     Observing).
 //   - Stricter parsing, so that two readers of a token cannot disagree: a
 //     token with one of our issuers that Kubernetes would silently skip (a
 //     header it cannot parse) is an error here ([authn.ErrMalformed]), as

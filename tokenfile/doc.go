@@ -92,6 +92,15 @@
 // on every reload, with the number of tokens of the table it replaces
 // ("previous_tokens").
 //
+// # Observing
+//
+// [Options.Observer] receives an [authn.ReloadEvent] after every attempt
+// to load the file, the first included: Component "tokenfile", whether
+// it loaded, the SHA-256 of the content in use and its number of tokens.
+// [Authenticator.Health] reports the same at any time ([authn.FileHealth]),
+// with the next periodic check, for readiness checks. Lookups report
+// nothing: the token cache and the middleware count requests.
+//
 // # Concurrency
 //
 // AuthenticateToken is safe for concurrent use and lock-free: the table is
@@ -151,8 +160,10 @@
 //     that); a larger one fails. Why: every read is bounded. Kubernetes has no limit.
 //   - Reloading: kube-apiserver reads the file once, at start-up; [New]
 //     watches it and swaps in each changed version, keeping the previous
-//     table when a new version fails (see Reloading). Why: tokens can be
-//     added and revoked without a restart.
+//     table when a new version fails (see Reloading), and reports each
+//     attempt and its health (see Observing). Why: tokens can be added
+//     and revoked without a restart, and an operator must see a reload
+//     that failed.
 //   - A file with no tokens is logged at Warn, at start and on every
 //     reload, where Kubernetes says nothing. It is still valid, as there,
 //     and replaces the table (see Reloading). Why: an empty file is as

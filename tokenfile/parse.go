@@ -33,7 +33,9 @@ type table struct {
 }
 
 // size reports how many distinct tokens t accepts.
-func (t *table) size() int { return len(t.byToken) + len(t.byHash) }
+// Entries is the number of tokens in t, for the "loaded" line and, as a
+// reload.Counter, for health and reload events.
+func (t *table) Entries() int { return len(t.byToken) + len(t.byHash) }
 
 // row is where a token was defined, to report duplicates.
 type row struct {
@@ -166,11 +168,11 @@ func parse(ctx context.Context, where string, data []byte, logger *slog.Logger) 
 // previous is how many tokens the table it replaces had, or negative for
 // the first load.
 func logLoaded(ctx context.Context, logger *slog.Logger, where string, t *table, previous int64) {
-	args := []any{"path", where, "tokens", t.size(), "hashed", len(t.byHash)}
+	args := []any{"path", where, "tokens", t.Entries(), "hashed", len(t.byHash)}
 	if previous >= 0 {
 		args = append(args, "previous_tokens", previous)
 	}
-	if t.size() == 0 {
+	if t.Entries() == 0 {
 		logger.WarnContext(ctx, "token file has no tokens: no bearer token is accepted from it", args...)
 		return
 	}

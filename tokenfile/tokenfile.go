@@ -32,6 +32,10 @@ type Options struct {
 	// Nil means [slog.Default], resolved once in New. It is tagged
 	// authenticator=tokenfile.
 	Logger *slog.Logger
+	// Observer receives an [authn.ReloadEvent] (Component "tokenfile",
+	// Entries the number of tokens) after every attempt to load the
+	// file, the first included. Nil: nothing is recorded.
+	Observer *authn.Observer
 }
 
 // Authenticator authenticates bearer tokens against a static token table
@@ -68,9 +72,9 @@ func New(opts Options) (*Authenticator, error) {
 			return nil, err
 		}
 		// A table that parses is stored: it replaces the one serving.
-		logLoaded(ctx, logger, path, t, serving.Swap(int64(t.size())))
+		logLoaded(ctx, logger, path, t, serving.Swap(int64(t.Entries())))
 		return t, nil
-	}, reload.OptionsFor("tokenfile", opts.FileOptions, DefaultMaxSize, logger))
+	}, reload.OptionsFor("tokenfile", opts.FileOptions, DefaultMaxSize, logger, opts.Observer))
 	if err != nil {
 		return nil, err
 	}
@@ -144,6 +148,17 @@ func (a *Authenticator) Reload() error {
 		return nil
 	}
 	return a.file.Reload()
+}
+
+// Health reports the token file's state ([authn.FileHealth]: when the
+// tokens in use were loaded, the last failure, the number of tokens, the
+// content's hash, the next periodic check), one element for the one file;
+// nil for an Authenticator from [NewFromCSV]. It does no I/O.
+func (a *Authenticator) Health() []authn.FileHealth {
+	if a.file == nil {
+		return nil
+	}
+	return []authn.FileHealth{a.file.Health()}
 }
 
 // Close stops watching the file and waits for the watcher goroutine to

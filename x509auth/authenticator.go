@@ -120,7 +120,12 @@ func (a *Authenticator) AuthenticateRequest(r *http.Request) (*authn.Response, b
 		}
 		return nil, false, nil
 	}
-	e, err := a.v.verify(r.TLS.PeerCertificates, time.Now())
+	now := time.Now()
+	e, err := a.v.verify(r.TLS.PeerCertificates, now)
+	if a.v.onCertificate != nil {
+		a.v.onCertificate(authn.ClientCertificateEvent{
+			Remaining: r.TLS.PeerCertificates[0].NotAfter.Sub(now), Verified: err == nil})
+	}
 	if err != nil {
 		return nil, false, err
 	}
@@ -153,6 +158,16 @@ func (a *Authenticator) Reload() error {
 		return nil
 	}
 	return a.v.Reload()
+}
+
+// Health reports the files of a Verifier made by [New], as
+// [Verifier.Health] does; for one given to [NewWithVerifier], whose owner
+// reports them, it returns nil.
+func (a *Authenticator) Health() []authn.FileHealth {
+	if !a.owned {
+		return nil
+	}
+	return a.v.Health()
 }
 
 // Close stops the watchers of a Verifier made by [New]; for one given to

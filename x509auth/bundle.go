@@ -21,6 +21,10 @@ type caBundle struct {
 	gen uint64
 }
 
+// Entries is the number of certificates in a bundle read from a file, as
+// a reload.Counter: for health and reload events.
+func (b *caBundle) Entries() int { return len(b.certs) }
+
 // errNoCertificate: a CA bundle with no CERTIFICATE block.
 var errNoCertificate = errors.New("no PEM CERTIFICATE block found")
 

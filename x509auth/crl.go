@@ -37,6 +37,10 @@ type crlSet struct {
 	memo atomic.Pointer[map[issuerKey]*issuerCRLs] // copy on write; nil value: no CRL for that issuer
 }
 
+// Entries is the number of revoked certificates the CRLs list, as a
+// reload.Counter: for health and reload events.
+func (s *crlSet) Entries() int { return s.revoked }
+
 // crlInfo is one parsed CRL.
 type crlInfo struct {
 	list    *x509.RevocationList

@@ -37,7 +37,9 @@ type denyList struct {
 	sums    map[[sha256.Size]byte]struct{} // certificate fingerprints
 }
 
-func (d *denyList) len() int { return len(d.serials) + len(d.sums) }
+// Entries is the number of entries in d, for the "loaded" line and, as a
+// reload.Counter, for health and reload events.
+func (d *denyList) Entries() int { return len(d.serials) + len(d.sums) }
 
 var (
 	errDenyEntry = errors.New("not a deny-list entry: want a SHA-256 fingerprint (64 hexadecimal digits, " +

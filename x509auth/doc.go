@@ -221,6 +221,22 @@
 // against the bundle. Write files atomically (write a temporary file, then
 // rename it over the old one).
 //
+// # Observing
+//
+// [VerifyOptions.Observer] receives an [authn.ReloadEvent] after every
+// attempt to load one of the files, the first included (Component
+// "x509auth"; Entries the certificates of a CA bundle, the revoked
+// certificates of the CRLs, the entries of a deny list), and
+// [Verifier.Health] and [Authenticator.Health] report the files' state
+// at any time ([authn.FileHealth]). An [Authenticator] reports an
+// [authn.ClientCertificateEvent] for every request with a client
+// certificate: the leaf's remaining validity, taken before the chain is
+// verified as Kubernetes takes it for
+// apiserver_client_certificate_expiration_seconds (an expired or unknown
+// certificate counts too), and whether it verified. [Verifier.Verify]
+// reports no certificate: a front proxy's (package requestheader) is not
+// a client's, and Kubernetes does not observe it either.
+//
 // # Security
 //
 // The authenticator trusts nothing the TLS layer decided: it ignores
@@ -284,9 +300,13 @@
 //     and key identifiers.
 //   - Responses carry an Expiry, the earliest NotAfter of the verified
 //     chain, so that caches never outlive the certificate. Kubernetes
-//     records the leaf's remaining lifetime in a histogram instead
-//     (apiserver_client_certificate_expiration_seconds); this package
-//     keeps no metrics, which would be process-wide globals.
+//     only records the leaf's remaining lifetime
+//     (apiserver_client_certificate_expiration_seconds), which this
+//     package reports to [VerifyOptions.Observer] rather than to a
+//     process-wide metric, and with whether the certificate verified.
+//   - The files (CA bundle, CRLs, deny list) report every load attempt
+//     and their health (see Observing); Kubernetes' dynamic CA file has
+//     no such report. Why: an operator must see a reload that failed.
 //   - [TLSConfig] and the warning about servers that never ask for client
 //     certificates: kube-apiserver sets up its own listener; a library's
 //     users set up theirs, and Go's default never asks.

@@ -82,6 +82,13 @@ type VerifyOptions struct {
 	// never a request outcome. Nil means [slog.Default], resolved once in
 	// NewVerifier; it is tagged authenticator=x509auth.
 	Logger *slog.Logger
+	// Observer receives an [authn.ReloadEvent] (Component "x509auth";
+	// Entries the certificates of a CA bundle, the revoked certificates
+	// of the CRLs, the entries of a deny list) after every attempt to
+	// load one of the files, the first included; and, through an
+	// [Authenticator], an [authn.ClientCertificateEvent] per request with
+	// a client certificate. Nil: nothing is recorded.
+	Observer *authn.Observer
 }
 
 // Verifier verifies client certificate chains for client authentication
@@ -110,6 +117,9 @@ type Verifier struct {
 	maxPeers  int           // 1 + MaxIntermediates
 	keyUsages []x509.ExtKeyUsage
 	logger    *slog.Logger
+	// onCertificate is the Observer's ClientCertificate, which the
+	// Authenticators of this Verifier call; nil: not observed.
+	onCertificate func(authn.ClientCertificateEvent)
 
 	// verifications counts calls to x509.Certificate.Verify (tests).
 	verifications atomic.Uint64
@@ -153,13 +163,16 @@ func NewVerifier(opts VerifyOptions) (*Verifier, error) {
 		keyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
 		logger:    logger,
 	}
+	if opts.Observer != nil {
+		v.onCertificate = opts.Observer.ClientCertificate
+	}
 	size := cmp.Or(opts.CacheSize, DefaultCacheSize)
 	v.cache = newChainCache[*entry](size)
 	v.failed = newChainCache[*failure](size)
 	// ropts returns the reload options of the file fo, whose new content
 	// is put to use by reloaded before fo.OnReload is called.
 	ropts := func(fo authn.FileOptions, reloaded func()) reload.Options {
-		ro := reload.OptionsFor("x509auth", fo, DefaultMaxSize, logger)
+		ro := reload.OptionsFor("x509auth", fo, DefaultMaxSize, logger, opts.Observer)
 		ro.OnReload = func() {
 			reloaded()
 			if fo.OnReload != nil {
@@ -242,7 +255,7 @@ func (v *Verifier) parseDenyFile(path string, data []byte) (*denyList, error) {
 	if err != nil {
 		return nil, err
 	}
-	v.logger.Info("deny list loaded", "path", path, "entries", d.len())
+	v.logger.Info("deny list loaded", "path", path, "entries", d.Entries())
 	return d, nil
 }
 
@@ -438,6 +451,23 @@ func (v *Verifier) Reload() error {
 		errs = append(errs, v.crl.Reload())
 	}
 	return errors.Join(errs...)
+}
+
+// Health reports the state of the Verifier's files ([authn.FileHealth]),
+// in the order CA bundle, CRL file, deny list, leaving out those it does
+// not have; nil with ClientCA and no file. It does no I/O.
+func (v *Verifier) Health() []authn.FileHealth {
+	var out []authn.FileHealth
+	if v.ca != nil {
+		out = append(out, v.ca.Health())
+	}
+	if v.crl != nil {
+		out = append(out, v.crl.Health())
+	}
+	if v.deny != nil {
+		out = append(out, v.deny.Health())
+	}
+	return out
 }
 
 // Close stops watching the files and waits for the watcher goroutines to

@@ -24,6 +24,17 @@
 // [OptionsFor] turns one into [Options], with the owner's name, logger and
 // default size limit.
 //
+// Every attempt to load the file — the first, a change, a call to
+// [File.Reload], and every check that fails to read the file, also when
+// the failure has not changed, since it may resolve — ends with an
+// [authn.ReloadEvent] to [Options.Observer]: the owner's Name as its
+// Component, whether the content loaded, the SHA-256 of the content in
+// use ("sha256:<hex>", as Kubernetes hashes its configuration for
+// apiserver_authentication_config_controller_last_config_info) and its
+// entry count when the snapshot is a [Counter]. A check that finds the
+// content unchanged is no attempt. [File.Health] reports the same state
+// at any time, with the next periodic check.
+//
 // The component that owns a File logs its own "loaded" line (with whatever
 // counts it knows); this package logs successful reloads only at Debug, and
 // failures at Warn. Nothing here logs file content.

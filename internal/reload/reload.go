@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -52,13 +53,18 @@ type Options struct {
 	// the first one, which New stores), on the goroutine that reloaded.
 	// It must not call [File.Close].
 	OnReload func()
+	// Observer, when its Reload function is set, receives an
+	// [authn.ReloadEvent] after every attempt to load the file (see
+	// [File]), with Name as its Component. Nil: nothing is recorded.
+	Observer *authn.Observer
 }
 
 // OptionsFor returns the Options for a file configured by fo and owned by
-// the component name, which logs to logger: fo's Interval, OnError and
-// OnReload, and fo.MaxSize or, when that is zero, defaultMaxSize (the
-// owner's documented default). fo.Path is the path to give [New].
-func OptionsFor(name string, fo authn.FileOptions, defaultMaxSize int64, logger *slog.Logger) Options {
+// the component name, which logs to logger and reports to obs (nil:
+// nowhere): fo's Interval, OnError and OnReload, and fo.MaxSize or, when
+// that is zero, defaultMaxSize (the owner's documented default). fo.Path
+// is the path to give [New].
+func OptionsFor(name string, fo authn.FileOptions, defaultMaxSize int64, logger *slog.Logger, obs *authn.Observer) Options {
 	return Options{
 		Name:     name,
 		Interval: fo.Interval,
@@ -66,7 +72,16 @@ func OptionsFor(name string, fo authn.FileOptions, defaultMaxSize int64, logger 
 		Logger:   logger,
 		OnError:  fo.OnError,
 		OnReload: fo.OnReload,
+		Observer: obs,
 	}
+}
+
+// Counter is implemented by snapshots that can tell how many entries
+// (tokens, users, keys, certificates) they hold. A [File] of a snapshot
+// type *T that implements it reports the count in its
+// [authn.ReloadEvent]s and [File.Health]; other Files report -1.
+type Counter interface {
+	Entries() int
 }
 
 // File holds the parsed snapshot of one file behind an atomic pointer and
@@ -85,9 +100,13 @@ type File[T any] struct {
 	logger   *slog.Logger
 	onError  func(error)
 	onReload func()
+	observe  func(authn.ReloadEvent) // nil: not observed
 
 	mu   sync.Mutex // serializes reads and parses; guards seen
 	seen seenState  // outcome of the last read, to skip unchanged content
+
+	statusMu sync.Mutex // guards status; taken inside mu, never around it
+	status   status
 
 	watcher   *fsnotify.Watcher // nil when notifications are off or unavailable
 	stop      chan struct{}
@@ -101,6 +120,15 @@ type File[T any] struct {
 type seenState struct {
 	sum     [sha256.Size]byte
 	readErr string
+}
+
+// status is what [File.Health] reports.
+type status struct {
+	lastLoad  time.Time
+	lastErr   error
+	hash      string // of the content in use: "sha256:<hex>"
+	entries   int
+	nextCheck time.Time // zero: no periodic check (any more)
 }
 
 // knobs are test-only settings that New leaves at their defaults.
@@ -155,19 +183,23 @@ func newFile[T any](path string, parse func(path string, data []byte) (*T, error
 		onReload: opts.OnReload,
 		stop:     make(chan struct{}),
 		done:     make(chan struct{}),
+		status:   status{entries: -1},
+	}
+	if opts.Observer != nil {
+		f.observe = opts.Observer.Reload
 	}
 	if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSymlink != 0 {
 		f.symlink = true
 	}
 
-	// The first load: no skipping, no callbacks, the error goes to the caller.
+	// The first load: no skipping, no callbacks, the error goes to the
+	// caller (and to the observer).
 	f.mu.Lock()
-	snap, err := f.load()
+	err := f.load()
 	f.mu.Unlock()
 	if err != nil {
 		return nil, err
 	}
-	f.cur.Store(snap)
 
 	interval := cmp.Or(opts.Interval, authn.DefaultFileInterval)
 	debounce := cmp.Or(max(k.debounce, 0), defaultDebounce)
@@ -185,7 +217,12 @@ func newFile[T any](path string, parse func(path string, data []byte) (*T, error
 		close(f.done) // nothing to run
 		return f, nil
 	}
-	go f.run(events, errs, interval, debounce)
+	var tick *time.Ticker
+	if interval > 0 {
+		tick = time.NewTicker(interval)
+		f.setNextCheck(time.Now().Add(interval))
+	}
+	go f.run(events, errs, tick, interval, debounce)
 	return f, nil
 }
 
@@ -219,6 +256,26 @@ func (f *File[T]) Reload() error {
 	return f.check(context.Background(), true)
 }
 
+// Health reports the file's state: its path, when the snapshot in use
+// was loaded, the failure of the last attempt (nil after a success), the
+// snapshot's entry count ([Counter]; -1 otherwise) and content hash, and
+// when the periodic check runs next. It takes no lock that a load holds,
+// and does no I/O.
+func (f *File[T]) Health() authn.FileHealth {
+	f.statusMu.Lock()
+	st := f.status
+	f.statusMu.Unlock()
+	return authn.FileHealth{
+		Component:   f.name,
+		Path:        f.path,
+		LastLoad:    st.lastLoad,
+		LastError:   st.lastErr,
+		Entries:     st.entries,
+		ContentHash: st.hash,
+		NextCheck:   st.nextCheck,
+	}
+}
+
 // Close stops watching and waits for the watcher goroutine to return. It is
 // idempotent and returns the same error each time. The last snapshot stays
 // available through [File.Load]. Close must not be called from OnError or
@@ -239,7 +296,8 @@ func (f *File[T]) Close() error {
 // check reads the file and, when force is set or the outcome differs from
 // the last check's, parses it and stores or reports the result. Unforced
 // checks of unchanged content, or of a failure already reported, do
-// nothing and return nil.
+// nothing and return nil, except that a read failure is reported to the
+// observer again: it is an attempt that may succeed next time.
 func (f *File[T]) check(ctx context.Context, force bool) error {
 	f.mu.Lock()
 	data, err := f.read()
@@ -250,6 +308,9 @@ func (f *File[T]) check(ctx context.Context, force bool) error {
 		now.sum = sha256.Sum256(data)
 	}
 	if !force && now == f.seen {
+		if err != nil {
+			f.loaded(nil, err, now.sum, false)
+		}
 		f.mu.Unlock()
 		return nil
 	}
@@ -258,9 +319,7 @@ func (f *File[T]) check(ctx context.Context, force bool) error {
 	if err == nil {
 		snap, err = f.parseData(data)
 	}
-	if err == nil {
-		f.cur.Store(snap)
-	}
+	f.loaded(snap, err, now.sum, false)
 	f.mu.Unlock()
 
 	if err != nil {
@@ -277,15 +336,53 @@ func (f *File[T]) check(ctx context.Context, force bool) error {
 	return nil
 }
 
-// load reads and parses the file and records what it saw. f.mu is held.
-func (f *File[T]) load() (*T, error) {
+// load is the first load: it reads and parses the file, records what it
+// saw, and stores the snapshot. f.mu is held.
+func (f *File[T]) load() error {
 	data, err := f.read()
 	if err != nil {
 		f.seen = seenState{readErr: err.Error()}
-		return nil, err
+		f.loaded(nil, err, [sha256.Size]byte{}, true)
+		return err
 	}
 	f.seen = seenState{sum: sha256.Sum256(data)}
-	return f.parseData(data)
+	snap, err := f.parseData(data)
+	f.loaded(snap, err, f.seen.sum, true)
+	return err
+}
+
+// loaded ends a load attempt: on success (err nil) it stores snap, whose
+// content has SHA-256 sum; either way it updates the status and tells the
+// observer. f.mu is held, so that stores, status and events follow the
+// order of the attempts.
+func (f *File[T]) loaded(snap *T, err error, sum [sha256.Size]byte, first bool) {
+	now := time.Now()
+	f.statusMu.Lock()
+	st := &f.status
+	if err == nil {
+		f.cur.Store(snap)
+		st.lastLoad, st.lastErr = now, nil
+		st.hash = "sha256:" + hex.EncodeToString(sum[:])
+		st.entries = -1
+		if c, ok := any(snap).(Counter); ok {
+			st.entries = c.Entries()
+		}
+	} else {
+		st.lastErr = err
+	}
+	ev := authn.ReloadEvent{Component: f.name, Path: f.path, OK: err == nil, Err: err,
+		First: first, Time: now, ContentHash: st.hash, Entries: st.entries}
+	f.statusMu.Unlock()
+	if f.observe != nil {
+		f.observe(ev)
+	}
+}
+
+// setNextCheck records when the periodic check runs next.
+func (f *File[T]) setNextCheck(t time.Time) {
+	f.statusMu.Lock()
+	f.status.nextCheck = t
+	f.statusMu.Unlock()
 }
 
 // parseData runs parse and makes sure its error names the file.
@@ -345,16 +442,16 @@ func ReadFile(name, path string, maxSize int64) ([]byte, error) {
 }
 
 // run is the watch goroutine: it debounces relevant fsnotify events and
-// runs the periodic check until Close. events and errs may be nil;
-// interval may be negative (no periodic check).
-func (f *File[T]) run(events <-chan fsnotify.Event, errs <-chan error, interval, debounce time.Duration) {
+// runs the periodic check of ticker, which ticks every interval, until
+// Close. events, errs and ticker may be nil (no periodic check).
+func (f *File[T]) run(events <-chan fsnotify.Event, errs <-chan error, ticker *time.Ticker, interval, debounce time.Duration) {
 	defer close(f.done)
+	defer f.setNextCheck(time.Time{})
 	ctx := context.Background()
 	var tick <-chan time.Time
-	if interval > 0 {
-		t := time.NewTicker(interval)
-		defer t.Stop()
-		tick = t.C
+	if ticker != nil {
+		defer ticker.Stop()
+		tick = ticker.C
 	}
 	var timer *time.Timer
 	var fire <-chan time.Time
@@ -396,7 +493,8 @@ func (f *File[T]) run(events <-chan fsnotify.Event, errs <-chan error, interval,
 		case <-fire:
 			fire = nil
 			_ = f.check(ctx, false) // reported by check
-		case <-tick:
+		case t := <-tick:
+			f.setNextCheck(t.Add(interval))
 			f.rewatch(ctx)
 			_ = f.check(ctx, false)
 		}

@@ -508,8 +508,10 @@ func TestOptionsFor(t *testing.T) {
 		OnError:  func(error) { failed = true },
 		OnReload: func() { reloaded = true },
 	}
-	o := OptionsFor("comp", fo, 123, logger)
+	obs := &authn.Observer{}
+	o := OptionsFor("comp", fo, 123, logger, obs)
 	assert.Equal(t, "comp", o.Name)
+	assert.Same(t, obs, o.Observer)
 	assert.Equal(t, time.Duration(-1), o.Interval)
 	assert.EqualValues(t, 123, o.MaxSize, "zero MaxSize: the owner's default")
 	assert.Same(t, logger, o.Logger)
@@ -519,5 +521,5 @@ func TestOptionsFor(t *testing.T) {
 	assert.True(t, reloaded)
 
 	fo.MaxSize = 7
-	assert.EqualValues(t, 7, OptionsFor("comp", fo, 123, logger).MaxSize, "a set MaxSize wins")
+	assert.EqualValues(t, 7, OptionsFor("comp", fo, 123, logger, nil).MaxSize, "a set MaxSize wins")
 }
