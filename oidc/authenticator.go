@@ -28,6 +28,7 @@ type Authenticator struct {
 	maxLen  int
 	logger  *slog.Logger
 	onError func(error)
+	onJWT   func(authn.JWTEvent) // nil: not observed
 
 	mu     sync.Mutex // serialises Apply and Close
 	closed bool
@@ -73,6 +74,9 @@ func New(jwt []authconfig.JWT, opts Options) (*Authenticator, error) {
 	a.opts.Logger = a.logger
 	if a.onError == nil {
 		a.onError = func(error) {}
+	}
+	if opts.Observer != nil {
+		a.onJWT = opts.Observer.JWT
 	}
 	a.cur.Store(&state{})
 	p, err := a.Prepare(jwt)
@@ -206,6 +210,7 @@ func (a *Authenticator) keySetOptions(is *issuer) jwks.Options {
 		Algorithms:         a.algs,
 		Logger:             a.logger,
 		OnError:            a.onError,
+		Observer:           a.opts.Observer,
 	}
 }
 
@@ -236,6 +241,11 @@ type Health struct {
 	Keys        int       // usable keys loaded
 	LastRefresh time.Time // last successful key fetch
 	LastError   error     // of the last fetch attempt; nil after a success
+	// NextRefresh is when the key manager fetches next: the refresh the
+	// JWKS response's max-age asks for after a success, the backoff's
+	// retry after a failure. Zero for the program's own keys
+	// ([Options.KeySets]), before the first fetch ends, and after Close.
+	NextRefresh time.Time
 }
 
 // Health reports every configured issuer's key status, in configuration
@@ -250,7 +260,8 @@ func (a *Authenticator) Health() []Health {
 			continue
 		}
 		h := is.keys.Health()
-		out = append(out, Health{Issuer: is.url, Ready: h.Ready && h.Keys > 0, Keys: h.Keys, LastRefresh: h.LastRefresh, LastError: h.LastError})
+		out = append(out, Health{Issuer: is.url, Ready: h.Ready && h.Keys > 0, Keys: h.Keys, LastRefresh: h.LastRefresh,
+			LastError: h.LastError, NextRefresh: h.NextRefresh})
 	}
 	return out
 }
@@ -329,14 +340,15 @@ func (a *Authenticator) AuthenticateToken(ctx context.Context, token string) (*a
 	if len(st.issuers) == 0 {
 		return nil, false, nil
 	}
+	start := a.start()
 	jws, err := jwtpeek.Split(token, a.maxLen)
 	if err != nil {
 		if iss := jwtverify.PeekIssuer(token, a.maxLen); st.byIssuer[iss] != nil {
-			return nil, false, jwtverify.Refuse(authenticatorName, st.byIssuer[iss].url, "", fmt.Errorf("%w: %w", authn.ErrMalformed, err))
+			return a.refuse(start, st.byIssuer[iss], "", fmt.Errorf("%w: %w", authn.ErrMalformed, err))
 		}
 		return nil, false, nil
 	}
-	return a.authenticate(ctx, st, &jws, "")
+	return a.authenticate(ctx, st, &jws, "", start)
 }
 
 // Owns reports whether iss is one of the configured issuers, for the JWT
@@ -349,18 +361,20 @@ func (a *Authenticator) Owns(iss string) bool {
 // the JWT dispatch has split already and attributed to iss, one of ours.
 func (a *Authenticator) AuthenticateJWS(ctx context.Context, token string, jws jwtpeek.JWS, iss string) (*authn.Response, bool, error) {
 	st := a.cur.Load()
+	start := a.start()
 	if len(token) > a.maxLen {
 		if is := st.byIssuer[iss]; is != nil {
-			return nil, false, jwtverify.Refuse(authenticatorName, is.url, "", fmt.Errorf("%w: longer than %d bytes", authn.ErrMalformed, a.maxLen))
+			return a.refuse(start, is, "", fmt.Errorf("%w: longer than %d bytes", authn.ErrMalformed, a.maxLen))
 		}
 		return nil, false, nil
 	}
-	return a.authenticate(ctx, st, &jws, iss)
+	return a.authenticate(ctx, st, &jws, iss, start)
 }
 
 // authenticate decodes the claims of a split token and verifies it when
 // its issuer is configured (and, when the dispatch read it first, is iss).
-func (a *Authenticator) authenticate(ctx context.Context, st *state, jws *jwtpeek.JWS, iss string) (*authn.Response, bool, error) {
+// start is when the verification began, for the observer.
+func (a *Authenticator) authenticate(ctx context.Context, st *state, jws *jwtpeek.JWS, iss string, start time.Time) (*authn.Response, bool, error) {
 	var c claims
 	if err := decodeClaims(jws.Payload, &st.want, &c); err != nil {
 		return nil, false, nil
@@ -371,9 +385,33 @@ func (a *Authenticator) authenticate(ctx context.Context, st *state, jws *jwtpee
 	}
 	resp, kid, err := a.verify(ctx, is, jws, &c)
 	if err != nil {
-		return nil, false, jwtverify.Refuse(authenticatorName, is.url, kid, err)
+		return a.refuse(start, is, kid, err)
 	}
+	a.observe(start, is, authn.ResultSuccess)
 	return resp, true, nil
+}
+
+// start returns the time a verification starts, for the observer: zero
+// without one, so that no clock is read for nothing.
+func (a *Authenticator) start() time.Time {
+	if a.onJWT == nil {
+		return time.Time{}
+	}
+	return time.Now()
+}
+
+// refuse returns the refusal of a token of is, with the kid of its header,
+// and reports it.
+func (a *Authenticator) refuse(start time.Time, is *issuer, kid string, err error) (*authn.Response, bool, error) {
+	a.observe(start, is, authn.ResultFailure)
+	return nil, false, jwtverify.Refuse(authenticatorName, is.url, kid, err)
+}
+
+// observe reports the verification of a token of is that began at start.
+func (a *Authenticator) observe(start time.Time, is *issuer, result string) {
+	if a.onJWT != nil {
+		a.onJWT(authn.JWTEvent{Authenticator: authenticatorName, Issuer: is.url, Result: result, Duration: time.Since(start)})
+	}
 }
 
 // authenticatorName names this package in a [TokenError].

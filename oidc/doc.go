@@ -66,7 +66,23 @@
 // issuer, [Authenticator.Health] reports zero keys and [Authenticator.Ready]
 // fails, saying that the issuer publishes no usable signing key, until it
 // publishes one again. [Authenticator.Health] and [Authenticator.Ready]
-// report each issuer's state.
+// report each issuer's state; Health also says when its keys are fetched
+// next.
+//
+// # Observing
+//
+// [Options.Observer] receives what Kubernetes' JWT authenticator metrics
+// record: an [authn.JWTEvent] per verification of a token of a
+// configured issuer (Authenticator "oidc", the issuer URL, success or
+// failure, the duration; behind a token cache only misses reach the
+// authenticator, which is what
+// apiserver_authentication_jwt_authenticator_latency_seconds counts), none
+// for a token of another issuer; and an [authn.KeySetFetchEvent] after
+// every fetch of an issuer's JWKS, with the usable keys in use and, on
+// success, "sha256:<hex>" of the JWKS body as Kubernetes hashes it for
+// jwks_fetch_last_key_set_info. A fetch that fails at discovery never
+// requests the JWKS and is not reported, as in Kubernetes; Health shows
+// its error.
 //
 // # Claim mappings
 //

@@ -1,14 +1,15 @@
 package oidc
 
 import (
-	"github.com/authnkit/authnkit/internal/jwtverify"
-	"github.com/authnkit/authnkit/internal/keyload"
 	"log/slog"
 	"net/http"
 	"slices"
 	"time"
 
+	"github.com/authnkit/authnkit/authn"
 	"github.com/authnkit/authnkit/internal/jwssig"
+	"github.com/authnkit/authnkit/internal/jwtverify"
+	"github.com/authnkit/authnkit/internal/keyload"
 )
 
 // Defaults for [Options].
@@ -82,6 +83,11 @@ type Options struct {
 	Logger *slog.Logger
 	// OnError receives background failures (key fetches). Nil: log only.
 	OnError func(error)
+	// Observer receives an [authn.JWTEvent] per verification of a token
+	// of a configured issuer (Authenticator "oidc"), and an
+	// [authn.KeySetFetchEvent] after every fetch of an issuer's JWKS. Nil:
+	// nothing is recorded.
+	Observer *authn.Observer
 }
 
 // AllSigningAlgorithms returns every algorithm [Options.SigningAlgorithms]

@@ -69,6 +69,16 @@
 // fetch (bounded by its context) and otherwise answers ErrUnavailable; it
 // starts no fetch beyond the backoff schedule, save one per cooldown.
 //
+// # Observing
+//
+// [Set.Health] reports the last refresh, the last attempt and its error,
+// the usable keys and the next fetch. [Options.Observer] receives an
+// [authn.KeySetFetchEvent] after every fetch that requested the JWKS,
+// with the SHA-256 of its body on success, as Kubernetes records
+// jwks_fetch_last_timestamp_seconds and jwks_fetch_last_key_set_info
+// from its JWKS requests only: a fetch that fails at discovery, or that
+// Close cuts short, is not reported.
+//
 // # Compared with go-oidc
 //
 // go-oidc's RemoteKeySet fetches on demand only: every token with an

@@ -2,6 +2,8 @@ package jwks
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,6 +27,9 @@ type result struct {
 	jwksURL   string
 	maxAge    time.Duration // freshness left per Cache-Control max-age and Age
 	hasMaxAge bool
+	// hash is "sha256:<hex>" of the JWKS body, as Kubernetes hashes it;
+	// computed only for an observer.
+	hash string
 }
 
 // statusError is a response other than 200 OK.
@@ -48,26 +53,31 @@ func (e *statusError) Error() string {
 const statusBodyBytes = 64
 
 // load runs discovery when jwksURL is empty, then fetches and parses the
-// JWKS.
-func (s *Set) load(ctx context.Context, jwksURL string) (*result, error) {
+// JWKS. requested reports whether the JWKS was requested, which a
+// failed discovery prevents.
+func (s *Set) load(ctx context.Context, jwksURL string) (res *result, requested bool, err error) {
 	if jwksURL == "" {
 		u, err := s.discover(ctx)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		jwksURL = u
 	}
 	body, hdr, err := s.get(ctx, "JWKS", jwksURL)
 	if err != nil {
-		return nil, err
+		return nil, true, err
 	}
 	keys, skipped, err := s.parse(body)
 	if err != nil {
-		return nil, fmt.Errorf("JWKS %s: %w", jwksURL, err)
+		return nil, true, fmt.Errorf("JWKS %s: %w", jwksURL, err)
 	}
-	res := &result{keys: keys, skipped: skipped, jwksURL: jwksURL}
+	res = &result{keys: keys, skipped: skipped, jwksURL: jwksURL}
 	res.maxAge, res.hasMaxAge = maxAge(hdr)
-	return res, nil
+	if s.onFetch != nil {
+		sum := sha256.Sum256(body)
+		res.hash = "sha256:" + hex.EncodeToString(sum[:])
+	}
+	return res, true, nil
 }
 
 // parse reads a JWKS body into the usable keys, with one error per key

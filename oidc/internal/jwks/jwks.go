@@ -90,6 +90,12 @@ type Options struct {
 	// been logged, on the goroutine that fetched. It must not call
 	// [Set.Close]. Nil: log only.
 	OnError func(error)
+	// Observer, when its KeySetFetch function is set, receives an
+	// [authn.KeySetFetchEvent] after every fetch that requested the JWKS
+	// (not one that failed at discovery, nor one that Close cut short),
+	// on the goroutine that fetched, with the SHA-256 of the JWKS body as
+	// Kubernetes hashes it. Nil: nothing is recorded.
+	Observer *authn.Observer
 }
 
 // Set holds the keys of one issuer and keeps them current. Create it with
@@ -113,6 +119,7 @@ type Set struct {
 	algs         []jwssig.Alg
 	logger       *slog.Logger
 	onError      func(error)
+	onFetch      func(authn.KeySetFetchEvent) // nil: not observed
 
 	life   context.Context // cancelled by Close: stops the loop and aborts fetches
 	cancel context.CancelFunc
@@ -230,6 +237,9 @@ func checkOptions(opts Options) (*Set, error) {
 		maxBody:      opts.MaxBodyBytes,
 		algs:         slices.Clone(opts.Algorithms),
 		onError:      opts.OnError,
+	}
+	if opts.Observer != nil {
+		s.onFetch = opts.Observer.KeySetFetch
 	}
 	if s.discoveryURL == "" {
 		s.discoveryURL = trimSlash(opts.IssuerURL) + "/.well-known/openid-configuration"
@@ -455,7 +465,7 @@ func (s *Set) fetch(ctx context.Context) error {
 	defer cancel()
 	defer context.AfterFunc(s.life, cancel)()
 
-	res, err := s.load(ctx, jwksURL)
+	res, requested, err := s.load(ctx, jwksURL)
 	now := time.Now()
 	if err != nil && s.life.Err() != nil {
 		err = errClosed // Close interrupted it: not a provider failure
@@ -495,6 +505,15 @@ func (s *Set) fetch(ctx context.Context) error {
 	select {
 	case s.kick <- struct{}{}:
 	default:
+	}
+	if s.onFetch != nil && requested {
+		ev := authn.KeySetFetchEvent{Issuer: s.issuer, OK: err == nil, Time: now}
+		if err == nil {
+			ev.Keys, ev.KeySetHash = len(res.keys), res.hash
+		} else if old != nil {
+			ev.Keys = len(old.all)
+		}
+		s.onFetch(ev)
 	}
 
 	if err != nil {
