@@ -14,6 +14,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -104,6 +105,12 @@ type Options struct {
 	// Logger receives Debug lines about retries (never a token). Nil:
 	// slog.Default().
 	Logger *slog.Logger
+	// Observer receives an [authn.WebhookEvent] per TokenReview request
+	// sent, each retry included: the HTTP status code, or "<error>" when
+	// no answer came, and how long the request took, as Kubernetes'
+	// apiserver_delegated_authn_request_total and
+	// …_request_duration_seconds label them. Nil: nothing is recorded.
+	Observer *authn.Observer
 }
 
 // Authenticator is a [authn.TokenAuthenticator] that asks a remote
@@ -134,6 +141,7 @@ type Authenticator struct {
 	max        int64
 	implicit   []string
 	logger     *slog.Logger
+	onRequest  func(authn.WebhookEvent) // nil: not observed
 }
 
 var _ authn.TokenAuthenticator = (*Authenticator)(nil)
@@ -185,6 +193,9 @@ func New(opts Options) (*Authenticator, error) {
 		a.max = DefaultMaxResponseBytes
 	}
 	a.logger = cmp.Or(a.logger, slog.Default()).With("authenticator", "webhook")
+	if opts.Observer != nil {
+		a.onRequest = opts.Observer.Webhook
+	}
 	u, err := parseServer(cfg.Server, opts.InsecureAllowHTTP)
 	if err != nil {
 		return nil, fmt.Errorf("webhook: %s: %w", where, err)
@@ -366,8 +377,13 @@ func (a *Authenticator) once(ctx context.Context, body []byte) (tr *TokenReview,
 	if a.token != "" {
 		h.Set("Authorization", "Bearer "+a.token)
 	}
+	var start time.Time
+	if a.onRequest != nil {
+		start = time.Now()
+	}
 	res, err := a.client.Do(req)
 	if err != nil {
+		a.observe(start, errorCode)
 		// *url.Error names the URL and the cause, never the body or headers.
 		if ctx.Err() != nil {
 			return nil, true, err
@@ -381,6 +397,9 @@ func (a *Authenticator) once(ctx context.Context, body []byte) (tr *TokenReview,
 	}
 	defer res.Body.Close()
 	b, rerr := io.ReadAll(io.LimitReader(res.Body, a.max+1))
+	if a.onRequest != nil {
+		a.observe(start, strconv.Itoa(res.StatusCode))
+	}
 	switch {
 	case res.StatusCode == http.StatusTooManyRequests || res.StatusCode >= 500:
 		return nil, true, fmt.Errorf("webhook: %s answered %s", a.name, res.Status)
@@ -399,6 +418,17 @@ func (a *Authenticator) once(ctx context.Context, body []byte) (tr *TokenReview,
 		return nil, false, fmt.Errorf("webhook: answer of %s: %w", a.name, err)
 	}
 	return tr, false, nil
+}
+
+// errorCode is [authn.WebhookEvent.Code] for a request that got no
+// answer, as Kubernetes labels it.
+const errorCode = "<error>"
+
+// observe reports one request, sent at start, that got code.
+func (a *Authenticator) observe(start time.Time, code string) {
+	if a.onRequest != nil {
+		a.onRequest(authn.WebhookEvent{Code: code, Duration: time.Since(start)})
+	}
 }
 
 // decodeResponse parses a TokenReview answer of apiVersion (group/version).

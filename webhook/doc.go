@@ -51,6 +51,19 @@
 // handed to the authenticator, and 500 "error validating audiences" when
 // the authenticator accepts a token for none of them.
 //
+// # Observing
+//
+// [Options.Observer] receives an [authn.WebhookEvent] per TokenReview
+// request the client sends, each retry included: the HTTP status code as
+// a string, or "<error>" when no answer came (a connection refused, a
+// timeout, a certificate that does not verify), and how long the request
+// took — the labels and timing of Kubernetes'
+// apiserver_delegated_authn_request_total and
+// apiserver_delegated_authn_request_duration_seconds, which Kubernetes
+// records for its delegating authenticator (kube-apiserver's own webhook
+// records none). The handler reports nothing: put [authn.Middleware] in
+// front of it to count its callers.
+//
 // # Security
 //
 // The server must be an https URL (http only with Options.InsecureAllowHTTP)
