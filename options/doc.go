@@ -63,6 +63,18 @@
 // call, with the audiences, the challenges and the logger (the decision
 // log: one line per refusal, see [authn.MiddlewareOptions]).
 //
+// # Observing
+//
+// [Options.Observer] is given to every component New builds, so that one
+// [authn.Observer] sees everything: the middleware's decisions (through
+// [Authenticator.MiddlewareOptions]), both token caches (the one in front
+// of the service-account, bootstrap, OIDC and custom token
+// authenticators, and the webhook's), JWT verifications and JWKS
+// fetches, every load of every watched file, client certificates,
+// webhook calls and service-account token counts. [Authenticator.Health]
+// gathers the state of every watched file and of every OIDC issuer's
+// keys, for a readiness check.
+//
 // # OpenID Connect
 //
 // The --oidc-* flags configure one issuer, --authentication-config any

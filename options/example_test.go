@@ -81,3 +81,34 @@ func ExampleOptions_customTokens() {
 	// 200 ci-bot [bots system:authenticated] true
 	// 401 Bearer error="invalid_token"
 }
+
+// A readiness check built on Health: every watched file, with what it
+// serves and whether its last reload failed, and every OIDC issuer's keys.
+func ExampleAuthenticator_Health() {
+	dir, _ := os.MkdirTemp("", "example")
+	defer os.RemoveAll(dir)
+	tokens := filepath.Join(dir, "tokens.csv")
+	_ = os.WriteFile(tokens, []byte("s3cret,alice,1001\nt0ken,bob,1002\n"), 0o600)
+	passwords := filepath.Join(dir, "passwords.csv")
+	_ = os.WriteFile(passwords, []byte("pw,carol,1003\n"), 0o600)
+
+	o := options.NewOptions()
+	o.TokenAuthFile, o.BasicAuthFile = tokens, passwords
+	o.Logger = slog.New(slog.DiscardHandler)
+	a, err := o.New()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer a.Close()
+
+	h := a.Health()
+	for _, f := range h.Files {
+		fmt.Printf("%s %s: %d entries, last error %v\n", f.Component, filepath.Base(f.Path), f.Entries, f.LastError)
+	}
+	fmt.Println("OIDC issuers:", len(h.Issuers))
+	// Output:
+	// basicauth passwords.csv: 1 entries, last error <nil>
+	// tokenfile tokens.csv: 2 entries, last error <nil>
+	// OIDC issuers: 0
+}

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 
 	"github.com/authnkit/authnkit/authconfig"
+	"github.com/authnkit/authnkit/authn"
 	"github.com/authnkit/authnkit/internal/reload"
 	"github.com/authnkit/authnkit/oidc"
 	"github.com/authnkit/authnkit/oidc/celexpr"
@@ -159,7 +160,12 @@ func (o *OIDCOptions) flagErrors(err error) error {
 type authConfig struct {
 	jwt       *oidc.Prepared
 	anonymous *authconfig.AnonymousConfig
+	issuers   int // JWT authenticators
 }
+
+// Entries is the number of JWT authenticators the file configures, as a
+// reload.Counter: for health and reload events.
+func (c *authConfig) Entries() int { return c.issuers }
 
 // newOIDC builds the JWT authenticator from the classic flags or the
 // authentication configuration file, and returns the file's anonymous
@@ -170,6 +176,7 @@ func (o *Options) newOIDC(out *Authenticator, logger *slog.Logger) (*oidc.Authen
 		InsecureAllowSystemNames: o.OIDC.InsecureAllowSystemNames,
 		Logger:                   logger,
 		OnError:                  o.OnError,
+		Observer:                 o.Observer,
 	}
 	if o.AuthenticationConfigFile == "" {
 		c := o.OIDC
@@ -235,7 +242,7 @@ func (o *Options) newOIDC(out *Authenticator, logger *slog.Logger) (*oidc.Authen
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
-		c := &authConfig{jwt: prepared, anonymous: cfg.Anonymous}
+		c := &authConfig{jwt: prepared, anonymous: cfg.Anonymous, issuers: len(cfg.JWT)}
 		if first == nil {
 			first = c
 		}
@@ -265,6 +272,7 @@ func (o *Options) newOIDC(out *Authenticator, logger *slog.Logger) (*oidc.Authen
 	file.Store(f)
 	apply()
 	out.closers = append(out.closers, a, f) // the watcher closes first
+	out.files = append(out.files, func() []authn.FileHealth { return []authn.FileHealth{f.Health()} })
 	out.OIDC = a
 	return a, first.anonymous, nil
 }

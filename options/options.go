@@ -333,19 +333,57 @@ type Authenticator struct {
 	// is configured.
 	OIDC *oidc.Authenticator
 
-	logger  *slog.Logger
-	closers []io.Closer
+	logger   *slog.Logger
+	observer *authn.Observer
+	closers  []io.Closer
+	files    []func() []authn.FileHealth // the Health of each file-backed component, in build order
+}
+
+// Health is the state of what an [Authenticator] keeps current, for
+// readiness checks and status pages: every file it watches and every
+// OIDC issuer's keys.
+type Health struct {
+	// Files holds one [authn.FileHealth] per watched file, in the order
+	// New loads them: --requestheader-client-ca-file,
+	// --basic-auth-file, --client-ca-file, --client-crl-file,
+	// --client-cert-deny-file, --token-auth-file, the
+	// --service-account-key-file files, --bootstrap-token-file and
+	// --authentication-config.
+	Files []authn.FileHealth
+	// Issuers is [oidc.Authenticator.Health]: each OIDC issuer's keys;
+	// nil without OIDC.
+	Issuers []oidc.Health
 }
 
 // MiddlewareOptions returns what [authn.Middleware] needs from a: the
-// accepted audiences, the challenges and the logger. Set more fields
-// (OnFailure, RetryAfter, LogLimit) on the result as needed.
+// accepted audiences, the challenges, the logger and [Options.Observer].
+// Set more fields (OnFailure, RetryAfter, LogLimit) on the result as
+// needed.
 func (a *Authenticator) MiddlewareOptions() authn.MiddlewareOptions {
 	return authn.MiddlewareOptions{
 		Audiences:  slices.Clone(a.Audiences),
 		Challenges: slices.Clone(a.Challenges),
 		Logger:     a.logger,
+		Observer:   a.observer,
 	}
+}
+
+// Health reports the state of every file a watches and of every OIDC
+// issuer's keys, gathered from the components' Health methods, for a
+// readiness check. It does no I/O. A file whose last reload failed keeps
+// its previous content serving (LastError says why), and an issuer whose
+// last fetch failed keeps its keys: whether that makes the server not
+// ready is the caller's choice; [oidc.Authenticator.Ready] gives
+// kube-apiserver's answer for the issuers.
+func (a *Authenticator) Health() Health {
+	var h Health
+	for _, files := range a.files {
+		h.Files = append(h.Files, files()...)
+	}
+	if a.OIDC != nil {
+		h.Issuers = a.OIDC.Health()
+	}
+	return h
 }
 
 // Middleware is authn.Middleware(a, a.MiddlewareOptions()): the one call
@@ -454,6 +492,11 @@ type builder struct {
 // own records a value whose background work Close stops.
 func (b *builder) own(c io.Closer) { b.out.closers = append(b.out.closers, c) }
 
+// watches records the Health method of a component that watches files.
+func (b *builder) watches(health func() []authn.FileHealth) {
+	b.out.files = append(b.out.files, health)
+}
+
 // file configures a file given by a flag: path (empty for a file that is
 // not set), the default checks and limits, failures reported to OnError.
 func (o *Options) file(path string) authn.FileOptions {
@@ -500,7 +543,7 @@ func (o *Options) New() (*Authenticator, error) {
 		// kube-apiserver's ToAuthenticationConfig: every issuer.
 		auds = slices.Clone(o.ServiceAccountIssuers)
 	}
-	b := &builder{o: o, out: &Authenticator{Audiences: auds, logger: logger}, logger: logger, auds: auds}
+	b := &builder{o: o, out: &Authenticator{Audiences: auds, logger: logger, observer: o.Observer}, logger: logger, auds: auds}
 	out, err := b.build()
 	if err != nil {
 		_ = b.out.Close()
@@ -602,11 +645,13 @@ func (b *builder) requestHeader() error {
 		GroupHeaders:        rh.GroupHeaders,
 		ExtraHeaderPrefixes: rh.ExtraHeaderPrefixes,
 		Logger:              b.logger,
+		Observer:            b.o.Observer,
 	})
 	if err != nil {
 		return fmt.Errorf("options: --requestheader-client-ca-file: %w", err)
 	}
 	b.own(p)
+	b.watches(p.Health)
 	b.requests = append(b.requests, authn.Named(NameRequestHeader, authn.AudienceAgnosticRequest(b.auds, p)))
 	return nil
 }
@@ -615,11 +660,12 @@ func (b *builder) basicAuth() error {
 	if b.o.BasicAuthFile == "" {
 		return nil
 	}
-	p, err := basicauth.New(basicauth.Options{FileOptions: b.o.file(b.o.BasicAuthFile), Logger: b.logger})
+	p, err := basicauth.New(basicauth.Options{FileOptions: b.o.file(b.o.BasicAuthFile), Logger: b.logger, Observer: b.o.Observer})
 	if err != nil {
 		return fmt.Errorf("options: --basic-auth-file: %w", err)
 	}
 	b.own(p)
+	b.watches(p.Health)
 	b.requests = append(b.requests, authn.Named(NameBasicAuth, authn.AudienceAgnosticRequest(b.auds, p)))
 	b.out.Challenges = append(b.out.Challenges, authn.BasicChallenge)
 	return nil
@@ -634,11 +680,13 @@ func (b *builder) clientCerts() error {
 		CRLFile:      b.o.file(b.o.ClientCRLFile),
 		DenyFile:     b.o.file(b.o.ClientCertDenyFile),
 		Logger:       b.logger,
+		Observer:     b.o.Observer,
 	}})
 	if err != nil {
 		return fmt.Errorf("options: --client-ca-file: %w", err)
 	}
 	b.own(c)
+	b.watches(c.Health)
 	b.requests = append(b.requests, authn.Named(NameX509, c))
 	return nil
 }
@@ -658,11 +706,12 @@ func (b *builder) tokenFile() error {
 	if b.o.TokenAuthFile == "" {
 		return nil
 	}
-	t, err := tokenfile.New(tokenfile.Options{FileOptions: b.o.file(b.o.TokenAuthFile), Logger: b.logger})
+	t, err := tokenfile.New(tokenfile.Options{FileOptions: b.o.file(b.o.TokenAuthFile), Logger: b.logger, Observer: b.o.Observer})
 	if err != nil {
 		return fmt.Errorf("options: --token-auth-file: %w", err)
 	}
 	b.own(t)
+	b.watches(t.Health)
 	b.tokens = append(b.tokens, authn.NamedToken(NameTokenFile, b.agnostic(t)))
 	return nil
 }
@@ -676,6 +725,7 @@ func (b *builder) serviceAccounts() error {
 	if err != nil {
 		return err
 	}
+	b.watches(sa.Health)
 	b.jwt = append(b.jwt, sa)
 	return nil
 }
@@ -687,11 +737,12 @@ func (b *builder) bootstrap() error {
 	}
 	store := o.BootstrapTokenStore
 	if store == nil {
-		fs, err := bootstrap.NewFileStore(bootstrap.FileStoreOptions{FileOptions: b.o.file(o.BootstrapTokenFile), Logger: b.logger})
+		fs, err := bootstrap.NewFileStore(bootstrap.FileStoreOptions{FileOptions: b.o.file(o.BootstrapTokenFile), Logger: b.logger, Observer: b.o.Observer})
 		if err != nil {
 			return fmt.Errorf("options: --bootstrap-token-file: %w", err)
 		}
 		b.own(fs)
+		b.watches(fs.Health)
 		store = fs
 	}
 	t, err := bootstrap.New(store, bootstrap.Options{})
@@ -758,7 +809,7 @@ func (b *builder) tokenCache() error {
 		return nil
 	}
 	c, err := union.NewCache(oneOrUnion(b.cached), union.CacheOptions{
-		SuccessTTL: o.TokenSuccessCacheTTL, FailureTTL: o.TokenFailureCacheTTL, CacheErrors: true, Logger: b.logger,
+		SuccessTTL: o.TokenSuccessCacheTTL, FailureTTL: o.TokenFailureCacheTTL, CacheErrors: true, Logger: b.logger, Observer: o.Observer,
 	})
 	if err != nil {
 		return fmt.Errorf("options: token cache: %w", err)

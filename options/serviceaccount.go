@@ -44,6 +44,7 @@ func (o *Options) newServiceAccounts(out *Authenticator, apiAudiences []string, 
 		Legacy:       len(keyFiles) > 0,
 		Lookup:       o.ServiceAccountLookup,
 		Logger:       logger,
+		Observer:     o.Observer,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("options: --service-account-key-file: %w", err)

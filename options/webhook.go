@@ -36,6 +36,7 @@ func (o *Options) newWebhook(apiAudiences []string, logger *slog.Logger) (closin
 		ImplicitAudiences: apiAudiences,
 		InsecureAllowHTTP: o.WebhookInsecureAllowHTTP,
 		Logger:            logger,
+		Observer:          o.Observer,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("options: --authentication-token-webhook-config-file: %w", err)
@@ -43,7 +44,7 @@ func (o *Options) newWebhook(apiAudiences []string, logger *slog.Logger) (closin
 	if o.WebhookCacheTTL == 0 {
 		return w, nil
 	}
-	c, err := union.NewCache(w, union.CacheOptions{SuccessTTL: o.WebhookCacheTTL, FailureTTL: o.WebhookCacheTTL, Logger: logger})
+	c, err := union.NewCache(w, union.CacheOptions{SuccessTTL: o.WebhookCacheTTL, FailureTTL: o.WebhookCacheTTL, Logger: logger, Observer: o.Observer})
 	if err != nil {
 		_ = w.Close()
 		return nil, fmt.Errorf("options: --authentication-token-webhook-cache-ttl: %w", err)
