@@ -3,6 +3,9 @@ package authntest_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 
 	"github.com/authnkit/authnkit/authn"
@@ -40,4 +43,18 @@ func ExampleFake() {
 	_, ok, err := f.AuthenticateToken(context.Background(), "t")
 	fmt.Println(ok, err, f.Calls())
 	// Output: false authn: credential expired 1
+}
+
+// A test of what a middleware reports: the Recorder keeps every event.
+func ExampleRecorder() {
+	rec := authntest.NewRecorder()
+	h := authn.Middleware(authntest.Fail(authn.ErrExpired), authn.MiddlewareOptions{
+		Observer: rec.Observer(),
+		Logger:   slog.New(slog.DiscardHandler),
+	})(http.NotFoundHandler())
+	h.ServeHTTP(httptest.NewRecorder(), authntest.NewBearerRequest("t"))
+	for _, e := range rec.Authentication() {
+		fmt.Println(e.Result, e.Reason, e.Credentials)
+	}
+	// Output: error expired [bearer]
 }
