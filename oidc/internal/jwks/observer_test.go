@@ -44,14 +44,14 @@ func TestObserverKeySetFetch(t *testing.T) {
 		// Discovery fails next (the retry discovers again): no JWKS was
 		// requested, so no event, as in Kubernetes.
 		p.set(func(p *provider) { p.down = 503 })
-		time.Sleep(s.Health().NextRefresh.Sub(time.Now()))
+		time.Sleep(time.Until(s.Health().NextRefresh))
 		synctest.Wait()
 		require.Error(t, s.Health().LastError)
 		assert.Len(t, rec.KeySetFetch(), 2)
 
 		// Back: the retry's success is reported.
 		p.set(func(p *provider) { p.down, p.jwksStatus = 0, 0 })
-		time.Sleep(s.Health().NextRefresh.Sub(time.Now()))
+		time.Sleep(time.Until(s.Health().NextRefresh))
 		synctest.Wait()
 		events = rec.KeySetFetch()
 		require.Len(t, events, 3)
