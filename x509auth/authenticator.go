@@ -122,9 +122,8 @@ func (a *Authenticator) AuthenticateRequest(r *http.Request) (*authn.Response, b
 	}
 	now := time.Now()
 	e, err := a.v.verify(r.TLS.PeerCertificates, now)
-	if a.v.onCertificate != nil {
-		a.v.onCertificate(authn.ClientCertificateEvent{
-			Remaining: r.TLS.PeerCertificates[0].NotAfter.Sub(now), Verified: err == nil})
+	if leaf := r.TLS.PeerCertificates[0]; a.v.onCertificate != nil && leaf != nil {
+		a.v.onCertificate(authn.ClientCertificateEvent{Remaining: leaf.NotAfter.Sub(now), Verified: err == nil})
 	}
 	if err != nil {
 		return nil, false, err

@@ -109,6 +109,11 @@ func TestObserverDenyListAndSharedVerifier(t *testing.T) {
 	_, _, err := a.AuthenticateRequest(jane.NewRequest())
 	require.ErrorIs(t, err, authn.ErrRevoked)
 	assert.EqualValues(t, 1, certs.Load(), "a denied certificate is reported, not verified")
+
+	// A chain without a leaf is refused, and there is nothing to report.
+	_, _, err = a.AuthenticateRequest(requestWith(nil))
+	require.ErrorIs(t, err, ErrInvalidCertificate)
+	assert.EqualValues(t, 1, certs.Load())
 }
 
 // A client certificate seen before costs no allocation with an observer
