@@ -259,8 +259,8 @@ func (f *File[T]) Reload() error {
 // Health reports the file's state: its path, when the snapshot in use
 // was loaded, the failure of the last attempt (nil after a success), the
 // snapshot's entry count ([Counter]; -1 otherwise) and content hash, and
-// when the periodic check runs next. It takes no lock that a load holds,
-// and does no I/O.
+// when the periodic check runs next. It does no I/O and does not wait for
+// a load in progress, only for the moment its outcome is recorded.
 func (f *File[T]) Health() authn.FileHealth {
 	f.statusMu.Lock()
 	st := f.status
