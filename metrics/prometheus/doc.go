@@ -1,0 +1,172 @@
+// Package prometheus exports authnkit's events as Prometheus metrics under
+// Kubernetes' names: the dashboards and alerts written for
+// kube-apiserver's authentication work unchanged on a program that embeds
+// authnkit.
+//
+// [New] registers the metrics with a prometheus.Registerer and returns an
+// [authn.Observer] that records into them; pass that Observer to the
+// components (options.Options.Observer hands it to all of them). It is a
+// module of its own, github.com/authnkit/authnkit/metrics/prometheus, so
+// that authnkit's module does not depend on the Prometheus client. The
+// package shares its name with the client's: import it under another name
+// (authnprom, say) next to github.com/prometheus/client_golang/prometheus.
+//
+// # Kubernetes' metrics
+//
+// Names, types, help texts, label names and buckets are those of
+// k8s.io/apiserver v0.37 and k8s.io/kubernetes v1.37, checked against
+// Kubernetes' own collectors by a test in authnkit's benchmarks module.
+// Sources are in k8s.io/apiserver unless marked k8s.io/kubernetes.
+//
+// Requests (pkg/endpoints/filters/metrics.go), from [authn.Observer.Authentication]:
+//
+//	authentication_attempts{result}                  counter    success, failure (no credential, nobody in), error (refused or uncheckable)
+//	authentication_duration_seconds{result}          histogram  buckets 0.001·2^i, i < 15
+//	authenticated_user_requests{username}            counter    successes; username guarded (below)
+//
+// Token cache (pkg/authentication/token/cache/stats.go), from TokenCache and TokenCacheFetch:
+//
+//	authentication_token_cache_request_total{status}             counter    hit, miss
+//	authentication_token_cache_request_duration_seconds{status}  histogram  default buckets; whole milliseconds, as Kubernetes records them
+//	authentication_token_cache_fetch_total{status}               counter    ok, error: shared upstream calls that ended
+//	authentication_token_cache_active_fetch_count{status}        gauge      in_flight: shared upstream calls running
+//
+// JWT authenticators (plugin/pkg/authenticator/token/oidc/metrics.go), from JWT and KeySetFetch,
+// OIDC issuers only, as Kubernetes' JWT authenticators are OIDC issuers:
+//
+//	apiserver_authentication_jwt_authenticator_latency_seconds{result,jwt_issuer_hash}                      histogram  success, failure; cache misses
+//	apiserver_authentication_jwt_authenticator_jwks_fetch_last_timestamp_seconds{result,jwt_issuer_hash,apiserver_id_hash}  gauge
+//	apiserver_authentication_jwt_authenticator_jwks_fetch_last_key_set_info{jwt_issuer_hash,apiserver_id_hash,hash}        gauge, 1
+//
+// The authentication configuration, --authentication-config
+// (pkg/server/options/authenticationconfig/metrics/metrics.go), from
+// Reload events of component "options: --authentication-config":
+//
+//	apiserver_authentication_config_controller_automatic_reloads_total{status,apiserver_id_hash}                  counter  success, failure
+//	apiserver_authentication_config_controller_automatic_reload_last_timestamp_seconds{status,apiserver_id_hash}  gauge
+//	apiserver_authentication_config_controller_last_config_info{apiserver_id_hash,hash}                            gauge, 1
+//
+// Client certificates (pkg/authentication/request/x509/x509.go), from ClientCertificate:
+//
+//	apiserver_client_certificate_expiration_seconds  histogram  remaining lifetime; buckets 0, 30m, 1h, 2h, 6h, 12h, 1d, 2d, 4d, 1w, 1mo, 3mo, 6mo, 1y
+//
+// The webhook (pkg/authentication/authenticatorfactory/metrics.go), from Webhook:
+//
+//	apiserver_delegated_authn_request_total{code}             counter    HTTP status, or "<error>" when no answer came
+//	apiserver_delegated_authn_request_duration_seconds{code}  histogram  buckets 0.25, 0.5, 0.7, 1, 1.5, 3, 5, 10
+//
+// Service-account tokens (k8s.io/kubernetes pkg/serviceaccount/metrics.go), from ServiceAccountToken:
+//
+//	serviceaccount_legacy_tokens_total  counter  Secret-based tokens
+//	serviceaccount_stale_tokens_total   counter  bound tokens used past their "warnafter"
+//	serviceaccount_valid_tokens_total   counter  other bound tokens
+//
+// Help texts start with the stability level Kubernetes gives each metric
+// ("[ALPHA] ", "[BETA] "), as kube-apiserver's /metrics shows them, so
+// that the two expositions are the same line for line (the token cache's
+// four have no help text in Kubernetes, hence "[ALPHA] " alone).
+// Histograms are also native histograms (bucket factor 1.1, at most 160
+// buckets), as kube-apiserver 1.37 exports them by default;
+// [Options.ClassicHistogramsOnly] turns that off.
+//
+// Hashes are Kubernetes': jwt_issuer_hash and apiserver_id_hash are
+// "sha256:" and the lower-case hex SHA-256 of the issuer URL and of
+// [Options.APIServerID] ("" for an empty one); hash is the event's
+// KeySetHash (of the JWKS document fetched) or ContentHash (of the file's
+// content), computed the same way by the component that reports.
+//
+// The username label keeps admin, client, kube_proxy, kubelet,
+// system:serviceaccount:kube-system:default and [Options.KnownUsernames]
+// as they are and reports every other user as email_id (a name with an
+// "@") or other, as Kubernetes' compressUsername does: the label's values
+// are bounded, and no other user name reaches the metrics.
+//
+// # authnkit's metrics
+//
+// Where authnkit does what kube-apiserver does not measure, its metrics
+// are named authnkit_*, follow the shape of Kubernetes' nearest metric,
+// and carry no help-text stability prefix:
+//
+//	authnkit_authentication_refusals_total{reason}  counter
+//	    Refused requests by [authn.Reason]: no_credential, unrecognized,
+//	    unavailable (the 503s), expired, not_yet_valid, revoked (a CRL, a
+//	    deny list, a deleted Secret or service account), wrong_audience,
+//	    wrong_issuer, unknown_key, bad_signature, malformed,
+//	    invalid_credentials, invalid. Kubernetes has no reason and no 503.
+//	authnkit_jwt_authenticator_latency_seconds{authenticator,result,jwt_issuer_hash}  histogram
+//	    Kubernetes' JWT latency, for the JWTs it does not measure:
+//	    service-account tokens (authenticator "serviceaccount").
+//	authnkit_jwt_authenticator_jwks_fetches_total{result,jwt_issuer_hash,apiserver_id_hash}  counter
+//	    Every JWKS fetch, where Kubernetes keeps only the last one's time,
+//	    so that a failure rate can be alerted on.
+//	authnkit_jwt_authenticator_jwks_keys{jwt_issuer_hash,apiserver_id_hash}  gauge
+//	    Usable keys after the last successful fetch: 0 means no token of
+//	    the issuer can verify.
+//	authnkit_file_automatic_reloads_total{component,file,status,apiserver_id_hash}                  counter
+//	authnkit_file_automatic_reload_last_timestamp_seconds{component,file,status,apiserver_id_hash}  gauge
+//	authnkit_file_last_config_info{component,file,apiserver_id_hash,hash}                            gauge, 1
+//	    Kubernetes' three authentication-configuration metrics, for every
+//	    other file authnkit reloads: token and password files, CA bundles,
+//	    CRLs, deny lists, keys, bootstrap-token Secrets. component is the
+//	    Reload event's Component (the owning package, such as
+//	    "tokenfile"), file its Path.
+//	authnkit_file_entries{component,file}  gauge
+//	    Entries (tokens, users, certificates, keys) in the content in use
+//	    of every reloaded file whose kind has them, the authentication
+//	    configuration included.
+//
+// # Reloads
+//
+// As in kube-apiserver, only reloads count: the first load sets
+// last_config_info and file entries, and is no reload. Every later Reload
+// event counts, and authnkit's reloaders report a check only when the
+// file's content (or the error reading it) changed, or when the owner's
+// Reload method is called; so, as kube-apiserver's controller, they do
+// not count content that did not change, and count a failure once, not
+// once per periodic check.
+//
+// # Beyond Kubernetes
+//
+// Deliberate differences, each for a reason:
+//
+//   - No global state: New registers with the registry it is given, so a
+//     program (or a test) can run several, and never touches Prometheus'
+//     default registry unless that is the one it is given.
+//   - Series whose label values are known in advance (the three results,
+//     hit and miss, ok and error, in_flight, the listed user names,
+//     email_id and other) exist at 0 from registration, where Kubernetes
+//     creates them on first use: rate() and absent() work from the first
+//     scrape, and recording them costs no label lookup.
+//   - The username guard's list can be extended ([Options.KnownUsernames])
+//     for a program's own well-known users; Kubernetes' is fixed.
+//   - apiserver_client_certificate_expiration_seconds observes
+//     certificates that verified (x509auth reports after verifying);
+//     Kubernetes observes every certificate presented, before verifying,
+//     so a stranger's certificate moves its histogram.
+//   - serviceaccount_valid_tokens_total counts every bound token that is
+//     not stale; Kubernetes counts only those that carry a "warnafter"
+//     (the event does not say whether one was there).
+//     serviceaccount_legacy_tokens_total counts legacy tokens that
+//     validated; Kubernetes counts them once the signature verifies,
+//     before the Secret lookup.
+//   - Label values that come from outside (file paths, components, codes)
+//     are made valid UTF-8 (invalid bytes become U+FFFD) instead of
+//     panicking, as the client library would.
+//
+// Kubernetes metrics not exported, because authnkit has no such event:
+// authentication_token_cache_active_fetch_count{status="blocked"} (the
+// callers waiting for a shared upstream call; the token cache reports the
+// call, not its waiters), serviceaccount_legacy_auto_token_uses_total,
+// serviceaccount_legacy_manual_token_uses_total and
+// serviceaccount_invalid_legacy_auto_token_uses_total (they need the
+// service account's list of Secrets, which authnkit's SecretLookup does
+// not read). Removing an issuer leaves its last series in place, where
+// Kubernetes deletes them (DeleteJWKSFetchMetrics).
+//
+// # Concurrency
+//
+// The Observer's functions are safe for concurrent use and do not block:
+// each is a few atomic operations, plus a lookup of the labelled child
+// where a label comes from the event (an issuer's hash, a file, a status
+// code, a refusal's reason), and a short mutex for the _info series.
+package prometheus

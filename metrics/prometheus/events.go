@@ -1,0 +1,147 @@
+package prometheus
+
+import (
+	"github.com/authnkit/authnkit/authn"
+)
+
+// authentication records a request the middleware decided, as
+// Kubernetes' recordAuthenticationMetrics does, and a refusal's reason.
+func (m *metrics) authentication(e authn.AuthenticationEvent) {
+	var o outcome
+	switch e.Result {
+	case authn.ResultSuccess:
+		o = m.success
+		m.username(e.User).Inc()
+	case authn.ResultFailure:
+		o = m.failure
+	case authn.ResultError:
+		o = m.errored
+	default:
+		o = m.outcome(e.Result)
+	}
+	if e.Result != authn.ResultSuccess {
+		m.refusals.WithLabelValues(label(e.Reason)).Inc()
+	}
+	o.count.Inc()
+	o.duration.Observe(e.Duration.Seconds())
+}
+
+// tokenCache records a lookup as Kubernetes' statsCollector.authenticating
+// does, the duration cut to whole milliseconds as there.
+func (m *metrics) tokenCache(e authn.TokenCacheEvent) {
+	o := m.miss
+	if e.Hit {
+		o = m.hit
+	}
+	o.count.Inc()
+	o.duration.Observe(float64(e.Duration.Milliseconds()) / 1000)
+}
+
+// tokenCacheFetch records a shared upstream call starting and ending, as
+// Kubernetes' statsCollector.fetching does.
+func (m *metrics) tokenCacheFetch(e authn.TokenCacheFetchEvent) {
+	if !e.Done {
+		m.inFlight.Inc()
+		return
+	}
+	if e.OK {
+		m.fetchOK.Inc()
+	} else {
+		m.fetchError.Inc()
+	}
+	m.inFlight.Dec()
+}
+
+// jwt records a verification: Kubernetes' metric for OIDC issuers (its
+// JWT authenticators), authnkit's for the others.
+func (m *metrics) jwt(e authn.JWTEvent) {
+	result := statusFailure
+	if e.Result == authn.ResultSuccess {
+		result = statusSuccess
+	}
+	if e.Authenticator == oidcAuthenticator {
+		m.jwtLatency.WithLabelValues(result, hash(e.Issuer)).Observe(e.Duration.Seconds())
+		return
+	}
+	m.otherJWT.WithLabelValues(label(e.Authenticator), result, hash(e.Issuer)).Observe(e.Duration.Seconds())
+}
+
+// keySetFetch records a fetch of an issuer's keys, as Kubernetes'
+// recordJWKSFetchKeySetSuccess and recordJWKSFetchKeySetFailure do; a
+// failure leaves the last key set's hash and count in place.
+func (m *metrics) keySetFetch(e authn.KeySetFetchEvent) {
+	issuer := hash(e.Issuer)
+	result := statusFailure
+	if e.OK {
+		result = statusSuccess
+	}
+	m.jwksTimestamp.WithLabelValues(result, issuer, m.apiServerIDHash).Set(unixSeconds(e.Time))
+	m.jwksFetches.WithLabelValues(result, issuer, m.apiServerIDHash).Inc()
+	if !e.OK {
+		return
+	}
+	m.jwksKeys.WithLabelValues(issuer, m.apiServerIDHash).Set(float64(e.Keys))
+	if e.KeySetHash != "" {
+		m.jwksKeySet.set(issuer, issuer, m.apiServerIDHash, label(e.KeySetHash))
+	}
+}
+
+// reload records an attempt to load a watched file: under Kubernetes'
+// names for the authentication configuration, as kube-apiserver's
+// authentication config controller does, and under authnkit's for every
+// other file. The first load is no reload: it only sets the content's
+// hash, as kube-apiserver's start does (and a first load that fails is
+// its component's constructor's error, so the program does not run).
+func (m *metrics) reload(e authn.ReloadEvent) {
+	component, file := label(e.Component), label(e.Path)
+	status := statusFailure
+	if e.OK {
+		status = statusSuccess
+	}
+	if e.OK && e.Entries >= 0 {
+		m.fileEntries.WithLabelValues(component, file).Set(float64(e.Entries))
+	}
+	if e.Component == authenticationConfigComponent {
+		if !e.First {
+			m.configReloads.WithLabelValues(status, m.apiServerIDHash).Inc()
+			m.configReloadTime.WithLabelValues(status, m.apiServerIDHash).Set(unixSeconds(e.Time))
+		}
+		if e.OK && e.ContentHash != "" {
+			m.configInfo.set("", m.apiServerIDHash, label(e.ContentHash))
+		}
+		return
+	}
+	if !e.First {
+		m.fileReloads.WithLabelValues(component, file, status, m.apiServerIDHash).Inc()
+		m.fileReloadTime.WithLabelValues(component, file, status, m.apiServerIDHash).Set(unixSeconds(e.Time))
+	}
+	if e.OK && e.ContentHash != "" {
+		m.fileInfo.set(component+"\x00"+file, component, file, m.apiServerIDHash, label(e.ContentHash))
+	}
+}
+
+// clientCertificate records a verified client certificate's remaining
+// lifetime.
+func (m *metrics) clientCertificate(e authn.ClientCertificateEvent) {
+	m.certExpiration.Observe(e.Remaining.Seconds())
+}
+
+// webhook records a TokenReview request, as Kubernetes' webhook token
+// authenticator does with the delegated-authentication metrics.
+func (m *metrics) webhook(e authn.WebhookEvent) {
+	code := label(e.Code)
+	m.webhookTotal.WithLabelValues(code).Inc()
+	m.webhookDuration.WithLabelValues(code).Observe(e.Duration.Seconds())
+}
+
+// serviceAccountToken records a service-account token that validated.
+func (m *metrics) serviceAccountToken(e authn.ServiceAccountTokenEvent) {
+	switch {
+	case e.Legacy:
+		m.saLegacy.Inc()
+	case e.Stale:
+		m.saStale.Inc()
+	default:
+		m.saValid.Inc()
+	}
+}
