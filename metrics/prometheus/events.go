@@ -60,17 +60,17 @@ func (m *metrics) jwt(e authn.JWTEvent) {
 		result = statusSuccess
 	}
 	if e.Authenticator == oidcAuthenticator {
-		m.jwtLatency.WithLabelValues(result, hash(e.Issuer)).Observe(e.Duration.Seconds())
+		m.jwtLatency.WithLabelValues(result, m.issuers.of(e.Issuer)).Observe(e.Duration.Seconds())
 		return
 	}
-	m.otherJWT.WithLabelValues(label(e.Authenticator), result, hash(e.Issuer)).Observe(e.Duration.Seconds())
+	m.otherJWT.WithLabelValues(label(e.Authenticator), result, m.issuers.of(e.Issuer)).Observe(e.Duration.Seconds())
 }
 
 // keySetFetch records a fetch of an issuer's keys, as Kubernetes'
 // recordJWKSFetchKeySetSuccess and recordJWKSFetchKeySetFailure do; a
 // failure leaves the last key set's hash and count in place.
 func (m *metrics) keySetFetch(e authn.KeySetFetchEvent) {
-	issuer := hash(e.Issuer)
+	issuer := m.issuers.of(e.Issuer)
 	result := statusFailure
 	if e.OK {
 		result = statusSuccess

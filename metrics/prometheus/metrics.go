@@ -47,6 +47,7 @@ type metrics struct {
 	inFlight            prometheus.Gauge
 
 	// JWT issuers (k8s.io/apiserver plugin/pkg/authenticator/token/oidc/metrics.go).
+	issuers       issuerHashes
 	jwtLatency    *prometheus.HistogramVec
 	jwksTimestamp *prometheus.GaugeVec
 	jwksKeySet    *infoSet

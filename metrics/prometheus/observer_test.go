@@ -451,8 +451,8 @@ func TestNativeHistograms(t *testing.T) {
 		opts   authnprom.Options
 		native bool
 	}{
-		{name: "on by default, as in kube-apiserver 1.37", native: true},
-		{name: "classic only", opts: authnprom.Options{ClassicHistogramsOnly: true}},
+		{name: "classic only by default"},
+		{name: "native as well, as kube-apiserver 1.37 by default", opts: authnprom.Options{NativeHistograms: true}, native: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
