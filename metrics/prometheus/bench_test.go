@@ -37,8 +37,10 @@ var hotEvents = []event{
 	{"token cache hit", func(o *authn.Observer) { o.TokenCache(authn.TokenCacheEvent{Hit: true, Duration: time.Microsecond}) }},
 	{"token cache miss", func(o *authn.Observer) { o.TokenCache(authn.TokenCacheEvent{Duration: time.Millisecond}) }},
 	{"shared call", func(o *authn.Observer) {
+		o.TokenCacheFetch(authn.TokenCacheFetchEvent{Blocked: true})
 		o.TokenCacheFetch(authn.TokenCacheFetchEvent{})
 		o.TokenCacheFetch(authn.TokenCacheFetchEvent{Done: true, OK: true})
+		o.TokenCacheFetch(authn.TokenCacheFetchEvent{Blocked: true, Done: true})
 	}},
 	{"success", func(o *authn.Observer) {
 		o.Authentication(authn.AuthenticationEvent{Result: authn.ResultSuccess, User: "system:serviceaccount:ns:builder", Duration: time.Millisecond})
@@ -50,7 +52,7 @@ var hotEvents = []event{
 		o.JWT(authn.JWTEvent{Authenticator: "oidc", Issuer: "https://issuer.example", Result: authn.ResultSuccess, Duration: time.Millisecond})
 	}},
 	{"client certificate", func(o *authn.Observer) { o.ClientCertificate(authn.ClientCertificateEvent{Remaining: time.Hour}) }},
-	{"service-account token", func(o *authn.Observer) { o.ServiceAccountToken(authn.ServiceAccountTokenEvent{}) }},
+	{"service-account token", func(o *authn.Observer) { o.ServiceAccountToken(authn.ServiceAccountTokenEvent{Valid: true}) }},
 }
 
 func TestHotEventsDoNotAllocate(t *testing.T) {

@@ -29,7 +29,7 @@
 //	authentication_token_cache_request_total{status}             counter    hit, miss
 //	authentication_token_cache_request_duration_seconds{status}  histogram  default buckets; whole milliseconds, as Kubernetes records them
 //	authentication_token_cache_fetch_total{status}               counter    ok, error: shared upstream calls that ended
-//	authentication_token_cache_active_fetch_count{status}        gauge      in_flight: shared upstream calls running
+//	authentication_token_cache_active_fetch_count{status}        gauge      in_flight: shared upstream calls running; blocked: callers waiting for one
 //
 // JWT authenticators (plugin/pkg/authenticator/token/oidc/metrics.go), from JWT and KeySetFetch,
 // OIDC issuers only, as Kubernetes' JWT authenticators are OIDC issuers:
@@ -48,7 +48,8 @@
 //
 // Client certificates (pkg/authentication/request/x509/x509.go), from ClientCertificate:
 //
-//	apiserver_client_certificate_expiration_seconds  histogram  remaining lifetime; buckets 0, 30m, 1h, 2h, 6h, 12h, 1d, 2d, 4d, 1w, 1mo, 3mo, 6mo, 1y
+//	apiserver_client_certificate_expiration_seconds  histogram  remaining lifetime of every certificate presented, before verification;
+//	                                                            buckets 0, 30m, 1h, 2h, 6h, 12h, 1d, 2d, 4d, 1w, 1mo, 3mo, 6mo, 1y
 //
 // The webhook (pkg/authentication/authenticatorfactory/metrics.go), from Webhook:
 //
@@ -57,9 +58,10 @@
 //
 // Service-account tokens (k8s.io/kubernetes pkg/serviceaccount/metrics.go), from ServiceAccountToken:
 //
-//	serviceaccount_legacy_tokens_total  counter  Secret-based tokens
-//	serviceaccount_stale_tokens_total   counter  bound tokens used past their "warnafter"
-//	serviceaccount_valid_tokens_total   counter  other bound tokens
+//	serviceaccount_legacy_tokens_total                    counter  tokens without "aud" whose signature verified
+//	serviceaccount_stale_tokens_total                     counter  bound tokens with "warnafter", used after it
+//	serviceaccount_valid_tokens_total                     counter  bound tokens with "warnafter", used before it
+//	serviceaccount_invalid_legacy_auto_token_uses_total   counter  legacy tokens whose Secret carries the invalid-since label
 //
 // Help texts start with the stability level Kubernetes gives each metric
 // ("[ALPHA] ", "[BETA] "), as kube-apiserver's /metrics shows them, so
@@ -72,7 +74,7 @@
 // Hashes are Kubernetes': jwt_issuer_hash and apiserver_id_hash are
 // "sha256:" and the lower-case hex SHA-256 of the issuer URL and of
 // [Options.APIServerID] ("" for an empty one); hash is the event's
-// KeySetHash (of the JWKS document fetched) or ContentHash (of the file's
+// KeySetHash (of the JWKS response body) or ContentHash (of the file's
 // content), computed the same way by the component that reports.
 //
 // The username label keeps admin, client, kube_proxy, kubelet,
@@ -118,12 +120,12 @@
 // # Reloads
 //
 // As in kube-apiserver, only reloads count: the first load sets
-// last_config_info and file entries, and is no reload. Every later Reload
-// event counts, and authnkit's reloaders report a check only when the
-// file's content (or the error reading it) changed, or when the owner's
-// Reload method is called; so, as kube-apiserver's controller, they do
-// not count content that did not change, and count a failure once, not
-// once per periodic check.
+// last_config_info and file entries, and is no reload (when it fails,
+// the program does not start). Every later Reload event counts, and
+// authnkit's reloaders report what kube-apiserver's controller counts:
+// content that changed, whether it loads or not, and every check that
+// cannot read the file, which may resolve; content found unchanged is
+// not reported. A call to the owner's Reload method is an attempt too.
 //
 // # Beyond Kubernetes
 //
@@ -133,7 +135,7 @@
 //     program (or a test) can run several, and never touches Prometheus'
 //     default registry unless that is the one it is given.
 //   - Series whose label values are known in advance (the three results,
-//     hit and miss, ok and error, in_flight, the listed user names,
+//     hit and miss, ok and error, in_flight and blocked, the listed user names,
 //     email_id and other) exist at 0 from registration, where Kubernetes
 //     creates them on first use: rate() and absent() work from the first
 //     scrape, and recording them costs no label lookup.
@@ -144,29 +146,15 @@
 //     scrapes unless told otherwise, is the same either way.
 //   - The username guard's list can be extended ([Options.KnownUsernames])
 //     for a program's own well-known users; Kubernetes' is fixed.
-//   - apiserver_client_certificate_expiration_seconds observes
-//     certificates that verified (x509auth reports after verifying);
-//     Kubernetes observes every certificate presented, before verifying,
-//     so a stranger's certificate moves its histogram.
-//   - serviceaccount_valid_tokens_total counts every bound token that is
-//     not stale; Kubernetes counts only those that carry a "warnafter"
-//     (the event does not say whether one was there).
-//     serviceaccount_legacy_tokens_total counts legacy tokens that
-//     validated; Kubernetes counts them once the signature verifies,
-//     before the Secret lookup.
 //   - Label values that come from outside (file paths, components, codes)
 //     are made valid UTF-8 (invalid bytes become U+FFFD) instead of
 //     panicking, as the client library would.
 //
-// Kubernetes metrics not exported, because authnkit has no such event:
-// authentication_token_cache_active_fetch_count{status="blocked"} (the
-// callers waiting for a shared upstream call; the token cache reports the
-// call, not its waiters), serviceaccount_legacy_auto_token_uses_total,
-// serviceaccount_legacy_manual_token_uses_total and
-// serviceaccount_invalid_legacy_auto_token_uses_total (they need the
-// service account's list of Secrets, which authnkit's SecretLookup does
-// not read). Removing an issuer leaves its last series in place, where
-// Kubernetes deletes them (DeleteJWKSFetchMetrics).
+// Kubernetes metrics not exported: serviceaccount_legacy_auto_token_uses_total
+// and serviceaccount_legacy_manual_token_uses_total (they need the service
+// account's list of Secrets, which authnkit's SecretLookup does not read).
+// Removing an issuer leaves its last series in place, where Kubernetes
+// deletes them (DeleteJWKSFetchMetrics).
 //
 // # Concurrency
 //

@@ -37,19 +37,25 @@ func (m *metrics) tokenCache(e authn.TokenCacheEvent) {
 	o.duration.Observe(float64(e.Duration.Milliseconds()) / 1000)
 }
 
-// tokenCacheFetch records a shared upstream call starting and ending, as
-// Kubernetes' statsCollector.fetching does.
+// tokenCacheFetch records a shared upstream call, or a caller's wait for
+// one, starting and ending, as Kubernetes' statsCollector.fetching and
+// statsCollector.blocking do.
 func (m *metrics) tokenCacheFetch(e authn.TokenCacheFetchEvent) {
-	if !e.Done {
+	switch {
+	case e.Blocked && e.Done:
+		m.blocked.Dec()
+	case e.Blocked:
+		m.blocked.Inc()
+	case !e.Done:
 		m.inFlight.Inc()
-		return
+	default:
+		if e.OK {
+			m.fetchOK.Inc()
+		} else {
+			m.fetchError.Inc()
+		}
+		m.inFlight.Dec()
 	}
-	if e.OK {
-		m.fetchOK.Inc()
-	} else {
-		m.fetchError.Inc()
-	}
-	m.inFlight.Dec()
 }
 
 // jwt records a verification: Kubernetes' metric for OIDC issuers (its
@@ -120,8 +126,8 @@ func (m *metrics) reload(e authn.ReloadEvent) {
 	}
 }
 
-// clientCertificate records a verified client certificate's remaining
-// lifetime.
+// clientCertificate records a presented client certificate's remaining
+// lifetime, verified or not, as Kubernetes does.
 func (m *metrics) clientCertificate(e authn.ClientCertificateEvent) {
 	m.certExpiration.Observe(e.Remaining.Seconds())
 }
@@ -134,14 +140,19 @@ func (m *metrics) webhook(e authn.WebhookEvent) {
 	m.webhookDuration.WithLabelValues(code).Observe(e.Duration.Seconds())
 }
 
-// serviceAccountToken records a service-account token that validated.
+// serviceAccountToken records a service-account token into the counters
+// its fields name.
 func (m *metrics) serviceAccountToken(e authn.ServiceAccountTokenEvent) {
-	switch {
-	case e.Legacy:
+	if e.Legacy {
 		m.saLegacy.Inc()
-	case e.Stale:
+	}
+	if e.Stale {
 		m.saStale.Inc()
-	default:
+	}
+	if e.Valid {
 		m.saValid.Inc()
+	}
+	if e.Invalidated {
+		m.saInvalidated.Inc()
 	}
 }

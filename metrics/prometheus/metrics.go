@@ -44,7 +44,7 @@ type metrics struct {
 	fetches             *prometheus.CounterVec
 	fetchOK, fetchError prometheus.Counter
 	activeFetches       *prometheus.GaugeVec
-	inFlight            prometheus.Gauge
+	inFlight, blocked   prometheus.Gauge
 
 	// JWT issuers (k8s.io/apiserver plugin/pkg/authenticator/token/oidc/metrics.go).
 	issuers       issuerHashes
@@ -74,7 +74,7 @@ type metrics struct {
 	webhookDuration *prometheus.HistogramVec
 
 	// Service-account tokens (k8s.io/kubernetes pkg/serviceaccount/metrics.go).
-	saLegacy, saStale, saValid prometheus.Counter
+	saLegacy, saStale, saValid, saInvalidated prometheus.Counter
 }
 
 // newMetrics builds the collectors. known are the user names the username
@@ -225,6 +225,10 @@ func newMetrics(known map[string]struct{}, apiServerIDHash string, native bool) 
 			Subsystem: "serviceaccount", Name: "valid_tokens_total",
 			Help: beta + "Cumulative valid projected service account tokens used",
 		}),
+		saInvalidated: prometheus.NewCounter(prometheus.CounterOpts{
+			Subsystem: "serviceaccount", Name: "invalid_legacy_auto_token_uses_total",
+			Help: alpha + "Cumulative invalid auto-generated legacy tokens used",
+		}),
 	}
 
 	m.success = m.outcome(authn.ResultSuccess)
@@ -241,6 +245,7 @@ func newMetrics(known map[string]struct{}, apiServerIDHash string, native bool) 
 	m.fetchOK = m.fetches.WithLabelValues(fetchOK)
 	m.fetchError = m.fetches.WithLabelValues(fetchError)
 	m.inFlight = m.activeFetches.WithLabelValues(fetchInFlight)
+	m.blocked = m.activeFetches.WithLabelValues(fetchBlocked)
 	return m
 }
 
@@ -255,7 +260,7 @@ func (m *metrics) collectors() []prometheus.Collector {
 		m.fileReloads, m.fileReloadTime, m.fileInfo, m.fileEntries,
 		m.certExpiration,
 		m.webhookTotal, m.webhookDuration,
-		m.saLegacy, m.saStale, m.saValid,
+		m.saLegacy, m.saStale, m.saValid, m.saInvalidated,
 	}
 }
 

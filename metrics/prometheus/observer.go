@@ -65,7 +65,7 @@ const (
 // options), the one file whose reloads Kubernetes has metrics for.
 const authenticationConfigComponent = "options: --authentication-config"
 
-// Label values Kubernetes uses that differ from authnkit's.
+// Kubernetes' label values.
 const (
 	statusSuccess = "success" // reloads, JWKS fetches
 	statusFailure = "failure" // reloads, JWKS fetches, JWT verifications
@@ -75,6 +75,7 @@ const (
 	fetchOK       = "ok"
 	fetchError    = "error"
 	fetchInFlight = "in_flight"
+	fetchBlocked  = "blocked"
 
 	// oidcAuthenticator is the JWTEvent.Authenticator whose verifications
 	// Kubernetes measures (its JWT authenticators are OIDC issuers).

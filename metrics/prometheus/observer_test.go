@@ -139,6 +139,7 @@ func TestExposition(t *testing.T) {
 		{"serviceaccount_legacy_tokens_total", counter, nil, nil},
 		{"serviceaccount_stale_tokens_total", counter, nil, nil},
 		{"serviceaccount_valid_tokens_total", counter, nil, nil},
+		{"serviceaccount_invalid_legacy_auto_token_uses_total", counter, nil, nil},
 	}
 	var names []string
 	for _, w := range want {
@@ -175,7 +176,7 @@ func feedOneOfEach(obs *authn.Observer) {
 	obs.Reload(authn.ReloadEvent{Component: "tokenfile", Path: "/etc/tokens.csv", OK: true, Time: now, ContentHash: kubeHash("t"), Entries: 3})
 	obs.ClientCertificate(authn.ClientCertificateEvent{Remaining: time.Hour})
 	obs.Webhook(authn.WebhookEvent{Code: "200", Duration: time.Second})
-	obs.ServiceAccountToken(authn.ServiceAccountTokenEvent{})
+	obs.ServiceAccountToken(authn.ServiceAccountTokenEvent{Valid: true})
 }
 
 func keys(s scraped) []string {
@@ -253,6 +254,9 @@ func TestTokenCache(t *testing.T) {
 	obs.TokenCache(authn.TokenCacheEvent{Hit: false, Duration: 12*time.Millisecond + 700*time.Microsecond})
 	obs.TokenCacheFetch(authn.TokenCacheFetchEvent{})
 	obs.TokenCacheFetch(authn.TokenCacheFetchEvent{})
+	for range 3 {
+		obs.TokenCacheFetch(authn.TokenCacheFetchEvent{Blocked: true})
+	}
 	s := tg.scrape(t)
 	assert.Equal(t, 2.0, s.value(t, "authentication_token_cache_request_total", counter, l{"status": "hit"}))
 	assert.Equal(t, 1.0, s.value(t, "authentication_token_cache_request_total", counter, l{"status": "miss"}))
@@ -261,12 +265,17 @@ func TestTokenCache(t *testing.T) {
 		"whole milliseconds, as Kubernetes records them")
 	assert.InDelta(t, 0.012, s.histogram(t, "authentication_token_cache_request_duration_seconds", l{"status": "miss"}).GetSampleSum(), 1e-12)
 	assert.Equal(t, 2.0, s.value(t, "authentication_token_cache_active_fetch_count", gauge, l{"status": "in_flight"}))
+	assert.Equal(t, 3.0, s.value(t, "authentication_token_cache_active_fetch_count", gauge, l{"status": "blocked"}))
 	assert.Equal(t, 0.0, s.value(t, "authentication_token_cache_fetch_total", counter, l{"status": "ok"}))
 
 	obs.TokenCacheFetch(authn.TokenCacheFetchEvent{Done: true, OK: true})
 	obs.TokenCacheFetch(authn.TokenCacheFetchEvent{Done: true, OK: false})
+	obs.TokenCacheFetch(authn.TokenCacheFetchEvent{Blocked: true, Done: true})
 	s = tg.scrape(t)
 	assert.Equal(t, 0.0, s.value(t, "authentication_token_cache_active_fetch_count", gauge, l{"status": "in_flight"}))
+	assert.Equal(t, 2.0, s.value(t, "authentication_token_cache_active_fetch_count", gauge, l{"status": "blocked"}))
+	assert.Equal(t, 2.0, s.value(t, "authentication_token_cache_fetch_total", counter, l{"status": "ok"})+
+		s.value(t, "authentication_token_cache_fetch_total", counter, l{"status": "error"}), "a wait's end is no fetch")
 	assert.Equal(t, 1.0, s.value(t, "authentication_token_cache_fetch_total", counter, l{"status": "ok"}))
 	assert.Equal(t, 1.0, s.value(t, "authentication_token_cache_fetch_total", counter, l{"status": "error"}))
 }
@@ -280,8 +289,8 @@ func TestJWT(t *testing.T) {
 	require.Len(t, ih, 7+64)
 
 	obs.JWT(authn.JWTEvent{Authenticator: "oidc", Issuer: issuer, Result: authn.ResultSuccess, Duration: 30 * time.Microsecond})
-	obs.JWT(authn.JWTEvent{Authenticator: "oidc", Issuer: issuer, Result: authn.ResultError, Duration: 3 * time.Millisecond})
-	obs.JWT(authn.JWTEvent{Authenticator: "serviceaccount", Issuer: saIssuer, Result: authn.ResultError})
+	obs.JWT(authn.JWTEvent{Authenticator: "oidc", Issuer: issuer, Result: authn.ResultFailure, Duration: 3 * time.Millisecond})
+	obs.JWT(authn.JWTEvent{Authenticator: "serviceaccount", Issuer: saIssuer, Result: authn.ResultFailure})
 
 	t1 := time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
 	t2, t3 := t1.Add(time.Minute), t1.Add(2*time.Minute)
@@ -298,7 +307,7 @@ func TestJWT(t *testing.T) {
 		stamp   = "apiserver_authentication_jwt_authenticator_jwks_fetch_last_timestamp_seconds"
 		info    = "apiserver_authentication_jwt_authenticator_jwks_fetch_last_key_set_info"
 	)
-	t.Run("latency of OIDC issuers under Kubernetes' name, failure as Kubernetes labels it", func(t *testing.T) {
+	t.Run("latency of OIDC issuers under Kubernetes' name", func(t *testing.T) {
 		assert.Equal(t, 1.0, s1.value(t, latency, histogram, l{"result": "success", "jwt_issuer_hash": ih}))
 		assert.Equal(t, 1.0, s1.value(t, latency, histogram, l{"result": "failure", "jwt_issuer_hash": ih}))
 		assert.Len(t, s1[latency].GetMetric(), 2, "service-account tokens are not in it")
@@ -396,9 +405,10 @@ func TestClientCertificatesWebhookServiceAccounts(t *testing.T) {
 	obs.Webhook(authn.WebhookEvent{Code: "200", Duration: 2 * time.Second})
 	obs.Webhook(authn.WebhookEvent{Code: "<error>", Duration: 10 * time.Second})
 	obs.ServiceAccountToken(authn.ServiceAccountTokenEvent{Legacy: true})
+	obs.ServiceAccountToken(authn.ServiceAccountTokenEvent{Legacy: true, Invalidated: true})
 	obs.ServiceAccountToken(authn.ServiceAccountTokenEvent{Stale: true})
-	obs.ServiceAccountToken(authn.ServiceAccountTokenEvent{})
-	obs.ServiceAccountToken(authn.ServiceAccountTokenEvent{})
+	obs.ServiceAccountToken(authn.ServiceAccountTokenEvent{Valid: true})
+	obs.ServiceAccountToken(authn.ServiceAccountTokenEvent{Valid: true})
 	s := tg.scrape(t)
 
 	h := s.histogram(t, "apiserver_client_certificate_expiration_seconds", nil)
@@ -417,7 +427,8 @@ func TestClientCertificatesWebhookServiceAccounts(t *testing.T) {
 	assert.Equal(t, 1.0, s.value(t, "apiserver_delegated_authn_request_total", counter, l{"code": "<error>"}))
 	assert.InDelta(t, 2.3, s.histogram(t, "apiserver_delegated_authn_request_duration_seconds", l{"code": "200"}).GetSampleSum(), 1e-9)
 
-	assert.Equal(t, 1.0, s.value(t, "serviceaccount_legacy_tokens_total", counter, nil))
+	assert.Equal(t, 2.0, s.value(t, "serviceaccount_legacy_tokens_total", counter, nil))
+	assert.Equal(t, 1.0, s.value(t, "serviceaccount_invalid_legacy_auto_token_uses_total", counter, nil))
 	assert.Equal(t, 1.0, s.value(t, "serviceaccount_stale_tokens_total", counter, nil))
 	assert.Equal(t, 2.0, s.value(t, "serviceaccount_valid_tokens_total", counter, nil))
 }
