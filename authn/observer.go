@@ -18,7 +18,8 @@ import "time"
 // package options passes [Options.Observer] to all of them. A component
 // reads the fields once, when it is built: setting a field afterwards
 // does not reach it. The Prometheus adapter in
-// github.com/authnkit/authnkit/metrics/prometheus (a module of its own)
+// github.com/authnkit/authnkit/metrics/prometheus (the only package that
+// imports the Prometheus client)
 // returns one that records Kubernetes' metric names.
 //
 // [Options.Observer]: https://pkg.go.dev/github.com/authnkit/authnkit/options#Options

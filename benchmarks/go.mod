@@ -4,7 +4,6 @@ go 1.26.0
 
 require (
 	github.com/authnkit/authnkit v0.0.0
-	github.com/authnkit/authnkit/metrics/prometheus v0.0.0
 	github.com/prometheus/client_golang v1.25.0
 	github.com/prometheus/client_model v0.6.3
 	golang.org/x/crypto v0.58.0
@@ -103,8 +102,6 @@ require (
 )
 
 replace github.com/authnkit/authnkit => ../
-
-replace github.com/authnkit/authnkit/metrics/prometheus => ../metrics/prometheus
 
 // k8s.io/kubernetes (for pkg/serviceaccount, the service-account JWT
 // validator kube-apiserver runs) requires its staging modules at v0.0.0 and

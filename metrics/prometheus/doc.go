@@ -6,8 +6,10 @@
 // [New] registers the metrics with a prometheus.Registerer and returns an
 // [authn.Observer] that records into them; pass that Observer to the
 // components (options.Options.Observer hands it to all of them). It is a
-// module of its own, github.com/authnkit/authnkit/metrics/prometheus, so
-// that authnkit's module does not depend on the Prometheus client. The
+// package of its own, the only one that imports the Prometheus client:
+// the authenticators never do, so a program that does not import this
+// package does not build the client. (It is not a module of its own
+// because the demo, examples/server, serves /metrics with it.) The
 // package shares its name with the client's: import it under another name
 // (authnprom, say) next to github.com/prometheus/client_golang/prometheus.
 //
