@@ -193,6 +193,7 @@ anonymous:
   - path: /livez
   - path: /readyz
   - path: /healthz
+  - path: /metrics
 `, idp.Issuer(), demoAudience, ca)
 }
 
@@ -285,8 +286,9 @@ Front proxy (its own certificate; the user comes from X-Remote-* headers):
     -H 'X-Remote-User: dave' -H 'X-Remote-Group: devs' -H 'X-Remote-Extra-Scopes: read' %[5]s
 A rejected token (401 with a Kubernetes Status):
   curl --cacert %[3]s -X POST -H 'Authorization: Bearer wrong' %[5]s
-Readiness, anonymous (authn-config.yaml allows /livez, /readyz and /healthz only):
+Readiness and metrics, anonymous (authn-config.yaml allows /livez, /readyz, /healthz and /metrics only):
   curl --cacert %[3]s 'https://%[1]s/readyz?verbose'
+  curl --cacert %[3]s -s https://%[1]s/metrics | grep -E '^(authentication_attempts|apiserver_authentication_jwt)'
 
 kubectl (contexts alice, bob, carol, admin):
   kubectl --kubeconfig %[8]s auth whoami

@@ -37,13 +37,16 @@ type logKey struct{}
 
 // newHandler returns the server's handler: access logging around
 // authentication around the routes.
-func newHandler(auth *options.Authenticator, logger *slog.Logger) http.Handler {
+// metrics serves /metrics; it is behind authentication like every other
+// path (the demo's configuration lets anonymous requests read it).
+func newHandler(auth *options.Authenticator, metrics http.Handler, logger *slog.Logger) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /version", serveVersion)
 	mux.HandleFunc("GET /livez", serveHealth("livez", []healthCheck{pingCheck}, logger))
 	ready := readyChecks(auth)
 	mux.HandleFunc("GET /readyz", serveHealth("readyz", ready, logger))
 	mux.HandleFunc("GET /healthz", serveHealth("healthz", ready, logger))
+	mux.Handle("GET /metrics", metrics)
 	for _, v := range []string{"v1", "v1beta1"} {
 		mux.HandleFunc("POST /apis/authentication.k8s.io/"+v+"/selfsubjectreviews", serveSelfSubjectReview(v))
 	}

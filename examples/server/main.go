@@ -32,6 +32,11 @@
 //     have been loaded once. The demo's AuthenticationConfiguration lets
 //     anonymous requests reach these three paths and nothing else;
 //
+//   - GET /metrics: Kubernetes' authentication metrics (package
+//     metrics/prometheus), to authenticated callers, and to anonymous ones
+//     only where the authentication configuration lists /metrics among its
+//     anonymous conditions, as the demo's does;
+//
 // and a Kubernetes Status body for everything that fails. Each request is
 // logged on one line: method, path, status, and user or the kind of
 // failure; each refusal also gets the middleware's decision-log line

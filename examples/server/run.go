@@ -17,6 +17,13 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/authnkit/authnkit/authconfig"
+	"github.com/authnkit/authnkit/authn"
+	authnprom "github.com/authnkit/authnkit/metrics/prometheus"
 	"github.com/authnkit/authnkit/options"
 	"github.com/authnkit/authnkit/x509auth"
 )
@@ -130,6 +137,14 @@ func start(args []string, flagOutput io.Writer, logger *slog.Logger) (*server, e
 		return nil, fmt.Errorf("unexpected arguments: %q", fs.Args())
 	}
 	cfg.auth.Logger = logger
+	// Kubernetes' authentication metrics, served at /metrics.
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	observer, err := authnprom.New(reg, authnprom.Options{APIServerID: "authnkit-" + cfg.bindAddress})
+	if err != nil {
+		return nil, err
+	}
+	cfg.auth.Observer = observer
 	auth, err := cfg.auth.New()
 	if err != nil {
 		return nil, err
@@ -155,7 +170,7 @@ func start(args []string, flagOutput io.Writer, logger *slog.Logger) (*server, e
 	}
 	s.addr = ln.Addr().String()
 	s.http = &http.Server{
-		Handler:           newHandler(auth, logger),
+		Handler:           newHandler(auth, metricsFor(anonymousMetrics(cfg.auth), promhttp.HandlerFor(reg, promhttp.HandlerOpts{})), logger),
 		TLSConfig:         x509auth.TLSConfig(&tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
@@ -169,6 +184,41 @@ func start(args []string, flagOutput io.Writer, logger *slog.Logger) (*server, e
 	}()
 	logger.Info("serving", "addr", s.addr)
 	return s, nil
+}
+
+// anonymousMetrics reports whether the configuration opens /metrics to
+// anonymous requests by name: an --authentication-config file whose
+// anonymous section lists it among its conditions, as the demo's does.
+// Anonymous access to every path (--anonymous-auth) does not: like
+// kube-apiserver's RBAC, which lets system:anonymous read the health
+// paths and not the metrics.
+func anonymousMetrics(o *options.Options) bool {
+	if o.AuthenticationConfigFile == "" {
+		return false
+	}
+	c, err := authconfig.Load(o.AuthenticationConfigFile)
+	if err != nil || c.Anonymous == nil || !c.Anonymous.Enabled {
+		return false
+	}
+	for _, cond := range c.Anonymous.Conditions {
+		if cond.Path == "/metrics" {
+			return true
+		}
+	}
+	return false
+}
+
+// metricsFor serves metrics to authenticated callers, and to anonymous
+// ones too when allowAnonymous; others get 403 as RBAC would answer.
+func metricsFor(allowAnonymous bool, metrics http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if u, _ := authn.UserFrom(r.Context()); u.Name == authn.AnonymousUser && !allowAnonymous {
+			authn.WriteStatus(w, authn.NewStatus(http.StatusForbidden, "Forbidden",
+				`forbidden: User "system:anonymous" cannot get path "/metrics"`))
+			return
+		}
+		metrics.ServeHTTP(w, r)
+	})
 }
 
 // shutdown stops accepting, lets requests in flight finish (up to 10s), and

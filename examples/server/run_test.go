@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -117,4 +118,51 @@ func decodeStatus(t *testing.T, res *http.Response) map[string]any {
 	var st map[string]any
 	require.NoError(t, json.NewDecoder(res.Body).Decode(&st))
 	return st
+}
+
+// The demo serves Kubernetes' authentication metrics at /metrics, to
+// anonymous requests as its configuration allows, and they move with
+// traffic.
+func TestDemoMetrics(t *testing.T) {
+	ts := startDemo(t)
+	scrape := func() string {
+		t.Helper()
+		res := ts.do(t, http.MethodGet, "/metrics", nil, nil)
+		defer res.Body.Close()
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		body, err := io.ReadAll(res.Body)
+		require.NoError(t, err)
+		return string(body)
+	}
+	before := scrape()
+	assert.Contains(t, before, "# TYPE authentication_attempts counter")
+	assert.Contains(t, before, "# TYPE apiserver_authentication_config_controller_last_config_info gauge")
+
+	res := ts.do(t, http.MethodPost, "/apis/authentication.k8s.io/v1/selfsubjectreviews", nil, bearer(ts.demo.aliceToken))
+	res.Body.Close()
+	res = ts.do(t, http.MethodPost, "/apis/authentication.k8s.io/v1/selfsubjectreviews", nil, bearer("wrong"))
+	res.Body.Close()
+	after := scrape()
+	assert.Regexp(t, `(?m)^authentication_attempts\{result="success"\} [1-9]`, after)
+	assert.Regexp(t, `(?m)^authentication_attempts\{result="error"\} [1-9]`, after)
+	assert.Regexp(t, `(?m)^authenticated_user_requests\{username="other"\} [1-9]`, after, "kube's cardinality guard folds user names")
+	assert.Regexp(t, `(?m)^authnkit_authentication_refusals_total\{reason="unrecognized"\} [1-9]`, after)
+	assert.NotContains(t, after, ts.demo.aliceToken, "no credential in the metrics")
+}
+
+// With flags, /metrics is for authenticated callers: anonymous access to
+// every path (--anonymous-auth) does not open it, as RBAC would not.
+func TestFlagModeMetrics(t *testing.T) {
+	dir := t.TempDir()
+	tokens := filepath.Join(dir, "tokens.csv")
+	require.NoError(t, os.WriteFile(tokens, []byte("tok-1,alice,1\n"), 0o600))
+	s, err := start([]string{"--secure-port=0", "--token-auth-file=" + tokens}, io.Discard, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	ts := newFlagModeServer(t, s, nil)
+	res := ts.do(t, http.MethodGet, "/metrics", nil, nil)
+	res.Body.Close()
+	assert.Equal(t, http.StatusForbidden, res.StatusCode, "system:anonymous may not read the metrics")
+	res = ts.do(t, http.MethodGet, "/metrics", nil, bearer("tok-1"))
+	res.Body.Close()
+	assert.Equal(t, http.StatusOK, res.StatusCode)
 }
