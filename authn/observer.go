@@ -105,7 +105,11 @@ type AuthenticationEvent struct {
 type TokenCacheEvent struct {
 	// Hit: a cached answer was returned; otherwise the lookup missed and
 	// Duration includes waiting for the upstream answer.
-	Hit      bool
+	Hit bool
+	// Duration is how long a miss took, from the lookup to the answer.
+	// It is zero for a hit, which reads no clock for it: a hit takes
+	// about a microsecond, and Kubernetes records this duration in whole
+	// milliseconds, so its hits are zero too.
 	Duration time.Duration
 }
 

@@ -1,10 +1,13 @@
 package benchmarks
 
 import (
+	"github.com/prometheus/client_golang/prometheus"
+
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"fmt"
+	authnprom "github.com/authnkit/authnkit/metrics/prometheus"
 	"hash"
 	"log/slog"
 	"testing"
@@ -47,6 +50,10 @@ const jwtSize = 600
 // Sum, no allocation); and keyed BLAKE2b-256 and BLAKE2s-256 from
 // golang.org/x/crypto with a reused hash, DESIGN.md's "faster keyed hash
 // from x/crypto if measured faster".
+// implAuthnkitObserved is authnkit with an Observer recording into
+// metrics/prometheus.
+const implAuthnkitObserved = "authnkit-observed"
+
 func BenchmarkTokenCache(b *testing.B) {
 	known := jwtShapedToken(jwtSize)
 	unknown := known[:len(known)-1] + "A" // another signature, same size
@@ -83,11 +90,23 @@ func BenchmarkTokenCache(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.Cleanup(func() { _ = ours.Close() })
+		// The same cache recording into Kubernetes' metrics, for
+		// DESIGN.md's "observer on" budget.
+		observer, err := authnprom.New(prometheus.NewRegistry(), authnprom.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		observed, err := union.NewCache(ourDelegate, union.CacheOptions{SuccessTTL: cacheTTL, Logger: slog.New(slog.DiscardHandler), Observer: observer})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { _ = observed.Close() })
 
 		b.Run("case=hit", func(b *testing.B) {
 			runModes(b, append([]impl{
 				tokenImpl(implK8s, k8s, known, true),
 				tokenImpl(implAuthnkit, ours, known, true),
+				tokenImpl(implAuthnkitObserved, observed, known, true),
 			}, keyedHashRefs(known)...)...)
 		})
 		b.Run("case=miss", func(b *testing.B) {

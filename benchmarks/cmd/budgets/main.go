@@ -256,6 +256,8 @@ var budgets = []budget{
 		ref: fastest(impl("ref-hmac-sha256-reset"), impl("ref-blake2b-256-reset"), impl("ref-blake2s-256-reset")), max: 1.2, zeroAllocs: true},
 	{path: "token cache hit", scenario: "BenchmarkTokenCache/token=*/case=hit/mode=serial", impl: "authnkit",
 		ref: impl("k8s"), max: 0.7, guide: true},
+	{path: "observer on: token cache hit", scenario: "BenchmarkTokenCache/token=*/case=hit/mode=serial", impl: "authnkit-observed",
+		ref: fastest(impl("ref-hmac-sha256-reset"), impl("ref-blake2b-256-reset"), impl("ref-blake2s-256-reset")), max: 1.3},
 	{path: "token cache hit", scenario: "BenchmarkTokenCache/token=*/case=hit/mode=parallel", impl: "authnkit",
 		ref: impl("k8s"), max: 0.7, guide: true},
 	{path: "static token hit, plaintext", scenario: "BenchmarkTokenFile/n=10/tok=hex32/case=hit/mode=serial", impl: "authnkit",
