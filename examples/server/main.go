@@ -20,12 +20,15 @@
 // It serves, behind authentication:
 //
 //   - GET /version: a Kubernetes version info (kubectl asks it first);
+//
 //   - POST /apis/authentication.k8s.io/{v1,v1beta1}/selfsubjectreviews:
 //     the caller's identity, so `kubectl auth whoami` works;
+//
 //   - POST /apis/authentication.k8s.io/v1/tokenreviews: a TokenReview
 //     answered as kube-apiserver answers it, for callers in system:masters
 //     or system:auth-delegator (the demo's bob), as RBAC would allow;
 //     others get 403;
+//
 //   - GET /livez, /readyz and /healthz, answered as kube-apiserver answers
 //     them ("ok", each check with ?verbose, 500 with the failed checks and
 //     no reasons); /readyz and /healthz fail until every OIDC issuer's keys
