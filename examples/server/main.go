@@ -20,27 +20,24 @@
 // It serves, behind authentication:
 //
 //   - GET /version: a Kubernetes version info (kubectl asks it first);
-//
 //   - POST /apis/authentication.k8s.io/{v1,v1beta1}/selfsubjectreviews:
 //     the caller's identity, so `kubectl auth whoami` works;
-//
 //   - POST /apis/authentication.k8s.io/v1/tokenreviews: a TokenReview
 //     answered as kube-apiserver answers it, for callers in system:masters
 //     or system:auth-delegator (the demo's bob), as RBAC would allow;
 //     others get 403;
-//
 //   - GET /livez, /readyz and /healthz, answered as kube-apiserver answers
 //     them ("ok", each check with ?verbose, 500 with the failed checks and
 //     no reasons); /readyz and /healthz fail until every OIDC issuer's keys
-//     have been loaded once. The demo's AuthenticationConfiguration lets
-//     anonymous requests reach these three paths and nothing else;
-//
+//     have been loaded once;
 //   - GET /metrics: Kubernetes' authentication metrics (package
 //     metrics/prometheus), to authenticated callers, and to anonymous ones
 //     only where the authentication configuration lists /metrics among its
-//     anonymous conditions, as the demo's does;
+//     anonymous conditions.
 //
-// and a Kubernetes Status body for everything that fails. Each request is
+// The demo's AuthenticationConfiguration lets anonymous requests reach
+// /livez, /readyz, /healthz and /metrics and nothing else. Everything that
+// fails gets a Kubernetes Status body. Each request is
 // logged on one line: method, path, status, and user or the kind of
 // failure; each refusal also gets the middleware's decision-log line
 // (reason, authenticator, credential kind and fingerprint) — never a
