@@ -49,6 +49,17 @@ type Observer struct {
 	// Webhook is called once per TokenReview request the webhook client
 	// sends, each retry included (package webhook).
 	Webhook func(WebhookEvent)
+	// ChainCheck is called once per client-certificate chain a Verifier
+	// checks (package x509auth; requestheader's proxy certificate too),
+	// telling whether its cache of verified and failed chains answered.
+	ChainCheck func(ChainCheckEvent)
+	// UnknownKey is called when a token names a key ID that an issuer's
+	// keys lack (package oidc), telling whether a refetch ran or the
+	// refetch cooldown held it back.
+	UnknownKey func(UnknownKeyEvent)
+	// IssuerRemoved is called when a configuration applied drops an
+	// issuer (package oidc), so that its series can be removed.
+	IssuerRemoved func(IssuerRemovedEvent)
 	// ServiceAccountToken is called once per service-account token that
 	// one of Kubernetes' service-account token counters counts (package
 	// serviceaccount): see [ServiceAccountTokenEvent].
@@ -253,4 +264,26 @@ type ServiceAccountTokenEvent struct {
 	// label (serviceaccount_invalid_legacy_auto_token_uses_total); only
 	// with a lookup.
 	Invalidated bool
+}
+
+// ChainCheckEvent is one check of a presented client-certificate chain.
+type ChainCheckEvent struct {
+	// Cached: the answer came from the cache of verified or failed
+	// chains, without verifying.
+	Cached bool
+	// OK: the chain verified (revocation is checked after).
+	OK bool
+}
+
+// UnknownKeyEvent is a token naming a key ID its issuer's keys lack.
+type UnknownKeyEvent struct {
+	Issuer string
+	// Refetch: a key fetch ran (or was joined) to look for the key;
+	// otherwise the refetch cooldown held it back.
+	Refetch bool
+}
+
+// IssuerRemovedEvent is an issuer dropped from the configuration.
+type IssuerRemovedEvent struct {
+	Issuer string
 }

@@ -194,6 +194,9 @@ func (a *Authenticator) Apply(p *Prepared) {
 		if is.keys != nil && !keep[is.keys] {
 			_ = is.close()
 		}
+		if st.byIssuer[is.url] == nil && a.opts.Observer != nil && a.opts.Observer.IssuerRemoved != nil {
+			a.opts.Observer.IssuerRemoved(authn.IssuerRemovedEvent{Issuer: is.url})
+		}
 	}
 	a.logger.Info("configuration applied", "issuers", len(st.issuers))
 }

@@ -82,7 +82,12 @@
 // success, "sha256:<hex>" of the JWKS body as Kubernetes hashes it for
 // jwks_fetch_last_key_set_info. A fetch that fails at discovery never
 // requests the JWKS and is not reported, as in Kubernetes; Health shows
-// its error.
+// its error. Beyond Kubernetes' metrics, a token naming a key ID its
+// issuer's loaded keys lack reports an [authn.UnknownKeyEvent] (whether a
+// refetch ran or the cooldown held it back), and [Authenticator.Apply]
+// reports an [authn.IssuerRemovedEvent] for every issuer the new
+// configuration drops, so that its series can be deleted as Kubernetes
+// deletes them.
 //
 // # Claim mappings
 //

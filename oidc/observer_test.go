@@ -103,3 +103,31 @@ func TestObserverAllocations(t *testing.T) {
 	assert.Equal(t, testing.AllocsPerRun(50, verify(plain)), testing.AllocsPerRun(50, verify(observed)))
 	assert.Positive(t, seen.Load())
 }
+
+// A token naming a kid the issuer lacks is reported with whether a
+// refetch ran or the cooldown held it back; an issuer a configuration
+// drops is reported, so that its series can go.
+func TestObserverUnknownKeyAndRemovedIssuer(t *testing.T) {
+	p, q := newProvider(t, oidctest.Options{}), newProvider(t, oidctest.Options{})
+	gone := p.Rotate()
+	p.RemoveKey(gone)
+	unknown := p.SignWith(gone, nil, claims(p, "alice", nil))
+	for _, tc := range []struct {
+		cooldown time.Duration
+		want     bool
+	}{{time.Nanosecond, true}, {time.Hour, false}} {
+		rec := authntest.NewRecorder()
+		a := newAuthenticator(t, []authconfig.JWT{jwtFor(p)}, oidc.Options{Observer: rec.Observer(), UnknownKeyCooldown: tc.cooldown})
+		require.Eventually(t, func() bool { return a.Ready() == nil }, 10*time.Second, time.Millisecond)
+		_, ok, _ := authenticate(t, a, unknown)
+		require.False(t, ok)
+		assert.Equal(t, []authn.UnknownKeyEvent{{Issuer: p.Issuer(), Refetch: tc.want}}, rec.UnknownKey(), "cooldown %v", tc.cooldown)
+	}
+
+	rec := authntest.NewRecorder()
+	a := newAuthenticator(t, []authconfig.JWT{jwtFor(p), jwtFor(q)}, oidc.Options{Observer: rec.Observer()})
+	prepared, err := a.Prepare([]authconfig.JWT{jwtFor(p)})
+	require.NoError(t, err)
+	a.Apply(prepared)
+	assert.Equal(t, []authn.IssuerRemovedEvent{{Issuer: q.Issuer()}}, rec.IssuerRemoved())
+}

@@ -235,7 +235,10 @@
 // apiserver_client_certificate_expiration_seconds (an expired or unknown
 // certificate counts too), and whether it verified. [Verifier.Verify]
 // reports no certificate: a front proxy's (package requestheader) is not
-// a client's, and Kubernetes does not observe it either.
+// a client's, and Kubernetes does not observe it either. Every chain
+// check, a front proxy's included, reports an [authn.ChainCheckEvent]:
+// whether the caches of verified and failed chains answered, and whether
+// the chain verified.
 //
 // # Security
 //

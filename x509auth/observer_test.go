@@ -134,3 +134,26 @@ func TestObserverCachedCertificateDoesNotAllocate(t *testing.T) {
 	assert.Zero(t, allocs-reqAllocs)
 	assert.Positive(t, remaining.Load())
 }
+
+// Chain checks say whether the caches of verified and failed chains
+// answered, over real TLS.
+func TestObserverChainChecks(t *testing.T) {
+	ca, stranger := authntest.NewCA(), authntest.NewCA()
+	rec := authntest.NewRecorder()
+	a, err := New(Options{VerifyOptions: VerifyOptions{
+		ClientCAFile: authn.FileOptions{Path: writeFile(t, t.TempDir(), "ca.crt", ca.CertPEM), Interval: -1},
+		Logger:       slog.New(slog.DiscardHandler),
+		Observer:     rec.Observer(),
+	}})
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, a.Close()) })
+	srv := newTLSServer(t, a)
+	valid, unknown := ca.IssueClient("jane"), stranger.IssueClient("mallory")
+	for _, c := range []*authntest.Cert{valid, valid, unknown, unknown} {
+		newTLSClient(t, srv, c.TLSCertificate()).get(t)
+	}
+	assert.Equal(t, []authn.ChainCheckEvent{
+		{Cached: false, OK: true}, {Cached: true, OK: true},
+		{Cached: false, OK: false}, {Cached: true, OK: false},
+	}, rec.ChainCheck())
+}

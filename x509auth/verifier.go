@@ -120,6 +120,8 @@ type Verifier struct {
 	// onCertificate is the Observer's ClientCertificate, which the
 	// Authenticators of this Verifier call; nil: not observed.
 	onCertificate func(authn.ClientCertificateEvent)
+	// onChain is the Observer's ChainCheck; nil when not observed.
+	onChain func(authn.ChainCheckEvent)
 
 	// verifications counts calls to x509.Certificate.Verify (tests).
 	verifications atomic.Uint64
@@ -165,6 +167,7 @@ func NewVerifier(opts VerifyOptions) (*Verifier, error) {
 	}
 	if opts.Observer != nil {
 		v.onCertificate = opts.Observer.ClientCertificate
+		v.onChain = opts.Observer.ChainCheck
 	}
 	size := cmp.Or(opts.CacheSize, DefaultCacheSize)
 	v.cache = newChainCache[*entry](size)
@@ -303,6 +306,13 @@ func (v *Verifier) Verify(peers []*x509.Certificate) (chains [][]*x509.Certifica
 	return e.chains, e.expiry, nil
 }
 
+// chainChecked reports a chain check to the observer, if any.
+func (v *Verifier) chainChecked(cached, ok bool) {
+	if v.onChain != nil {
+		v.onChain(authn.ChainCheckEvent{Cached: cached, OK: ok})
+	}
+}
+
 // verify is Verify returning the cache entry.
 func (v *Verifier) verify(peers []*x509.Certificate, now time.Time) (*entry, error) {
 	switch {
@@ -320,9 +330,11 @@ func (v *Verifier) verify(peers []*x509.Certificate, now time.Time) (*entry, err
 	var p presented
 	key := keyOf(peers, &p)
 	if e, ok := v.cache.get(key, ca.gen, now); ok {
+		v.chainChecked(true, true)
 		return e, v.checkRevocation(e, now)
 	}
 	if f, ok := v.failed.get(key, ca.gen, now); ok {
+		v.chainChecked(true, false)
 		return nil, f.err
 	}
 	opts := x509.VerifyOptions{Roots: ca.roots, CurrentTime: now, KeyUsages: v.keyUsages}
@@ -334,6 +346,7 @@ func (v *Verifier) verify(peers []*x509.Certificate, now time.Time) (*entry, err
 	}
 	v.verifications.Add(1)
 	chains, err := peers[0].Verify(opts)
+	v.chainChecked(false, err == nil)
 	if err != nil {
 		err = certError(peers[0], classify(err, now))
 		v.failed.put(key, newFailure(err, ca.gen, now), now, ca.gen)

@@ -30,6 +30,9 @@ type Recorder struct {
 	clientCertificate   []authn.ClientCertificateEvent
 	webhook             []authn.WebhookEvent
 	serviceAccountToken []authn.ServiceAccountTokenEvent
+	chainCheck          []authn.ChainCheckEvent
+	unknownKey          []authn.UnknownKeyEvent
+	issuerRemoved       []authn.IssuerRemovedEvent
 }
 
 // NewRecorder returns an empty Recorder.
@@ -49,6 +52,9 @@ func (r *Recorder) Observer() *authn.Observer {
 		ClientCertificate:   func(e authn.ClientCertificateEvent) { record(r, &r.clientCertificate, e) },
 		Webhook:             func(e authn.WebhookEvent) { record(r, &r.webhook, e) },
 		ServiceAccountToken: func(e authn.ServiceAccountTokenEvent) { record(r, &r.serviceAccountToken, e) },
+		ChainCheck:          func(e authn.ChainCheckEvent) { record(r, &r.chainCheck, e) },
+		UnknownKey:          func(e authn.UnknownKeyEvent) { record(r, &r.unknownKey, e) },
+		IssuerRemoved:       func(e authn.IssuerRemovedEvent) { record(r, &r.issuerRemoved, e) },
 	}
 }
 
@@ -101,6 +107,15 @@ func (r *Recorder) Webhook() []authn.WebhookEvent { return events(r, &r.webhook)
 func (r *Recorder) ServiceAccountToken() []authn.ServiceAccountTokenEvent {
 	return events(r, &r.serviceAccountToken)
 }
+
+// ChainCheck returns the ChainCheck events.
+func (r *Recorder) ChainCheck() []authn.ChainCheckEvent { return events(r, &r.chainCheck) }
+
+// UnknownKey returns the UnknownKey events.
+func (r *Recorder) UnknownKey() []authn.UnknownKeyEvent { return events(r, &r.unknownKey) }
+
+// IssuerRemoved returns the IssuerRemoved events.
+func (r *Recorder) IssuerRemoved() []authn.IssuerRemovedEvent { return events(r, &r.issuerRemoved) }
 
 // Await waits until cond returns true, calling it now and after every
 // event, for events that arrive on a component's own goroutine (a file

@@ -53,6 +53,8 @@ var hotEvents = []event{
 	}},
 	{"client certificate", func(o *authn.Observer) { o.ClientCertificate(authn.ClientCertificateEvent{Remaining: time.Hour}) }},
 	{"service-account token", func(o *authn.Observer) { o.ServiceAccountToken(authn.ServiceAccountTokenEvent{Valid: true}) }},
+	{"chain check", func(o *authn.Observer) { o.ChainCheck(authn.ChainCheckEvent{Cached: true, OK: true}) }},
+	{"unknown key", func(o *authn.Observer) { o.UnknownKey(authn.UnknownKeyEvent{Issuer: "https://issuer.example"}) }},
 }
 
 func TestHotEventsDoNotAllocate(t *testing.T) {

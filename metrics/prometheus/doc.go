@@ -106,6 +106,16 @@
 //	authnkit_jwt_authenticator_jwks_keys{jwt_issuer_hash,apiserver_id_hash}  gauge
 //	    Usable keys after the last successful fetch: 0 means no token of
 //	    the issuer can verify.
+//	authnkit_jwt_authenticator_unknown_key_total{jwt_issuer_hash,refetch}  counter
+//	    Tokens naming a key ID the issuer's loaded keys lack: refetch is
+//	    "started" when a key fetch ran (or was joined) to look for it,
+//	    "cooldown" when the refetch cooldown held one back. A rising
+//	    cooldown count is a client with a stale key or a forger.
+//	authnkit_client_certificate_chain_checks_total{cache,result}  counter
+//	    Client-certificate chains checked (requestheader's proxy chains
+//	    too): cache "hit" when the caches of verified and failed chains
+//	    answered, "miss" when the chain was verified; result success or
+//	    failure.
 //	authnkit_file_automatic_reloads_total{component,file,status,apiserver_id_hash}                  counter
 //	authnkit_file_automatic_reload_last_timestamp_seconds{component,file,status,apiserver_id_hash}  gauge
 //	authnkit_file_last_config_info{component,file,apiserver_id_hash,hash}                            gauge, 1
@@ -160,8 +170,10 @@
 // Kubernetes metrics not exported: serviceaccount_legacy_auto_token_uses_total
 // and serviceaccount_legacy_manual_token_uses_total (they need the service
 // account's list of Secrets, which authnkit's SecretLookup does not read).
-// Removing an issuer leaves its last series in place, where Kubernetes
-// deletes them (DeleteJWKSFetchMetrics).
+// An issuer dropped by a configuration reload loses its key-set series
+// (the fetch timestamps, the key set's hash, and authnkit's fetch, key
+// and unknown-key series), as Kubernetes' DeleteJWKSFetchMetrics does;
+// its latency series stay, as Kubernetes' do.
 //
 // # Concurrency
 //

@@ -1,6 +1,8 @@
 package prometheus
 
 import (
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/authnkit/authnkit/authn"
 )
 
@@ -155,4 +157,38 @@ func (m *metrics) serviceAccountToken(e authn.ServiceAccountTokenEvent) {
 	if e.Invalidated {
 		m.saInvalidated.Inc()
 	}
+}
+
+// chainCheck counts a client-certificate chain check.
+func (m *metrics) chainCheck(e authn.ChainCheckEvent) {
+	cache, result := "miss", statusFailure
+	if e.Cached {
+		cache = "hit"
+	}
+	if e.OK {
+		result = statusSuccess
+	}
+	m.chainChecks.WithLabelValues(cache, result).Inc()
+}
+
+// unknownKey counts a token naming a key ID its issuer lacks.
+func (m *metrics) unknownKey(e authn.UnknownKeyEvent) {
+	refetch := "cooldown"
+	if e.Refetch {
+		refetch = "started"
+	}
+	m.unknownKeys.WithLabelValues(m.issuers.of(e.Issuer), refetch).Inc()
+}
+
+// issuerRemoved deletes a dropped issuer's key-set series, as Kubernetes'
+// DeleteJWKSFetchMetrics does, and authnkit's for it. The latency
+// histogram keeps its series, as Kubernetes' does: its counts stay true.
+func (m *metrics) issuerRemoved(e authn.IssuerRemovedEvent) {
+	issuer := m.issuers.of(e.Issuer)
+	match := prometheus.Labels{"jwt_issuer_hash": issuer}
+	m.jwksTimestamp.DeletePartialMatch(match)
+	m.jwksKeySet.delete(issuer)
+	m.jwksFetches.DeletePartialMatch(match)
+	m.jwksKeys.DeletePartialMatch(match)
+	m.unknownKeys.DeletePartialMatch(match)
 }

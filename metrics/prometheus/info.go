@@ -34,6 +34,13 @@ func (s *infoSet) set(key string, values ...string) {
 	s.mu.Unlock()
 }
 
+// delete drops key's series.
+func (s *infoSet) delete(key string) {
+	s.mu.Lock()
+	delete(s.series, key)
+	s.mu.Unlock()
+}
+
 // Describe implements prometheus.Collector.
 func (s *infoSet) Describe(ch chan<- *prometheus.Desc) { ch <- s.desc }
 

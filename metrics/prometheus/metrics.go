@@ -54,6 +54,11 @@ type metrics struct {
 	otherJWT      *prometheus.HistogramVec // authnkit
 	jwksFetches   *prometheus.CounterVec   // authnkit
 	jwksKeys      *prometheus.GaugeVec     // authnkit
+	unknownKeys   *prometheus.CounterVec   // authnkit
+
+	// Client-certificate chain checks (authnkit's verified- and
+	// failed-chain caches).
+	chainChecks *prometheus.CounterVec // authnkit
 
 	// The authentication configuration (k8s.io/apiserver
 	// pkg/server/options/authenticationconfig/metrics/metrics.go), and
@@ -154,6 +159,14 @@ func newMetrics(known map[string]struct{}, apiServerIDHash string, native bool) 
 			Name: "authnkit_jwt_authenticator_jwks_keys",
 			Help: "Usable keys in the key set of the OIDC authenticator after its last successful JWKS fetch, split by jwt issuer and api server identity.",
 		}, []string{"jwt_issuer_hash", "apiserver_id_hash"}),
+		unknownKeys: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "authnkit_jwt_authenticator_unknown_key_total",
+			Help: "Tokens naming a key ID the issuer's loaded keys lack, split by jwt issuer and by refetch: started (a JWKS fetch ran or was joined) or cooldown (the refetch cooldown held it back).",
+		}, []string{"jwt_issuer_hash", "refetch"}),
+		chainChecks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "authnkit_client_certificate_chain_checks_total",
+			Help: "Client-certificate chains checked, split by cache (hit: answered from the caches of verified and failed chains; miss: verified now) and result (success, failure).",
+		}, []string{"cache", "result"}),
 
 		configReloads: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "apiserver", Subsystem: "authentication_config_controller", Name: "automatic_reloads_total",
@@ -255,7 +268,7 @@ func (m *metrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{
 		m.attempts, m.duration, m.userRequests, m.refusals,
 		m.cacheRequests, m.cacheDuration, m.fetches, m.activeFetches,
-		m.jwtLatency, m.jwksTimestamp, m.jwksKeySet, m.otherJWT, m.jwksFetches, m.jwksKeys,
+		m.jwtLatency, m.jwksTimestamp, m.jwksKeySet, m.otherJWT, m.jwksFetches, m.jwksKeys, m.unknownKeys, m.chainChecks,
 		m.configReloads, m.configReloadTime, m.configInfo,
 		m.fileReloads, m.fileReloadTime, m.fileInfo, m.fileEntries,
 		m.certExpiration,

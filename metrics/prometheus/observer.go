@@ -133,6 +133,9 @@ func New(reg prometheus.Registerer, opts Options) (*authn.Observer, error) {
 		ClientCertificate:   m.clientCertificate,
 		Webhook:             m.webhook,
 		ServiceAccountToken: m.serviceAccountToken,
+		ChainCheck:          m.chainCheck,
+		UnknownKey:          m.unknownKey,
+		IssuerRemoved:       m.issuerRemoved,
 	}, nil
 }
 

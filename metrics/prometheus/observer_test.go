@@ -126,6 +126,8 @@ func TestExposition(t *testing.T) {
 		{"authnkit_jwt_authenticator_latency_seconds", histogram, []string{"authenticator", "jwt_issuer_hash", "result"}, jwtBuckets},
 		{"authnkit_jwt_authenticator_jwks_fetches_total", counter, []string{"apiserver_id_hash", "jwt_issuer_hash", "result"}, nil},
 		{"authnkit_jwt_authenticator_jwks_keys", gauge, []string{"apiserver_id_hash", "jwt_issuer_hash"}, nil},
+		{"authnkit_jwt_authenticator_unknown_key_total", counter, []string{"jwt_issuer_hash", "refetch"}, nil},
+		{"authnkit_client_certificate_chain_checks_total", counter, []string{"cache", "result"}, nil},
 		{"apiserver_authentication_config_controller_automatic_reloads_total", counter, []string{"apiserver_id_hash", "status"}, nil},
 		{"apiserver_authentication_config_controller_automatic_reload_last_timestamp_seconds", gauge, []string{"apiserver_id_hash", "status"}, nil},
 		{"apiserver_authentication_config_controller_last_config_info", gauge, []string{"apiserver_id_hash", "hash"}, nil},
@@ -177,6 +179,8 @@ func feedOneOfEach(obs *authn.Observer) {
 	obs.ClientCertificate(authn.ClientCertificateEvent{Remaining: time.Hour})
 	obs.Webhook(authn.WebhookEvent{Code: "200", Duration: time.Second})
 	obs.ServiceAccountToken(authn.ServiceAccountTokenEvent{Valid: true})
+	obs.ChainCheck(authn.ChainCheckEvent{OK: true})
+	obs.UnknownKey(authn.UnknownKeyEvent{Issuer: "https://issuer.example", Refetch: true})
 }
 
 func keys(s scraped) []string {
@@ -334,6 +338,63 @@ func TestJWT(t *testing.T) {
 		assert.Equal(t, 1.0, s3.value(t, "authnkit_jwt_authenticator_jwks_keys", gauge, l{"jwt_issuer_hash": ih, "apiserver_id_hash": idh}))
 		assert.Equal(t, 2.0, s3.value(t, "authnkit_jwt_authenticator_jwks_fetches_total", counter, l{"result": "success", "jwt_issuer_hash": ih, "apiserver_id_hash": idh}))
 	})
+}
+
+func TestUnknownKeysAndRemovedIssuers(t *testing.T) {
+	const kept, dropped = "https://kept.example", "https://dropped.example"
+	tg := newTarget(t, authnprom.Options{APIServerID: "apiserver-1"})
+	obs := tg.obs
+	now := time.Now()
+	for _, iss := range []string{kept, dropped} {
+		obs.JWT(authn.JWTEvent{Authenticator: "oidc", Issuer: iss, Result: authn.ResultSuccess})
+		obs.KeySetFetch(authn.KeySetFetchEvent{Issuer: iss, OK: true, Time: now, Keys: 1, KeySetHash: kubeHash(iss)})
+		obs.KeySetFetch(authn.KeySetFetchEvent{Issuer: iss, OK: false, Time: now})
+		obs.UnknownKey(authn.UnknownKeyEvent{Issuer: iss, Refetch: true})
+		obs.UnknownKey(authn.UnknownKeyEvent{Issuer: iss})
+		obs.UnknownKey(authn.UnknownKeyEvent{Issuer: iss})
+	}
+	const unknown = "authnkit_jwt_authenticator_unknown_key_total"
+	before := tg.scrape(t)
+	kh, dh := kubeHash(kept), kubeHash(dropped)
+	assert.Equal(t, 1.0, before.value(t, unknown, counter, l{"jwt_issuer_hash": dh, "refetch": "started"}))
+	assert.Equal(t, 2.0, before.value(t, unknown, counter, l{"jwt_issuer_hash": dh, "refetch": "cooldown"}))
+
+	obs.IssuerRemoved(authn.IssuerRemovedEvent{Issuer: dropped})
+	after := tg.scrape(t)
+	for _, name := range []string{
+		unknown,
+		"apiserver_authentication_jwt_authenticator_jwks_fetch_last_timestamp_seconds",
+		"apiserver_authentication_jwt_authenticator_jwks_fetch_last_key_set_info",
+		"authnkit_jwt_authenticator_jwks_fetches_total",
+		"authnkit_jwt_authenticator_jwks_keys",
+	} {
+		t.Run(name, func(t *testing.T) {
+			assert.Contains(t, before.labelValues(name, "jwt_issuer_hash"), dh)
+			got := after.labelValues(name, "jwt_issuer_hash")
+			assert.NotContains(t, got, dh, "the removed issuer's series are gone")
+			assert.Contains(t, got, kh, "the other issuer's stay")
+		})
+	}
+	const latency = "apiserver_authentication_jwt_authenticator_latency_seconds"
+	assert.Contains(t, after.labelValues(latency, "jwt_issuer_hash"), dh, "the latency histogram keeps it, as Kubernetes' does")
+}
+
+func TestChainChecks(t *testing.T) {
+	tg := newTarget(t, authnprom.Options{})
+	obs := tg.obs
+	obs.ChainCheck(authn.ChainCheckEvent{OK: true})
+	obs.ChainCheck(authn.ChainCheckEvent{Cached: true, OK: true})
+	obs.ChainCheck(authn.ChainCheckEvent{Cached: true, OK: true})
+	obs.ChainCheck(authn.ChainCheckEvent{})
+	obs.ChainCheck(authn.ChainCheckEvent{Cached: true})
+	obs.ChainCheck(authn.ChainCheckEvent{Cached: true})
+	obs.ChainCheck(authn.ChainCheckEvent{Cached: true})
+	s := tg.scrape(t)
+	const name = "authnkit_client_certificate_chain_checks_total"
+	assert.Equal(t, 1.0, s.value(t, name, counter, l{"cache": "miss", "result": "success"}))
+	assert.Equal(t, 2.0, s.value(t, name, counter, l{"cache": "hit", "result": "success"}))
+	assert.Equal(t, 1.0, s.value(t, name, counter, l{"cache": "miss", "result": "failure"}))
+	assert.Equal(t, 3.0, s.value(t, name, counter, l{"cache": "hit", "result": "failure"}))
 }
 
 func TestReload(t *testing.T) {

@@ -120,6 +120,7 @@ type Set struct {
 	logger       *slog.Logger
 	onError      func(error)
 	onFetch      func(authn.KeySetFetchEvent) // nil: not observed
+	onUnknownKey func(authn.UnknownKeyEvent)  // nil: not observed
 
 	life   context.Context // cancelled by Close: stops the loop and aborts fetches
 	cancel context.CancelFunc
@@ -240,6 +241,7 @@ func checkOptions(opts Options) (*Set, error) {
 	}
 	if opts.Observer != nil {
 		s.onFetch = opts.Observer.KeySetFetch
+		s.onUnknownKey = opts.Observer.UnknownKey
 	}
 	if s.discoveryURL == "" {
 		s.discoveryURL = trimSlash(opts.IssuerURL) + "/.well-known/openid-configuration"
@@ -329,6 +331,9 @@ func (s *Set) keysSlow(ctx context.Context, kid string) ([]keyload.Key, error) {
 		ch = s.sf.DoChan(fetchKey, func() (any, error) { return nil, s.fetch(ctx) })
 	}
 	s.mu.Unlock()
+	if s.onUnknownKey != nil && kid != "" && s.cur.Load() != nil {
+		s.onUnknownKey(authn.UnknownKeyEvent{Issuer: s.issuer, Refetch: ch != nil})
+	}
 	var fetchErr error
 	if ch != nil {
 		select {
