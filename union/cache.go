@@ -208,7 +208,7 @@ func NewCache(t authn.TokenAuthenticator, opts CacheOptions) (*Cache, error) {
 func (c *Cache) AuthenticateToken(ctx context.Context, token string) (*authn.Response, bool, error) {
 	auds := authn.AudiencesFrom(ctx)
 	key := c.keys.key(auds, token)
-	e, start, ok := c.lookupAt(key)
+	e, ok := c.lookup(key)
 	if ok {
 		if c.onLookup != nil {
 			// No clock read for a hit (see authn.TokenCacheEvent): an
@@ -221,6 +221,10 @@ func (c *Cache) AuthenticateToken(ctx context.Context, token string) (*authn.Res
 		// Later keys for these audiences start from a saved state. Failing
 		// to save one only costs speed.
 		_ = c.keys.remember(auds)
+	}
+	var start time.Time
+	if c.onLookup != nil {
+		start = time.Now() // a miss's duration starts after the lookup
 	}
 	resp, ok, err := c.miss(ctx, key, token)
 	if c.onLookup != nil {
@@ -252,20 +256,15 @@ func (c *Cache) Close() error {
 	return nil
 }
 
-// lookup returns the live entry for key, if any.
+// lookup returns the live entry for key, if any. It reads only the
+// monotonic clock (time.Until on a monotonic reading), one clock read where
+// time.Now takes two: on a hit the clock is a tenth of the work besides
+// the keyed hash.
 func (c *Cache) lookup(key [sha256.Size]byte) (entry, bool) {
-	e, _, ok := c.lookupAt(key)
-	return e, ok
-}
-
-// lookupAt is lookup that also returns the time it checked the expiry
-// against (a monotonic reading).
-func (c *Cache) lookupAt(key [sha256.Size]byte) (entry, time.Time, bool) {
 	c.mu.RLock()
 	e, found := c.entries[key]
 	c.mu.RUnlock()
-	now := time.Now()
-	return e, now, found && e.expires.After(now)
+	return e, found && time.Until(e.expires) > 0
 }
 
 // flight is the one upstream call for a key that missed, shared by every

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // The cache key of (audiences, token) is HMAC-SHA256 (RFC 2104), under the
@@ -123,11 +124,10 @@ func (h *hasher) known(auds []string) bool {
 
 // key returns the cache key of auds and token. It does not allocate: the
 // digests are devirtualised and stay on the stack (check with go build
-// -gcflags=-m), start from precomputed states, and strings reach them
-// through a stack buffer rather than a []byte conversion.
+// -gcflags=-m), start from precomputed states, and the token reaches them
+// as a view of its bytes rather than a []byte conversion (a copy).
 // TestKeyMatchesHMAC and TestKeyDoesNotAllocate pin both properties.
 func (h *hasher) key(auds []string, token string) [sha256.Size]byte {
-	var buf [1024]byte
 	d := sha256.New()
 	var start []byte
 	for i := range h.memo {
@@ -144,6 +144,7 @@ func (h *hasher) key(auds []string, token string) [sha256.Size]byte {
 		_ = d.(encoding.BinaryUnmarshaler).UnmarshalBinary(start) // our own state: always unmarshals
 	} else {
 		_ = d.(encoding.BinaryUnmarshaler).UnmarshalBinary(h.inner)
+		var buf [256]byte
 		enc := audienceEncoder{auds: auds}
 		for more := true; more; {
 			var b []byte
@@ -152,16 +153,12 @@ func (h *hasher) key(auds []string, token string) [sha256.Size]byte {
 		}
 	}
 
-	b := putUint64(buf[:0], uint64(len(token)))
-	for {
-		k := copy(b[len(b):cap(b)], token)
-		b, token = b[:len(b)+k], token[k:]
-		d.Write(b)
-		if token == "" {
-			break
-		}
-		b = b[:0]
-	}
+	var n [8]byte
+	d.Write(putUint64(n[:0], uint64(len(token))))
+	// The token is hashed in place: SHA-256's Write only reads p and does
+	// not keep it, so the bytes of the immutable string are never written.
+	// A copy through a stack buffer cost a hit 7 % (BenchmarkCache).
+	d.Write(unsafe.Slice(unsafe.StringData(token), len(token)))
 	var sum [sha256.Size]byte
 	d.Sum(sum[:0])
 
