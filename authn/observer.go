@@ -172,6 +172,10 @@ type KeySetFetchEvent struct {
 	// Kubernetes hashes it for jwks_fetch_last_key_set_info; empty when
 	// OK is false.
 	KeySetHash string
+	// NextRefresh is when the next scheduled fetch is due: the refresh
+	// after a success, the retry (with backoff) after a failure. A token
+	// naming an unknown key may fetch earlier.
+	NextRefresh time.Time
 }
 
 // ReloadEvent is one attempt to load a watched file: its first load, a

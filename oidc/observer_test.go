@@ -64,7 +64,7 @@ func TestObserver(t *testing.T) {
 	fetches := rec.KeySetFetch()
 	require.Len(t, fetches, 1)
 	assert.Equal(t, authn.KeySetFetchEvent{Issuer: p.Issuer(), OK: true, Time: fetches[0].Time, Keys: 1,
-		KeySetHash: "sha256:" + hex.EncodeToString(sum[:])}, fetches[0])
+		KeySetHash: "sha256:" + hex.EncodeToString(sum[:]), NextRefresh: fetches[0].Time.Add(10 * time.Minute)}, fetches[0])
 
 	health := a.Health()
 	require.Len(t, health, 1)

@@ -106,6 +106,10 @@
 //	authnkit_jwt_authenticator_jwks_keys{jwt_issuer_hash,apiserver_id_hash}  gauge
 //	    Usable keys after the last successful fetch: 0 means no token of
 //	    the issuer can verify.
+//	authnkit_jwt_authenticator_jwks_next_refresh_timestamp_seconds{jwt_issuer_hash,apiserver_id_hash}  gauge
+//	    When the next scheduled fetch is due (the refresh after a success,
+//	    the retry after a failure): now past it by more than a fetch's
+//	    timeout means the issuer's refresher is stuck.
 //	authnkit_jwt_authenticator_unknown_key_total{jwt_issuer_hash,refetch}  counter
 //	    Tokens naming a key ID the issuer's loaded keys lack: refetch is
 //	    "started" when a key fetch ran (or was joined) to look for it,
@@ -171,8 +175,8 @@
 // and serviceaccount_legacy_manual_token_uses_total (they need the service
 // account's list of Secrets, which authnkit's SecretLookup does not read).
 // An issuer dropped by a configuration reload loses its key-set series
-// (the fetch timestamps, the key set's hash, and authnkit's fetch, key
-// and unknown-key series), as Kubernetes' DeleteJWKSFetchMetrics does;
+// (the fetch timestamps, the key set's hash, and authnkit's fetch, key,
+// next-refresh and unknown-key series), as Kubernetes' DeleteJWKSFetchMetrics does;
 // its latency series stay, as Kubernetes' do.
 //
 // # Concurrency

@@ -85,6 +85,9 @@ func (m *metrics) keySetFetch(e authn.KeySetFetchEvent) {
 	}
 	m.jwksTimestamp.WithLabelValues(result, issuer, m.apiServerIDHash).Set(unixSeconds(e.Time))
 	m.jwksFetches.WithLabelValues(result, issuer, m.apiServerIDHash).Inc()
+	if !e.NextRefresh.IsZero() {
+		m.jwksNext.WithLabelValues(issuer, m.apiServerIDHash).Set(unixSeconds(e.NextRefresh))
+	}
 	if !e.OK {
 		return
 	}
@@ -190,5 +193,6 @@ func (m *metrics) issuerRemoved(e authn.IssuerRemovedEvent) {
 	m.jwksKeySet.delete(issuer)
 	m.jwksFetches.DeletePartialMatch(match)
 	m.jwksKeys.DeletePartialMatch(match)
+	m.jwksNext.DeletePartialMatch(match)
 	m.unknownKeys.DeletePartialMatch(match)
 }

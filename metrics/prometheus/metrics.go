@@ -54,6 +54,7 @@ type metrics struct {
 	otherJWT      *prometheus.HistogramVec // authnkit
 	jwksFetches   *prometheus.CounterVec   // authnkit
 	jwksKeys      *prometheus.GaugeVec     // authnkit
+	jwksNext      *prometheus.GaugeVec     // authnkit
 	unknownKeys   *prometheus.CounterVec   // authnkit
 
 	// Client-certificate chain checks (authnkit's verified- and
@@ -158,6 +159,10 @@ func newMetrics(known map[string]struct{}, apiServerIDHash string, native bool) 
 		jwksKeys: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "authnkit_jwt_authenticator_jwks_keys",
 			Help: "Usable keys in the key set of the OIDC authenticator after its last successful JWKS fetch, split by jwt issuer and api server identity.",
+		}, []string{"jwt_issuer_hash", "apiserver_id_hash"}),
+		jwksNext: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "authnkit_jwt_authenticator_jwks_next_refresh_timestamp_seconds",
+			Help: "When the OIDC authenticator's next scheduled JWKS fetch is due, in seconds since the epoch, split by jwt issuer and api server identity.",
 		}, []string{"jwt_issuer_hash", "apiserver_id_hash"}),
 		unknownKeys: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "authnkit_jwt_authenticator_unknown_key_total",
@@ -268,7 +273,7 @@ func (m *metrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{
 		m.attempts, m.duration, m.userRequests, m.refusals,
 		m.cacheRequests, m.cacheDuration, m.fetches, m.activeFetches,
-		m.jwtLatency, m.jwksTimestamp, m.jwksKeySet, m.otherJWT, m.jwksFetches, m.jwksKeys, m.unknownKeys, m.chainChecks,
+		m.jwtLatency, m.jwksTimestamp, m.jwksKeySet, m.otherJWT, m.jwksFetches, m.jwksKeys, m.jwksNext, m.unknownKeys, m.chainChecks,
 		m.configReloads, m.configReloadTime, m.configInfo,
 		m.fileReloads, m.fileReloadTime, m.fileInfo, m.fileEntries,
 		m.certExpiration,

@@ -126,6 +126,7 @@ func TestExposition(t *testing.T) {
 		{"authnkit_jwt_authenticator_latency_seconds", histogram, []string{"authenticator", "jwt_issuer_hash", "result"}, jwtBuckets},
 		{"authnkit_jwt_authenticator_jwks_fetches_total", counter, []string{"apiserver_id_hash", "jwt_issuer_hash", "result"}, nil},
 		{"authnkit_jwt_authenticator_jwks_keys", gauge, []string{"apiserver_id_hash", "jwt_issuer_hash"}, nil},
+		{"authnkit_jwt_authenticator_jwks_next_refresh_timestamp_seconds", gauge, []string{"apiserver_id_hash", "jwt_issuer_hash"}, nil},
 		{"authnkit_jwt_authenticator_unknown_key_total", counter, []string{"jwt_issuer_hash", "refetch"}, nil},
 		{"authnkit_client_certificate_chain_checks_total", counter, []string{"cache", "result"}, nil},
 		{"apiserver_authentication_config_controller_automatic_reloads_total", counter, []string{"apiserver_id_hash", "status"}, nil},
@@ -172,7 +173,7 @@ func feedOneOfEach(obs *authn.Observer) {
 	obs.TokenCacheFetch(authn.TokenCacheFetchEvent{})
 	obs.JWT(authn.JWTEvent{Authenticator: "oidc", Issuer: "https://issuer.example", Result: authn.ResultSuccess})
 	obs.JWT(authn.JWTEvent{Authenticator: "serviceaccount", Issuer: "https://kubernetes.default.svc", Result: authn.ResultSuccess})
-	obs.KeySetFetch(authn.KeySetFetchEvent{Issuer: "https://issuer.example", OK: true, Time: now, Keys: 1, KeySetHash: kubeHash(`{"keys":[]}`)})
+	obs.KeySetFetch(authn.KeySetFetchEvent{Issuer: "https://issuer.example", OK: true, Time: now, Keys: 1, KeySetHash: kubeHash(`{"keys":[]}`), NextRefresh: now.Add(time.Hour)})
 	obs.Reload(authn.ReloadEvent{Component: "options: --authentication-config", Path: "/etc/authn.yaml", OK: false, Time: now, Entries: -1})
 	obs.Reload(authn.ReloadEvent{Component: "options: --authentication-config", Path: "/etc/authn.yaml", OK: true, Time: now, ContentHash: kubeHash("a"), Entries: -1})
 	obs.Reload(authn.ReloadEvent{Component: "tokenfile", Path: "/etc/tokens.csv", OK: true, Time: now, ContentHash: kubeHash("t"), Entries: 3})
@@ -299,9 +300,9 @@ func TestJWT(t *testing.T) {
 	t1 := time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
 	t2, t3 := t1.Add(time.Minute), t1.Add(2*time.Minute)
 	h1, h2 := kubeHash(`{"keys":[{"kid":"a"}]}`), kubeHash(`{"keys":[{"kid":"b"}]}`)
-	obs.KeySetFetch(authn.KeySetFetchEvent{Issuer: issuer, OK: true, Time: t1, Keys: 2, KeySetHash: h1})
+	obs.KeySetFetch(authn.KeySetFetchEvent{Issuer: issuer, OK: true, Time: t1, Keys: 2, KeySetHash: h1, NextRefresh: t1.Add(time.Hour)})
 	s1 := tg.scrape(t)
-	obs.KeySetFetch(authn.KeySetFetchEvent{Issuer: issuer, OK: false, Time: t2})
+	obs.KeySetFetch(authn.KeySetFetchEvent{Issuer: issuer, OK: false, Time: t2, NextRefresh: t2.Add(10 * time.Second)})
 	s2 := tg.scrape(t)
 	obs.KeySetFetch(authn.KeySetFetchEvent{Issuer: issuer, OK: true, Time: t3, Keys: 1, KeySetHash: h2})
 	s3 := tg.scrape(t)
@@ -332,6 +333,11 @@ func TestJWT(t *testing.T) {
 		assert.Equal(t, 2.0, s2.value(t, "authnkit_jwt_authenticator_jwks_keys", gauge, l{"jwt_issuer_hash": ih, "apiserver_id_hash": idh}))
 		assert.Equal(t, 1.0, s2.value(t, "authnkit_jwt_authenticator_jwks_fetches_total", counter, l{"result": "failure", "jwt_issuer_hash": ih, "apiserver_id_hash": idh}))
 	})
+	t.Run("the next refresh: the refresh after a success, the retry after a failure", func(t *testing.T) {
+		const next = "authnkit_jwt_authenticator_jwks_next_refresh_timestamp_seconds"
+		assert.Equal(t, float64(t1.Add(time.Hour).Unix()), s1.value(t, next, gauge, l{"jwt_issuer_hash": ih, "apiserver_id_hash": idh}))
+		assert.Equal(t, float64(t2.Add(10*time.Second).Unix()), s2.value(t, next, gauge, l{"jwt_issuer_hash": ih, "apiserver_id_hash": idh}))
+	})
 	t.Run("a new key set replaces the hash series", func(t *testing.T) {
 		assert.Equal(t, float64(t3.Unix()), s3.value(t, stamp, gauge, l{"result": "success", "jwt_issuer_hash": ih, "apiserver_id_hash": idh}))
 		assert.Equal(t, []string{h2}, s3.labelValues(info, "hash"))
@@ -347,7 +353,7 @@ func TestUnknownKeysAndRemovedIssuers(t *testing.T) {
 	now := time.Now()
 	for _, iss := range []string{kept, dropped} {
 		obs.JWT(authn.JWTEvent{Authenticator: "oidc", Issuer: iss, Result: authn.ResultSuccess})
-		obs.KeySetFetch(authn.KeySetFetchEvent{Issuer: iss, OK: true, Time: now, Keys: 1, KeySetHash: kubeHash(iss)})
+		obs.KeySetFetch(authn.KeySetFetchEvent{Issuer: iss, OK: true, Time: now, Keys: 1, KeySetHash: kubeHash(iss), NextRefresh: now.Add(time.Hour)})
 		obs.KeySetFetch(authn.KeySetFetchEvent{Issuer: iss, OK: false, Time: now})
 		obs.UnknownKey(authn.UnknownKeyEvent{Issuer: iss, Refetch: true})
 		obs.UnknownKey(authn.UnknownKeyEvent{Issuer: iss})
@@ -367,6 +373,7 @@ func TestUnknownKeysAndRemovedIssuers(t *testing.T) {
 		"apiserver_authentication_jwt_authenticator_jwks_fetch_last_key_set_info",
 		"authnkit_jwt_authenticator_jwks_fetches_total",
 		"authnkit_jwt_authenticator_jwks_keys",
+		"authnkit_jwt_authenticator_jwks_next_refresh_timestamp_seconds",
 	} {
 		t.Run(name, func(t *testing.T) {
 			assert.Contains(t, before.labelValues(name, "jwt_issuer_hash"), dh)

@@ -512,7 +512,7 @@ func (s *Set) fetch(ctx context.Context) error {
 	default:
 	}
 	if s.onFetch != nil && requested {
-		ev := authn.KeySetFetchEvent{Issuer: s.issuer, OK: err == nil, Time: now}
+		ev := authn.KeySetFetchEvent{Issuer: s.issuer, OK: err == nil, Time: now, NextRefresh: now.Add(retryIn)}
 		if err == nil {
 			ev.Keys, ev.KeySetHash = len(res.keys), res.hash
 		} else if old != nil {

@@ -30,7 +30,8 @@ func TestObserverKeySetFetch(t *testing.T) {
 		require.NoError(t, err)
 		loaded := time.Now()
 		sum := sha256.Sum256(body)
-		want := authn.KeySetFetchEvent{Issuer: p.url, OK: true, Time: loaded, Keys: 2, KeySetHash: "sha256:" + hex.EncodeToString(sum[:])}
+		want := authn.KeySetFetchEvent{Issuer: p.url, OK: true, Time: loaded, Keys: 2, KeySetHash: "sha256:" + hex.EncodeToString(sum[:]),
+			NextRefresh: loaded.Add(300 * time.Second)} // the response's max-age
 		assert.Equal(t, []authn.KeySetFetchEvent{want}, rec.KeySetFetch())
 
 		// The JWKS fails: the previous keys stay, no hash.
@@ -39,7 +40,8 @@ func TestObserverKeySetFetch(t *testing.T) {
 		synctest.Wait()
 		events := rec.KeySetFetch()
 		require.Len(t, events, 2)
-		assert.Equal(t, authn.KeySetFetchEvent{Issuer: p.url, Time: time.Now(), Keys: 2}, events[1])
+		assert.Equal(t, authn.KeySetFetchEvent{Issuer: p.url, Time: time.Now(), Keys: 2, NextRefresh: s.Health().NextRefresh}, events[1])
+		assert.True(t, events[1].NextRefresh.After(events[1].Time), "a retry is scheduled")
 
 		// Discovery fails next (the retry discovers again): no JWKS was
 		// requested, so no event, as in Kubernetes.
