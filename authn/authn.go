@@ -63,6 +63,12 @@ type Response struct {
 	// Expiry is when the credential stops being valid; zero if unknown.
 	// Caches never keep a response past it.
 	Expiry time.Time
+	// Confirmation is the key the credential is bound to (a JWT's "cnf"
+	// claim), when it is sender-constrained; nil for a bearer credential.
+	// A request presenting it must prove possession of that key (see
+	// [BearerOptions.Binding]). Caches keep it with the response, so a
+	// cached token is checked on every request as a fresh one is.
+	Confirmation *Confirmation
 }
 
 // Clone returns a deep copy of r. It returns nil for a nil r.
@@ -70,7 +76,12 @@ func (r *Response) Clone() *Response {
 	if r == nil {
 		return nil
 	}
-	return &Response{User: r.User.Clone(), Audiences: slices.Clone(r.Audiences), Expiry: r.Expiry}
+	c := &Response{User: r.User.Clone(), Audiences: slices.Clone(r.Audiences), Expiry: r.Expiry}
+	if r.Confirmation != nil {
+		cnf := *r.Confirmation
+		c.Confirmation = &cnf
+	}
+	return c
 }
 
 // Authenticator authenticates an HTTP request.

@@ -31,6 +31,12 @@ type BearerOptions struct {
 	KeepCredential bool
 	// DisableWebSocket ignores the Sec-WebSocket-Protocol form.
 	DisableWebSocket bool
+	// Binding checks sender-constrained tokens: a token whose response has
+	// a [Confirmation] (RFC 8705 certificate-bound, RFC 9449 DPoP-bound),
+	// and every token presented with one of Binding.Schemes() ("DPoP").
+	// Nil: such a token is refused with a [*BindingError], never accepted
+	// as a bearer token, and only the Bearer scheme is read.
+	Binding BindingChecker
 }
 
 // BearerToken returns an authenticator that reads a bearer token from the
@@ -61,12 +67,20 @@ func BearerToken(t TokenAuthenticator) Authenticator {
 
 // BearerTokenWith is [BearerToken] with options.
 func BearerTokenWith(t TokenAuthenticator, opts BearerOptions) Authenticator {
-	return &bearer{t: t, opts: opts}
+	b := &bearer{t: t, opts: opts}
+	if opts.Binding != nil {
+		for _, s := range opts.Binding.Schemes() {
+			b.dpop = b.dpop || strings.EqualFold(s, "DPoP")
+		}
+	}
+	return b
 }
 
 type bearer struct {
 	t    TokenAuthenticator
 	opts BearerOptions
+	// dpop is true when opts.Binding reads the DPoP scheme.
+	dpop bool
 }
 
 var (
@@ -88,12 +102,17 @@ func (b *bearer) AuthenticateRequest(r *http.Request) (*Response, bool, error) {
 	if v := r.Header["Authorization"]; len(v) > 0 {
 		auth = v[0]
 	}
+	scheme := "Bearer"
 	token, found, err := ParseBearer(auth)
+	if !found && err == nil && b.dpop {
+		scheme = "DPoP"
+		token, found, err = parseScheme(auth, "dpop")
+	}
 	if err != nil {
 		return nil, false, err
 	}
 	if found {
-		resp, ok, err := b.check(r, token)
+		resp, ok, err := b.check(r, scheme, token)
 		if ok && !b.opts.KeepCredential {
 			delete(r.Header, "Authorization")
 		}
@@ -106,20 +125,38 @@ func (b *bearer) AuthenticateRequest(r *http.Request) (*Response, bool, error) {
 	if err != nil || token == "" {
 		return nil, false, err
 	}
-	resp, ok, err := b.check(r, token)
+	resp, ok, err := b.check(r, "Bearer", token)
 	if ok && !b.opts.KeepCredential {
 		r.Header.Set("Sec-WebSocket-Protocol", strings.Join(others, ","))
 	}
 	return resp, ok, err
 }
 
-func (b *bearer) check(r *http.Request, token string) (*Response, bool, error) {
-	return bearerVerdict(b.t.AuthenticateToken(r.Context(), token))
+func (b *bearer) check(r *http.Request, scheme, token string) (*Response, bool, error) {
+	resp, ok, err := b.t.AuthenticateToken(r.Context(), token)
+	if ok && b.opts.Binding != nil && (resp.Confirmation != nil || scheme != "Bearer") {
+		if err := b.opts.Binding.CheckBinding(r, scheme, token, resp.Confirmation); err != nil {
+			return nil, false, bindingRefusal(err)
+		}
+		return resp, true, nil
+	}
+	return bearerVerdict(resp, ok, err)
+}
+
+// bindingRefusal makes a binding checker's error one of BearerToken's: an
+// outage as it is, anything else matching [ErrInvalidToken].
+func bindingRefusal(err error) error {
+	if IsUnavailable(err) || errors.Is(err, ErrInvalidToken) {
+		return err
+	}
+	return &invalidTokenError{err: err}
 }
 
 // bearerVerdict turns a token authenticator's answer into BearerToken's.
 func bearerVerdict(resp *Response, ok bool, err error) (*Response, bool, error) {
 	switch {
+	case ok && resp.Confirmation != nil:
+		return nil, false, errBindingUnchecked
 	case ok:
 		return resp, true, nil
 	case err == nil:
@@ -178,16 +215,22 @@ func (e *invalidTokenError) Unwrap() error { return e.err }
 // [MaxTokenBytes], or contains white space or control characters.
 // Surrounding white space is ignored. It does not allocate.
 func ParseBearer(header string) (token string, found bool, err error) {
+	return parseScheme(header, "bearer")
+}
+
+// parseScheme is [ParseBearer] for the lower-case auth-scheme scheme
+// ("bearer", "dpop"), whose credential is a token68 as Bearer's is.
+func parseScheme(header, scheme string) (token string, found bool, err error) {
 	h := strings.TrimSpace(header)
-	if len(h) < len("bearer") || !strings.EqualFold(h[:len("bearer")], "bearer") {
+	if len(h) < len(scheme) || !strings.EqualFold(h[:len(scheme)], scheme) {
 		return "", false, nil
 	}
-	rest := h[len("bearer"):]
+	rest := h[len(scheme):]
 	if rest == "" {
 		return "", false, errEmptyToken
 	}
 	if rest[0] != ' ' && rest[0] != '\t' {
-		return "", false, nil // another scheme that starts with "bearer", e.g. "BearerX"
+		return "", false, nil // another scheme that starts with this one, e.g. "BearerX"
 	}
 	token = strings.TrimLeft(rest, " \t")
 	if err := checkToken(token); err != nil {

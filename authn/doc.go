@@ -98,6 +98,17 @@
 // that writes asynchronously. The function runs before the handler, or
 // the failure handler, is called.
 //
+// # Sender-constrained tokens
+//
+// A token bound to a key (RFC 7800 "cnf": a client certificate's
+// "x5t#S256", a DPoP key's "jkt") is worth nothing without that key.
+// The JWT authenticators read the claim under a [BindingPolicy] and put it
+// in [Response.Confirmation]; [BearerTokenWith] with a [BindingChecker]
+// (package binding) makes the request prove possession, on every request,
+// cached or not. Refusals match [ErrProofOfPossession] ([*BindingError]);
+// a refusal that needs its own challenge (DPoP's use_dpop_nonce) is a
+// [Challenger], which [DefaultFailureHandler] honours.
+//
 // # Audiences
 //
 // The audiences a server accepts travel in the request context
@@ -146,4 +157,11 @@
 //     presented, for an audit pipeline; kube-apiserver only counts
 //     results (with the same labels) and leaves the rest to its audit
 //     log, which authnkit, having no audit log, does not reproduce.
+//   - Sender-constrained tokens: a JWT authenticator reports a token's
+//     "cnf" claim in [Response.Confirmation], and [BearerTokenWith] asks
+//     its [BearerOptions.Binding] to check the proof (the client
+//     certificate of RFC 8705, the DPoP proof of RFC 9449, read with the
+//     DPoP scheme). Without a checker, a bound token is refused, and so is
+//     it by [AsBearer] (a token review cannot see the proof). Kubernetes
+//     ignores "cnf", so a stolen bound token works there as a bearer token.
 package authn

@@ -194,7 +194,8 @@ func removeCredentials(r *http.Request) {
 // (retryAfter rounded up to seconds; zero means one second) and a Status of
 // reason ServiceUnavailable. Otherwise it answers 401 with a Status of
 // reason Unauthorized and message "Unauthorized", exactly as kube-apiserver
-// does, plus one WWW-Authenticate header per challenge (nil: Bearer).
+// does, plus one WWW-Authenticate header per challenge (nil: Bearer), and
+// then whatever the first [Challenger] in err's tree adds.
 func DefaultFailureHandler(challenges []Challenge, retryAfter time.Duration) FailureHandler {
 	if challenges == nil {
 		challenges = []Challenge{BearerChallenge}
@@ -226,6 +227,9 @@ func DefaultFailureHandler(challenges []Challenge, retryAfter time.Duration) Fai
 		}
 		if len(values) > 0 {
 			h["Www-Authenticate"] = append(slices.Clip(h["Www-Authenticate"]), values...)
+		}
+		if c, ok := errors.AsType[Challenger](err); ok {
+			c.Challenge(h)
 		}
 		writeStatusBody(w, http.StatusUnauthorized, unauthorized)
 	}
