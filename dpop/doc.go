@@ -1,0 +1,2 @@
+// Package dpop verifies DPoP proofs (RFC 9449).
+package dpop
